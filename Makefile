@@ -1,0 +1,51 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a convenience.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PY := .venv/bin/python
+SOURCE ?= data/demo
+WAREHOUSE ?= data/warehouse.duckdb
+PORT ?= 8501
+
+.PHONY: run test lint bench demo build check flags screenshots clean
+
+# uv gives a reproducible venv from uv.lock; install it once if this machine lacks it.
+$(UV):
+	python3 -m pip install --user --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	touch $@
+
+demo: .venv/.synced
+	$(PY) -m pipelines demo --out $(SOURCE)
+
+build: .venv/.synced
+	$(PY) -m pipelines build --source $(SOURCE) --warehouse $(WAREHOUSE)
+
+check: .venv/.synced
+	$(PY) -m pipelines check --source $(SOURCE)
+
+flags: .venv/.synced
+	$(PY) -m pipelines flags --warehouse $(WAREHOUSE)
+
+$(SOURCE)/engineers.csv:
+	$(MAKE) demo
+
+run: .venv/.synced $(SOURCE)/engineers.csv build
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+
+test: .venv/.synced
+	$(PY) -m pytest
+
+lint: .venv/.synced
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: .venv/.synced
+	$(PY) -m pipelines.bench
+
+screenshots: .venv/.synced
+	$(PY) -m pytest -m browser -p no:cacheprovider tests/test_browser.py
+
+clean:
+	rm -rf .venv data/warehouse* data/demo data/bench screenshots

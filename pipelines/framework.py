@@ -1,0 +1,182 @@
+"""Load and validate the framework file: levels, categories, bars, expectations and rules.
+
+Levels and categories are data. Everything downstream asks this module, never a literal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.settings import RULE_SETTINGS, SETTINGS_BY_NAME
+
+DEFAULT_FRAMEWORK = Path(__file__).resolve().parent.parent / "data" / "framework.toml"
+
+# Metrics a bar may test, with the engineer_months column each reads and its sample column.
+METRICS = {
+    "sla_adherence": ("sla_adherence", "sla_sample"),
+    "median_open_hours": ("median_open_hours", "tickets_solved"),
+    "volume_ratio": ("volume_ratio", "tickets_solved"),
+}
+OPS = (">=", "<=")
+
+
+class FrameworkError(ValueError):
+    """The framework file is unusable; the message names the file, the entry and the fix."""
+
+
+@dataclass(frozen=True)
+class Bar:
+    level: str
+    category: str
+    metric: str
+    op: str
+    value: float
+    label: str
+
+    def passes(self, observed: float) -> bool:
+        return observed >= self.value if self.op == ">=" else observed <= self.value
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    version: str
+    timezone: str
+    levels: tuple[str, ...]
+    categories: tuple[str, ...]
+    bars: tuple[Bar, ...]
+    expectations: dict[str, dict[str, tuple[str, ...]]]
+    rules: dict[str, float]
+    source: str = ""
+    digest: str = field(default="", compare=False)
+
+    def rank(self, level: str) -> int:
+        """0 for the first level; raises for a level the framework does not list."""
+        return self.levels.index(level)
+
+    def next_level(self, level: str) -> str | None:
+        i = self.rank(level)
+        return self.levels[i + 1] if i + 1 < len(self.levels) else None
+
+    def bars_for(self, level: str, category: str) -> list[Bar]:
+        """Bars that apply at `level` in `category`: its own and those of every level below."""
+        top = self.rank(level)
+        return [b for b in self.bars if b.category == category and self.rank(b.level) <= top]
+
+    def rule(self, name: str) -> float:
+        return self.rules[name]
+
+
+def _fail(path: Path, what: str, fix: str) -> FrameworkError:
+    return FrameworkError(f"{path}: {what}. Fix: {fix}")
+
+
+def load_framework(path: Path | str = DEFAULT_FRAMEWORK) -> Framework:
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise _fail(path, f"cannot read the framework file ({exc.strerror})",
+                    "pass --framework with the path to a framework.toml") from exc
+    try:
+        doc = tomllib.loads(raw_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise _fail(path, f"not valid TOML ({exc})", "correct the syntax at that line") from exc
+
+    head = doc.get("framework")
+    if not isinstance(head, dict):
+        raise _fail(path, "no [framework] table", "add [framework] with levels and categories")
+    levels = _string_list(path, head, "levels")
+    categories = _string_list(path, head, "categories")
+    tz = str(head.get("timezone", "UTC"))
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise _fail(path, f"unknown timezone {tz!r}", "use an IANA name such as Europe/Berlin") \
+            from exc
+
+    bars = tuple(_bar(path, i, b, levels, categories) for i, b in enumerate(doc.get("bars", [])))
+    expectations = _expectations(path, doc.get("expectations", {}), levels, categories)
+    rules = _rules(path, doc.get("rules", {}))
+    return Framework(
+        name=str(head.get("name", "Career framework")),
+        version=str(head.get("version", "unversioned")),
+        timezone=tz,
+        levels=tuple(levels),
+        categories=tuple(categories),
+        bars=bars,
+        expectations=expectations,
+        rules=rules,
+        source=str(path),
+        digest=hashlib.sha256(raw_bytes).hexdigest()[:12],
+    )
+
+
+def _string_list(path: Path, table: dict, key: str) -> list[str]:
+    values = table.get(key)
+    if not isinstance(values, list) or not values or not all(
+        isinstance(v, str) and v.strip() for v in values
+    ):
+        raise _fail(path, f"[framework].{key} must be a non-empty list of names",
+                    f'write e.g. {key} = ["A", "B"]')
+    if len({v.casefold() for v in values}) != len(values):
+        raise _fail(path, f"[framework].{key} lists a name twice", "keep each name once")
+    return list(values)
+
+
+def _bar(path: Path, i: int, b: dict, levels: list[str], categories: list[str]) -> Bar:
+    where = f"[[bars]] entry {i + 1}"
+    if b.get("level") not in levels:
+        raise _fail(path, f"{where} has level {b.get('level')!r}", f"use one of {levels}")
+    if b.get("category") not in categories:
+        raise _fail(path, f"{where} has category {b.get('category')!r}",
+                    f"use one of {categories}")
+    if b.get("metric") not in METRICS:
+        raise _fail(path, f"{where} has metric {b.get('metric')!r}", f"use one of {list(METRICS)}")
+    if b.get("op") not in OPS:
+        raise _fail(path, f"{where} has op {b.get('op')!r}", 'use ">=" or "<="')
+    value = b.get("value")
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise _fail(path, f"{where} has value {value!r}", "use a non-negative number")
+    if b["metric"] == "sla_adherence" and value > 1:
+        raise _fail(path, f"{where} has SLA adherence {value}", "write a share, e.g. 0.94")
+    return Bar(b["level"], b["category"], b["metric"], b["op"], float(value),
+               str(b.get("label", f"{b['metric']} {b['op']} {value}")))
+
+
+def _expectations(path: Path, table: dict, levels: list[str], categories: list[str]):
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for level, per_cat in table.items():
+        if level not in levels:
+            raise _fail(path, f"[expectations.{level}] names an unknown level",
+                        f"use one of {levels}")
+        out[level] = {}
+        for cat, labels in per_cat.items():
+            if cat not in categories:
+                raise _fail(path, f"[expectations.{level}] names unknown category {cat!r}",
+                            f"use one of {categories}")
+            if isinstance(labels, str):
+                labels = [labels]
+            out[level][cat] = tuple(str(x) for x in labels)
+    return out
+
+
+def _rules(path: Path, table: dict) -> dict[str, float]:
+    rules = {s.name: s.default for s in RULE_SETTINGS}
+    for name, value in table.items():
+        setting = SETTINGS_BY_NAME.get(name)
+        if setting is None:
+            raise _fail(path, f"[rules] has unknown setting {name!r}",
+                        f"use one of {sorted(SETTINGS_BY_NAME)}")
+        if not isinstance(value, int | float) or isinstance(value, bool) \
+                or value < setting.minimum:
+            raise _fail(path, f"[rules].{name} = {value!r}",
+                        f"use a number of at least {setting.minimum}")
+        if isinstance(setting.default, int) and value != int(value):
+            raise _fail(path, f"[rules].{name} = {value!r}", "use a whole number")
+        rules[name] = type(setting.default)(value)
+    return rules
