@@ -1,0 +1,526 @@
+"""Turn a helpdesk or HR export into contract files, as a mapping file (TOML) describes.
+
+Answers "my data is not in Rungs' format": the mapping names, per contract table, the export
+file, which export column feeds each contract column, value maps, timestamp formats, time zone
+and null tokens, and for tickets the shape of the export (one row per ticket, a snapshot log with
+one row per update, or a process-mining activity log). DuckDB does the work so a
+million-row log converts in seconds.
+
+`preview_mapping` shows the first converted rows and every problem without writing anything;
+`apply_mapping` refuses to write while any problem remains, so the build never sees a half-
+converted export.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow.csv as pa_csv
+
+from pipelines.mapping_config import (
+    ACTIVITY_DERIVED,
+    Mapping,
+    Source,
+    TableMapping,
+    load_mapping,
+)
+from pipelines.mapping_contract import (
+    CONTRACT,
+    FALSE_WORDS,
+    TRUE_WORDS,
+    Column,
+    contract_file,
+)
+from pipelines.mapping_dates import suggest_format
+from pipelines.mapping_files import SourceError, publish
+
+ISO_OFFSET = r"(Z|[+-]\d\d:?\d\d)$"
+OUTPUT_FORMATS = {"timestamp": "%Y-%m-%dT%H:%M:%SZ", "date": "%Y-%m-%d", "month": "%Y-%m"}
+SAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that stops the conversion, located for the person who has to fix it."""
+
+    file: str
+    message: str
+    fix: str
+    line: int | None = None
+    column: str | None = None
+    blocking: bool = True
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f", line {self.line}"
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.message}. Fix: {self.fix}"
+
+
+@dataclass
+class TableResult:
+    table: str
+    source_file: Path
+    shape: str
+    rows_read: int = 0
+    rows_written: int = 0
+    columns: list[str] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class MappingReport:
+    mapping_path: Path
+    tables: dict[str, TableResult] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.blocking for p in self.problems)
+
+    def render(self) -> str:
+        lines = [f"Mapping {self.mapping_path}"]
+        for result in self.tables.values():
+            lines.append(
+                f"\n{result.table} <- {result.source_file.name} (shape {result.shape}): "
+                f"{result.rows_read} source rows -> {result.rows_written} {result.table} rows"
+            )
+            if result.preview:
+                lines.extend("  " + row for row in _grid(result.columns, result.preview))
+        blocking = [p for p in self.problems if p.blocking]
+        notes = [p for p in self.problems if not p.blocking]
+        if blocking:
+            lines.append(f"\n{len(blocking)} problem(s) to fix before this mapping can load:")
+            lines.extend(f"  - {p}" for p in blocking)
+        if notes:
+            lines.append(f"\n{len(notes)} note(s):")
+            lines.extend(f"  - {p}" for p in notes)
+        if not self.problems:
+            lines.append("\nNo problems found.")
+        if self.written:
+            lines.append("\nWrote " + ", ".join(str(p) for p in self.written))
+        return "\n".join(lines)
+
+
+def _grid(columns: list[str], rows: list[dict], width: int = 22) -> list[str]:
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    widths = [max(len(c), *(len(cell(r[c])) for r in rows)) for c in columns]
+    out = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    out.extend(" | ".join(cell(r[c]).ljust(w) for c, w in zip(columns, widths, strict=True))
+               .rstrip() for r in rows)
+    return out
+
+
+def preview_mapping(mapping_path: Path | str, rows: int = 5) -> MappingReport:
+    """First `rows` converted rows of each table and every problem; writes nothing."""
+    mapping = load_mapping(mapping_path)
+    report = MappingReport(mapping_path=mapping.path)
+    with _connection() as con:
+        for table in mapping.tables.values():
+            job = _TableJob(con, mapping, table, report)
+            if job.stage():
+                job.preview(rows)
+    return report
+
+
+def apply_mapping(mapping_path: Path | str, out_dir: Path | str,
+                  progress: bool = False) -> MappingReport:
+    """Write the contract CSVs of every mapped table into `out_dir`, all or nothing.
+
+    Raises SourceError listing every problem when the export does not convert cleanly; in that
+    case `out_dir` is left exactly as it was.
+    """
+    mapping = load_mapping(mapping_path)
+    report = MappingReport(mapping_path=mapping.path)
+    out_dir = Path(out_dir)
+    with _connection() as con:
+        jobs = []
+        for table in mapping.tables.values():
+            _say(progress, f"reading {table.file.name} for {table.table}")
+            job = _TableJob(con, mapping, table, report)
+            if job.stage():
+                jobs.append(job)
+        if not report.ok:
+            raise SourceError(report.render())
+        writers = {}
+        for job in jobs:
+            _say(progress, f"converting {job.table.table}")
+            writers[contract_file(job.table.table)] = job.writer()
+        report.written = publish(out_dir, writers)
+    _say(progress, f"wrote {len(report.written)} contract file(s) to {out_dir}")
+    return report
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(f"[mapping] {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect()
+    try:
+        # Naive timestamps are placed in the mapping's zone explicitly; the session zone must
+        # not leak in from the machine running the import.
+        con.execute("set TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+class _Params:
+    """Named query parameters, so generated SQL never carries a value in its text."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+
+    def bind(self, value: object, cast: str = "") -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}{cast}"
+
+
+def _q(identifier: str) -> str:
+    """A source column name as a SQL identifier (export headers contain spaces and quotes)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+class _TableJob:
+    """Everything about converting one export file into one contract table."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, mapping: Mapping, table: TableMapping,
+                 report: MappingReport):
+        self.con = con
+        self.mapping = mapping
+        self.table = table
+        self.report = report
+        self.src = f"src_{table.table}"
+        self.staged = f"staged_{table.table}"
+        self.contract = {c.name: c for c in CONTRACT[table.table]}
+        self.result = TableResult(table.table, table.file, table.shape,
+                                  columns=list(self.contract))
+        report.tables[table.table] = self.result
+        self.sources: dict[str, Source] = {}
+
+    # -- reading and checking -------------------------------------------------------------
+
+    def problem(self, message: str, fix: str, line: int | None = None,
+                column: str | None = None, in_mapping: bool = False,
+                blocking: bool = True) -> None:
+        where = self.mapping.path if in_mapping else self.table.file
+        self.report.problems.append(Problem(str(where), message, fix, line, column, blocking))
+
+    def stage(self) -> bool:
+        """Read the export and convert every column; record problems. False if unusable."""
+        if not self._read():
+            return False
+        if not self._resolve_columns():
+            return False
+        self._build_staged()
+        self._check_values()
+        return True
+
+    def _read(self) -> bool:
+        t = self.table
+        if not t.file.is_file():
+            self.problem(f"the export file {t.file} does not exist",
+                         "correct file = ... (paths are relative to the mapping file)",
+                         line=self.mapping.line_of(t.table, "file"), in_mapping=True)
+            return False
+        p = _Params()
+        options = [f"nullstr = {p.bind(list(t.null_tokens), '::varchar[]')}",
+                   f"encoding = {p.bind(t.encoding)}"]
+        if t.delimiter:
+            options.append(f"delim = {p.bind(t.delimiter)}")
+        try:
+            # Everything is read as text: the mapping, not DuckDB's guesses, decides types.
+            self.con.execute(
+                f"create or replace temp table {self.src} as select * from read_csv("  # noqa: S608
+                f"{p.bind(str(t.file))}, header = true, all_varchar = true, "
+                f"{', '.join(options)})",
+                p.values,
+            )
+        except duckdb.Error as exc:
+            self.problem(f"cannot read it as CSV ({str(exc).splitlines()[0]})",
+                         "export as CSV with a header row; set delimiter/encoding in the "
+                         "mapping if they are not comma and UTF-8")
+            return False
+        self.result.rows_read = self.con.execute(f"select count(*) from {self.src}").fetchone()[0]  # noqa: S608
+        if self.result.rows_read == 0:
+            self.problem("the export has a header but no rows", "export a file with data",
+                         line=2)
+            return False
+        return True
+
+    def _resolve_columns(self) -> bool:
+        t = self.table
+        available = [r[0] for r in self.con.execute(
+            "select column_name from (describe select * from query_table($t))",
+            {"t": self.src}).fetchall()]
+        sources = dict(t.columns)
+        if t.shape == "snapshot_log":
+            sources.setdefault("updated_at", Source(column=t.updated_column))
+        derived = set(ACTIVITY_DERIVED) if t.activity else set()
+        # A contract column left out of the mapping is taken from an export column of the
+        # same name, so a partial mapping of an almost-contract file stays short.
+        for name in self.contract:
+            if name not in sources and name not in derived and name in available:
+                sources[name] = Source(column=name)
+        needed = [(f"{t.table}.columns", k, s.column) for k, s in sources.items() if s.column]
+        if t.shape == "snapshot_log":
+            needed.append((t.table, "updated_column", t.updated_column))
+        if t.activity:
+            a = t.activity
+            needed += [(f"{t.table}.activity", key, getattr(a, key)) for key in
+                       ("case_column", "activity_column", "resource_column", "timestamp_column")]
+        ok = True
+        for section, key, column in needed:
+            if column in available:
+                continue
+            ok = False
+            close = difflib.get_close_matches(column, available, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            self.problem(
+                f"column {column!r} is not in {t.file.name}; its columns are {available}",
+                f"{hint}write the export's column name exactly as in its header row",
+                line=self.mapping.line_of(section, key), column=key, in_mapping=True)
+        for name in self.contract:
+            if name not in sources and name not in derived:
+                self.problem(f"nothing feeds contract column {name!r}; it is written empty",
+                             f"map it in [{t.table}.columns] if the export has it",
+                             line=self.mapping.line_of(f"{t.table}.columns"), column=name,
+                             in_mapping=True, blocking=False)
+        self.sources = sources
+        return ok
+
+    def _build_staged(self) -> None:
+        """One row per export row: the mapped raw text and the converted value per column."""
+        t = self.table
+        p = _Params()
+        select = ["rowid + 2 as _line"]  # header is line 1
+        for name, source in self.sources.items():
+            raw = _q(source.column) if source.column else p.bind(source.const)
+            mapped = self._value_map(raw, t.values.get(name), p)
+            select.append(f"{mapped} as {_q(name + '__raw')}")
+            select.append(f"{self._convert(mapped, self.contract[name], p)} as {_q(name)}")
+        if t.activity:
+            a = t.activity
+            ts_column = Column("_ts", "timestamp")
+            select += [
+                f"{_q(a.case_column)} as _case",
+                f"{_q(a.activity_column)} as _activity",
+                f"{_q(a.resource_column)} as _resource",
+                f"{_q(a.timestamp_column)} as _ts__raw",
+                f"{self._convert(_q(a.timestamp_column), ts_column, p)} as _ts",
+                f"list_contains({p.bind(list(a.solved_activities), '::varchar[]')}, "
+                f"trim({_q(a.activity_column)})) as _solved",
+            ]
+        self.con.execute(
+            f"create or replace temp table {self.staged} as select {', '.join(select)} "  # noqa: S608
+            f"from {self.src}",
+            p.values,
+        )
+
+    def _value_map(self, raw: str, value_map: dict[str, str] | None, p: _Params) -> str:
+        if not value_map:
+            return raw
+        whens = " ".join(f"when {raw} = {p.bind(k)} then {p.bind(v)}"
+                         for k, v in value_map.items() if k != "*")
+        otherwise = p.bind(value_map["*"]) if "*" in value_map else raw
+        # Mapping a value to "" is how a mapping says "this means empty".
+        return f"nullif(case when {raw} is null then null {whens} else {otherwise} end, '')"
+
+    def _convert(self, e: str, column: Column, p: _Params) -> str:
+        t = self.table
+        if column.kind == "choice":
+            return (f"(case when list_contains({p.bind(list(column.choices), '::varchar[]')}, "
+                    f"lower(trim({e}))) then lower(trim({e})) end)")
+        if column.kind == "bool":
+            return (f"(case when lower(trim({e})) in (select unnest("
+                    f"{p.bind(list(TRUE_WORDS), '::varchar[]')})) then true "
+                    f"when lower(trim({e})) in (select unnest("
+                    f"{p.bind(list(FALSE_WORDS), '::varchar[]')})) then false end)")
+        if column.kind == "int":
+            return f"try_cast(trim({e}) as bigint)"
+        if column.kind == "number":
+            return f"try_cast(trim({e}) as double)"
+        if column.kind == "timestamp":
+            return self._timestamp(e, p)
+        if column.kind in ("date", "month"):
+            formats = list(t.date_formats + t.timestamp_formats)
+            parsed = [f"try_strptime(trim({e}), {p.bind(formats, '::varchar[]')})::date"] \
+                if formats else []
+            parsed += [f"try_cast(trim({e}) as date)",
+                       f"try_cast(try_cast(trim({e}) as timestamp) as date)"]
+            if column.kind == "month":
+                parsed.append(f"try_cast(trim({e}) || '-01' as date)")
+            return f"coalesce({', '.join(parsed)})"
+        return e
+
+    def _timestamp(self, e: str, p: _Params) -> str:
+        """As a naive UTC timestamp. Formats with %z carry their own offset; the rest are read
+        in the mapping's time zone, as are ISO values without an offset."""
+        t = self.table
+        tz = p.bind(t.timezone)
+        zoned = [f for f in t.timestamp_formats if "%z" in f or "%Z" in f]
+        naive = [f for f in t.timestamp_formats if f not in zoned]
+        parsed = []
+        if zoned:
+            parsed.append(f"try_strptime(trim({e}), {p.bind(zoned, '::varchar[]')})")
+        if naive:
+            parsed.append(f"timezone({tz}, try_strptime(trim({e}), "
+                          f"{p.bind(naive, '::varchar[]')}))")
+        parsed.append(f"(case when regexp_matches(trim({e}), {p.bind(ISO_OFFSET)}) "
+                      f"then try_cast(trim({e}) as timestamptz) "
+                      f"else timezone({tz}, try_cast(trim({e}) as timestamp)) end)")
+        return f"timezone('UTC', coalesce({', '.join(parsed)}))"
+
+    def _check_values(self) -> None:
+        """Every value that did not convert, grouped, with counts and where it first occurs."""
+        checks = [(name, self.contract[name], src) for name, src in self.sources.items()]
+        if self.table.activity:
+            checks.append(("_ts", Column("_ts", "timestamp"),
+                           Source(column=self.table.activity.timestamp_column)))
+        for name, column, source in checks:
+            if column.kind == "text":
+                continue
+            bad = self.con.execute(
+                f"select {_q(name + '__raw')} as v, count(*), min(_line) from {self.staged} "  # noqa: S608
+                f"where {_q(name + '__raw')} is not null and {_q(name)} is null "
+                f"group by v order by count(*) desc, v",
+            ).fetchall()
+            if bad:
+                self._report_bad(name, column, source, bad)
+        if self.table.activity:
+            self._check_activity()
+
+    def _report_bad(self, name: str, column: Column, source: Source,
+                    bad: list[tuple[str, int, int]]) -> None:
+        t = self.table
+        total = sum(n for _, n, _ in bad)
+        first_line = min(line for _, _, line in bad)
+        listed = ", ".join(f"{v!r} ({n} rows)" for v, n, _ in bad[:SAMPLES])
+        more = f" and {len(bad) - SAMPLES} more distinct values" if len(bad) > SAMPLES else ""
+        column_label = source.column or name
+        in_mapping = source.const is not None
+        line = (self.mapping.line_of(f"{t.table}.columns", name) if in_mapping else first_line)
+        if column.kind in ("timestamp", "date", "month"):
+            samples = [v for v, _, _ in bad[:SAMPLES]]
+            fmt = suggest_format(samples)
+            fix = (f'add "{fmt}" to timestamp_formats' if fmt else
+                   "add a strptime format that matches them to timestamp_formats "
+                   "(e.g. \"%d-%m-%Y %H:%M\") or map these tokens to null in null_tokens")
+            if fmt and column.kind in ("date", "month"):
+                fix = f'add "{fmt}" to date_formats'
+            self.problem(f"{total} value(s) match no date format: {listed}{more}", fix,
+                         line=line, column=column_label, in_mapping=in_mapping)
+        elif column.kind in ("choice", "bool"):
+            allowed = list(column.choices) if column.kind == "choice" else ["true", "false"]
+            section = f"[{t.table}.values.{name}]"
+            self.problem(
+                f"{total} value(s) have no mapping for {name}: {listed}{more}",
+                f'add lines such as "{bad[0][0]}" = "{allowed[0]}" to {section} '
+                f"(contract values: {allowed}), or list them in null_tokens",
+                line=line, column=column_label, in_mapping=in_mapping)
+        else:
+            self.problem(f"{total} value(s) are not numbers: {listed}{more}",
+                         f"map them in [{t.table}.values.{name}] or list them in null_tokens",
+                         line=line, column=column_label, in_mapping=in_mapping)
+
+    def _check_activity(self) -> None:
+        a = self.table.activity
+        no_case = self.con.execute(
+            f"select count(*), min(_line) from {self.staged} where _case is null").fetchone()  # noqa: S608
+        if no_case[0]:
+            self.problem(f"{no_case[0]} row(s) have no case id and are skipped",
+                         f"fill {a.case_column!r} or drop those rows", line=no_case[1],
+                         column=a.case_column, blocking=False)
+        if not self.con.execute(f"select bool_or(_solved) from {self.staged}").fetchone()[0]:  # noqa: S608
+            seen = [r[0] for r in self.con.execute(
+                f"select _activity from {self.staged} where _activity is not null "  # noqa: S608
+                f"group by _activity order by count(*) desc limit 10").fetchall()]
+            self.problem(f"no activity is named as in solved_activities, so every case stays "
+                         f"open; activities seen: {seen}",
+                         "list the activity names that close a case in solved_activities",
+                         line=self.mapping.line_of(f"{self.table.table}.activity",
+                                                   "solved_activities"),
+                         column=a.activity_column, in_mapping=True, blocking=False)
+
+    # -- shaping the output ---------------------------------------------------------------
+
+    def _shaped_sql(self) -> str:
+        """The converted table in the export's shape, one row per contract row."""
+        present = [n for n in self.contract if n in self.sources]
+        if self.table.shape == "snapshot_log":
+            cols = ", ".join(_q(n) for n in present)
+            # The newest update wins; on equal times the later line in the export wins,
+            # because exports list a ticket's updates in the order they happened.
+            return (f"select {cols} from {self.staged} where ticket_id is not null "  # noqa: S608
+                    f"qualify row_number() over (partition by ticket_id "
+                    f"order by updated_at desc nulls last, _line desc) = 1 order by _line")
+        if self.table.shape == "activity_log":
+            return self._activity_sql(present)
+        return f"select {', '.join(_q(n) for n in present)} from {self.staged} order by _line"  # noqa: S608
+
+    def _activity_sql(self, present: list[str]) -> str:
+        order = "struct_pack(t := _ts, l := _line)"
+        # Case attributes repeated on each row (priority, csat...): the latest non-empty one.
+        extra = [f"arg_max({_q(n)}, {order}) filter (where {_q(n)} is not null) as {_q(n)}"
+                 for n in present]
+        solved_by = f"arg_max(_resource, {order}) filter (where _solved)"
+        latest_by = f"arg_max(_resource, {order})"
+        return (
+            "select _case as ticket_id, "  # noqa: S608
+            # An unsolved case is still someone's work: its latest resource holds it.
+            f"case when bool_or(_solved) then {solved_by} else {latest_by} end as assignee_id, "
+            "min(_ts) as created_at, max(_ts) filter (where _solved) as solved_at, "
+            "case when bool_or(_solved) then 'solved' else 'open' end as status, "
+            "greatest(count(*) filter (where _solved) - 1, 0) as reopens, "
+            f"max(_ts) as updated_at{''.join(', ' + x for x in extra)} "
+            f"from {self.staged} where _case is not null group by _case order by min(_line)"
+        )
+
+    def _output_sql(self) -> str:
+        """Contract columns in contract order, as contract-spelled text."""
+        derived = self.table.shape == "activity_log"
+        select = []
+        for name, column in self.contract.items():
+            if name not in self.sources and not (derived and name in ACTIVITY_DERIVED):
+                select.append(f"null::varchar as {_q(name)}")
+            elif column.kind in OUTPUT_FORMATS:
+                select.append(f"strftime({_q(name)}, '{OUTPUT_FORMATS[column.kind]}') "
+                              f"as {_q(name)}")
+            elif column.kind == "bool":
+                select.append(f"case when {_q(name)} then 'true' when not {_q(name)} "
+                              f"then 'false' end as {_q(name)}")
+            else:
+                select.append(f"cast({_q(name)} as varchar) as {_q(name)}")
+        return f"select {', '.join(select)} from ({self._shaped_sql()})"  # noqa: S608
+
+    def preview(self, rows: int) -> None:
+        self.result.rows_written = self.con.execute(
+            f"select count(*) from ({self._shaped_sql()})").fetchone()[0]  # noqa: S608
+        cur = self.con.execute(f"{self._output_sql()} limit $n", {"n": rows})
+        names = [d[0] for d in cur.description]
+        self.result.preview = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def writer(self):
+        def write(path: Path) -> None:
+            table = self.con.execute(self._output_sql()).fetch_arrow_table()
+            self.result.rows_written = table.num_rows
+            pa_csv.write_csv(table, path,
+                             write_options=pa_csv.WriteOptions(quoting_style="needed"))
+        return write
+
