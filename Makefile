@@ -39,7 +39,6 @@ test: .venv/.synced
 
 lint: .venv/.synced
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
 
 bench: .venv/.synced
 	$(PY) -m pipelines.bench

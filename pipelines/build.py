@@ -1,0 +1,318 @@
+"""Build the warehouse: read -> validate -> quarantine -> cross-table checks -> derived tables.
+
+The build writes a brand-new DuckDB file next to the target and swaps it in with one atomic
+rename, so a build that fails for any reason (bad file, full disk, crash) leaves the previous
+warehouse exactly as it was, still readable by the dashboard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import secrets
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines import integrity
+from pipelines.framework import DEFAULT_FRAMEWORK, Framework, load_framework
+from pipelines.load import _SQL_TYPE, REJECTED_ROWS_DDL, load_table
+from pipelines.progress import Steps
+from pipelines.schemas import TABLES, TableSpec
+from pipelines.settings import SETTINGS_BY_NAME
+from pipelines.sources import FileProblem, find_file, read_raw
+
+MODELS = Path(__file__).resolve().parent / "models"
+# DuckDB may use this much memory before spilling to disk; keeps a 25M-ticket build well under
+# 4 GiB on a laptop. Override with RUNGS_MEMORY_LIMIT (e.g. "8GB").
+MEMORY_LIMIT = os.environ.get("RUNGS_MEMORY_LIMIT", "2500MB")
+
+
+class BuildFailed(Exception):
+    """The build stopped; the previous warehouse is untouched. The message says why."""
+
+
+@dataclass
+class FileStats:
+    table: str
+    file: str | None
+    sha256: str | None = None
+    bytes: int = 0
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    extra_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport:
+    build_id: str
+    source: str
+    warehouse: str | None
+    framework_version: str
+    files: list[FileStats] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rejected_sample: list[tuple] = field(default_factory=list)
+    as_of_month: str | None = None
+    duration_s: float = 0.0
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+
+def _new_build_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def build(source: Path | str, warehouse: Path | str | None,
+          framework_path: Path | str = DEFAULT_FRAMEWORK, progress: bool = False,
+          as_of: str | None = None) -> BuildReport:
+    """Build `warehouse` from the files in `source`. With warehouse=None, validate only."""
+    started = time.perf_counter()
+    source = Path(source)
+    if not source.is_dir():
+        raise BuildFailed(f"{source}: source folder not found. Fix: pass --source with the "
+                          "folder holding engineers.csv, levels.csv and tickets.csv")
+    framework = load_framework(framework_path)
+    report = BuildReport(_new_build_id(), str(source), str(warehouse) if warehouse else None,
+                         framework.version)
+    target = Path(warehouse) if warehouse else None
+    scratch = None
+    if target:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch = target.with_name(f".{target.name}.{report.build_id}.building")
+    try:
+        con = duckdb.connect(str(scratch) if scratch else ":memory:")
+    except duckdb.Error as exc:
+        raise BuildFailed(f"{scratch}: cannot create the new warehouse ({exc})") from exc
+    try:
+        with con, ThreadPoolExecutor(max_workers=1) as hasher:
+            _run(con, source, framework, report, progress, hasher, as_of)
+            report.duration_s = round(time.perf_counter() - started, 2)
+            _record_build(con, report, framework)
+        if scratch and target:
+            os.replace(scratch, target)
+    except Exception as exc:
+        _discard(scratch)
+        if isinstance(exc, BuildFailed):
+            raise
+        if isinstance(exc, FileProblem):
+            raise BuildFailed(str(exc)) from exc
+        raise BuildFailed(f"build {report.build_id} failed and nothing was changed: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    return report
+
+
+def _discard(scratch: Path | None) -> None:
+    if scratch is None:
+        return
+    for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _run(con: duckdb.DuckDBPyConnection, source: Path, framework: Framework,
+         report: BuildReport, progress: bool, hasher: ThreadPoolExecutor,
+         as_of: str | None) -> None:
+    con.execute("set memory_limit = $m", {"m": MEMORY_LIMIT})
+    # The zone name was checked against the IANA database when the framework loaded.
+    con.execute(f"set TimeZone = '{framework.timezone}'")
+    _write_framework(con, framework)
+    con.execute(REJECTED_ROWS_DDL)
+
+    steps = Steps(progress)
+    with steps:
+        for spec in TABLES:
+            with steps.step(f"load {spec.name}"):
+                _load_one(con, source, spec, framework, report, hasher)
+        with steps.step("cross-table checks"):
+            _cross_checks(con, report, framework)
+        with steps.step("engineer_months"):
+            run_model(con, "engineer_months", {"tz": framework.timezone})
+        with steps.step("readiness"):
+            report.as_of_month = _readiness(con, framework, as_of)
+    for stats in report.files:
+        if isinstance(stats.sha256, Future):
+            stats.sha256 = stats.sha256.result()
+    report.rejected_sample = con.execute(
+        "select table_name, file, line, \"column\", value, reason from rejected_rows "
+        "order by table_name, line limit 20").fetchall()
+
+
+def _load_one(con, source: Path, spec: TableSpec, framework: Framework, report: BuildReport,
+              hasher: ThreadPoolExecutor) -> None:
+    path = find_file(source, spec)
+    if path is None:
+        _create_empty(con, spec)
+        report.files.append(FileStats(spec.name, None))
+        return
+    digest = hasher.submit(_sha256, path)  # hashed on a second thread while DuckDB reads
+    raw = read_raw(con, path, spec, f"raw_{spec.name}")
+    result = load_table(con, raw, spec, framework, report.build_id)
+    con.execute(f"drop view {raw.table}")
+    con.execute(f"drop table {raw.table}_in")
+    stats = FileStats(spec.name, path.name, digest, path.stat().st_size, raw.rows_read,
+                      result.rows_loaded, result.rows_rejected, raw.extra_columns)
+    report.files.append(stats)
+    if raw.extra_columns:
+        report.notes.append(f"{path.name}: ignored extra column(s) "
+                            f"{', '.join(raw.extra_columns)}")
+
+
+def _create_empty(con, spec: TableSpec) -> None:
+    cols = ", ".join(f'"{n}" {_SQL_TYPE.get(m["kind"], "varchar")}'
+                     for n, m in spec.columns().items())
+    con.execute(f"create or replace table {spec.name} ({cols}, source_line bigint)")
+
+
+def _cross_checks(con, report: BuildReport, framework: Framework) -> None:
+    stats = {s.table: s for s in report.files}
+
+    def moved(table: str, n: int) -> None:
+        stats[table].rows_loaded -= n
+        stats[table].rows_rejected += n
+
+    con.execute("alter table engineers add column onboarding_ends_on date")
+    con.execute("update engineers set onboarding_ends_on = coalesce(onboarded_on, "
+                "(hire_date + to_months($m::integer))::date)",
+                {"m": framework.rule("onboarding_months")})
+    if stats["tickets"].file:
+        superseded, tied = integrity.dedupe_tickets(con, report.build_id, stats["tickets"].file)
+        moved("tickets", tied)
+        stats["tickets"].rows_loaded -= superseded
+        if superseded:
+            report.notes.append(f"{stats['tickets'].file}: {superseded} older version(s) of "
+                                "repeated ticket ids replaced by the newest updated_at")
+    for table in integrity.ENGINEER_REFERENCES:
+        if stats[table].file:
+            moved(table, integrity.reject_unknown_engineers(con, table, report.build_id,
+                                                            stats[table].file))
+    for engineer, manager in integrity.unknown_managers(con):
+        report.notes.append(f"engineers.csv: {engineer}'s manager_id {manager} is not on the "
+                            "roster; loaded without a known manager")
+    overlap = con.execute("select count(*) from monthly_metrics m semi join ("
+                          "select distinct assignee_id as engineer_id, date_trunc('month', "
+                          "timezone($tz, solved_at))::date as month from tickets "
+                          "where solved_at is not null) t using (engineer_id, month)",
+                          {"tz": framework.timezone}).fetchone()[0]
+    if overlap:
+        report.notes.append(f"monthly_metrics.csv: {overlap} engineer-month(s) also covered by "
+                            "tickets; the ticket figures were used")
+
+
+def run_model(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> None:
+    """Create table `name` from models/<name>.sql."""
+    sql = (MODELS / f"{name}.sql").read_text()
+    con.execute(f"create or replace table {name} as {sql}", params)
+
+
+def _readiness(con, framework: Framework, as_of: str | None) -> str | None:
+    try:
+        from pipelines.readiness import build_readiness
+    except ImportError:  # the readiness engine is optional while it is being built
+        return None
+    as_of_date = datetime.strptime(as_of, "%Y-%m").date() if as_of else None
+    month = build_readiness(con, framework, as_of_date)
+    return f"{month:%Y-%m}" if month else None
+
+
+def _write_framework(con, framework: Framework) -> None:
+    """The framework the build used travels inside the warehouse, so pages show the same."""
+    con.execute("create table framework_levels as select unnest($l) as level, "
+                "generate_subscripts($l, 1) as rank", {"l": list(framework.levels)})
+    con.execute("create table framework_categories as select unnest($c) as category, "
+                "generate_subscripts($c, 1) as rank", {"c": list(framework.categories)})
+    con.execute("create table framework_bars (level varchar, category varchar, metric varchar, "
+                "op varchar, value double, label varchar)")
+    if framework.bars:
+        con.executemany("insert into framework_bars values (?, ?, ?, ?, ?, ?)",
+                        [(b.level, b.category, b.metric, b.op, b.value, b.label)
+                         for b in framework.bars])
+    con.execute("create table framework_expectations (level varchar, category varchar, "
+                "label varchar)")
+    rows = [(lvl, cat, label) for lvl, cats in framework.expectations.items()
+            for cat, labels in cats.items() for label in labels]
+    if rows:
+        con.executemany("insert into framework_expectations values (?, ?, ?)", rows)
+    con.execute("create table framework_settings (name varchar, value double, "
+                "default_value double, help varchar)")
+    con.executemany("insert into framework_settings values (?, ?, ?, ?)",
+                    [(n, v, SETTINGS_BY_NAME[n].default, SETTINGS_BY_NAME[n].help)
+                     for n, v in framework.rules.items()])
+
+
+def _record_build(con, report: BuildReport, framework: Framework) -> None:
+    con.execute("""create table builds (build_id varchar, built_at timestamptz,
+        source_dir varchar, framework_version varchar, framework_digest varchar,
+        timezone varchar, as_of_month varchar, duration_s double, rows_loaded bigint,
+        rows_rejected bigint, status varchar, notes varchar[])""")
+    con.execute("insert into builds values ($id, now(), $src, $fv, $fd, $tz, $asof, $d, $ok, "
+                "$bad, 'ok', $notes)",
+                {"id": report.build_id, "src": report.source, "fv": framework.version,
+                 "fd": framework.digest, "tz": framework.timezone, "asof": report.as_of_month,
+                 "d": report.duration_s, "ok": report.rows_loaded, "bad": report.rows_rejected,
+                 "notes": report.notes})
+    con.execute("""create table build_files (build_id varchar, table_name varchar,
+        file varchar, sha256 varchar, bytes bigint, rows_read bigint, rows_loaded bigint,
+        rows_rejected bigint, extra_columns varchar[])""")
+    con.executemany("insert into build_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(report.build_id, f.table, f.file, f.sha256, f.bytes, f.rows_read,
+                      f.rows_loaded, f.rows_rejected, f.extra_columns) for f in report.files])
+    con.execute("update rejected_rows set build_id = $b", {"b": report.build_id})
+    con.execute("checkpoint")
+
+
+def render_report(report: BuildReport) -> str:
+    """The build report as text: what loaded, what was rejected and why, what was ignored."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(record=True, width=110, force_terminal=False, file=io.StringIO())
+    files = Table(title=f"Build {report.build_id}  ({report.duration_s:.1f} s)")
+    for col in ("table", "file", "rows read", "loaded", "rejected"):
+        files.add_column(col, justify="right" if col.startswith(("rows", "load", "rej")) else
+                         "left")
+    for f in report.files:
+        files.add_row(f.table, f.file or "(not supplied)", f"{f.rows_read:,}",
+                      f"{f.rows_loaded:,}", f"{f.rows_rejected:,}")
+    console.print(files)
+    if report.rejected_sample:
+        rej = Table(title=f"Why rows were rejected (first {len(report.rejected_sample)} "
+                          "reasons; all are in the rejected_rows table)")
+        for col in ("file", "line", "column", "value", "reason"):
+            rej.add_column(col, overflow="fold")
+        for _table, file, line, column, value, reason in report.rejected_sample:
+            rej.add_row(file, str(line), column or "", "" if value is None else str(value),
+                        reason)
+        console.print(rej)
+    for note in report.notes:
+        console.print(f"note: {note}")
+    if report.as_of_month:
+        console.print(f"as-of month: {report.as_of_month}")
+    target = report.warehouse or "(check only: nothing written)"
+    console.print(f"warehouse: {target}")
+    return console.export_text()
+
+
+def report_json(report: BuildReport) -> str:
+    return json.dumps({
+        "build_id": report.build_id, "rows_loaded": report.rows_loaded,
+        "rows_rejected": report.rows_rejected, "as_of_month": report.as_of_month,
+        "files": [f.__dict__ | {"sha256": f.sha256} for f in report.files],
+        "notes": report.notes}, default=str, indent=2)
+

@@ -1,0 +1,146 @@
+"""`python -m pipelines …` (also the `rungs` command): the write side from a terminal."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipelines.build import BuildFailed, build, render_report
+from pipelines.framework import DEFAULT_FRAMEWORK, FrameworkError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Rungs pipelines: build the warehouse, check inputs, make a demo org.")
+
+SourceOpt = Annotated[Path, typer.Option("--source", help="Folder with the input files.")]
+WarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="DuckDB file to (re)build.")]
+FrameworkOpt = Annotated[Path, typer.Option("--framework", help="Framework file.")]
+MappingOpt = Annotated[Path | None, typer.Option(
+    "--mapping", help="Mapping TOML that turns your own exports into the contract files.")]
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(code=1)
+
+
+def _resolve_source(source: Path, mapping: Path | None, scratch: Path) -> Path:
+    if mapping is None:
+        return source
+    from pipelines.cli_sources import mapped_source
+
+    return mapped_source(mapping, scratch)
+
+
+@app.command("build")
+def build_cmd(
+    source: SourceOpt = Path("data/demo"),
+    warehouse: WarehouseOpt = Path("data/warehouse.duckdb"),
+    framework: FrameworkOpt = DEFAULT_FRAMEWORK,
+    mapping: MappingOpt = None,
+    as_of: Annotated[str | None, typer.Option(help="Judge up to this month (YYYY-MM).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
+) -> None:
+    """Validate the inputs and build a new warehouse, swapped in only when complete."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="rungs-mapped-") as scratch:
+            folder = _resolve_source(source, mapping, Path(scratch))
+            report = build(folder, warehouse, framework, progress=not quiet, as_of=as_of)
+    except (BuildFailed, FrameworkError) as exc:
+        _fail(f"{exc}\nThe previous warehouse (if any) was left untouched.")
+    typer.echo(render_report(report))
+
+
+@app.command("check")
+def check_cmd(
+    source: SourceOpt = Path("data/demo"),
+    framework: FrameworkOpt = DEFAULT_FRAMEWORK,
+    mapping: MappingOpt = None,
+) -> None:
+    """Validate the inputs and print the build report without writing a warehouse."""
+    import tempfile
+
+    if mapping is not None:
+        from pipelines.mapping import preview_mapping
+
+        typer.echo(preview_mapping(mapping).render())
+    try:
+        with tempfile.TemporaryDirectory(prefix="rungs-mapped-") as scratch:
+            folder = _resolve_source(source, mapping, Path(scratch))
+            report = build(folder, None, framework, progress=False)
+    except (BuildFailed, FrameworkError) as exc:
+        _fail(str(exc))
+    typer.echo(render_report(report))
+    if report.rows_rejected:
+        raise typer.Exit(code=2)
+
+
+@app.command("demo")
+def demo_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the demo files to.")]
+    = Path("data/demo"),
+    engineers: Annotated[int, typer.Option(min=5, help="Engineers in the org.")] = 40,
+    months: Annotated[int, typer.Option(min=6, help="Months of history.")] = 36,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 7,
+    end_month: Annotated[str | None, typer.Option(
+        help="Last full month of data (YYYY-MM); default: last month.")] = None,
+) -> None:
+    """Write a synthetic org (fake people) in the input contract's format."""
+    from pipelines.demo import generate_demo
+
+    summary = generate_demo(out, engineers=engineers, months=months, seed=seed,
+                            end_month=end_month, progress=True)
+    typer.echo(f"demo org written to {out}: {summary}")
+
+
+@app.command("flags")
+def flags_cmd(
+    warehouse: WarehouseOpt = Path("data/warehouse.duckdb"),
+    as_of: Annotated[str | None, typer.Option(help="Month to report (YYYY-MM).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Print who is promotion-ready, near a window, an in-band candidate or at risk, and why."""
+    import duckdb
+
+    from pipelines.flags import flags_frame, render_flags
+
+    if fmt not in ("table", "csv", "json"):
+        _fail(f"--format {fmt!r} is not one of table, csv, json")
+    if not warehouse.exists():
+        _fail(f"{warehouse}: no warehouse yet. Fix: run `python -m pipelines build` first")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            frame = flags_frame(con, as_of)
+        except ValueError as exc:
+            _fail(str(exc))
+    sys.stdout.write(render_flags(frame, fmt))
+
+
+@app.command("docs")
+def docs_cmd(
+    readme: Annotated[Path, typer.Option(help="README to refresh.")] = Path("README.md"),
+) -> None:
+    """Regenerate the README's data dictionary and settings table from the code."""
+    from pipelines.dictionary import refresh_readme
+
+    changed = refresh_readme(readme)
+    typer.echo(f"{readme}: {'updated' if changed else 'already current'}")
+
+
+def _mount_optional() -> None:
+    try:
+        from pipelines.cli_sources import pull_app
+    except ImportError:
+        return
+    app.add_typer(pull_app, name="pull", help="Pull from a helpdesk API into contract files.")
+
+
+_mount_optional()
+
+
+def main() -> None:
+    app()
