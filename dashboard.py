@@ -1,0 +1,53 @@
+"""Rungs: the career framework as numbers leadership can act on.
+
+Entry point for `streamlit run dashboard.py`: page config, the page list from
+rungs_ui.navigation, the shared sidebar, then the chosen page. Pages only read the warehouse.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rungs_ui import anonymise, navigation, page, queries, sidebar, state, warehouse
+
+
+def _presenting() -> bool:
+    return st.query_params.get(state.PRESENT, "") in ("1", "true", "yes")
+
+
+def _manager_label(wh: warehouse.Warehouse, on_calibration: bool):
+    """On the calibration page with anonymise on, managers are named by letter too."""
+    if not (on_calibration and st.session_state.get(state.ANONYMISE)):
+        return None
+    options = queries.filter_options(wh)["managers"]
+    masks = anonymise.Anonymiser.for_people(
+        zip(options["manager_id"], options["manager_name"], strict=True), wh.build_id, "Manager")
+    return masks.alias
+
+
+def main() -> None:
+    present = _presenting()
+    st.set_page_config(page_title="Rungs", page_icon=":material/stairs:", layout="wide",
+                       initial_sidebar_state="collapsed" if present else "auto")
+    sections = {
+        group: [
+            st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
+            for p in navigation.PAGES if p.group == group
+        ]
+        for group in navigation.GROUPS
+    }
+    current = st.navigation(sections, position="hidden" if present else "sidebar")
+    if present:
+        page.presentation_style()
+    try:
+        wh = warehouse.current()
+        fw = queries.framework(wh)
+        on_calibration = current.url_path == "calibration"
+        filters = sidebar.render(wh, fw, _manager_label(wh, on_calibration))
+        page.set_context(page.PageContext(wh=wh, fw=fw, filters=filters, present=present))
+        current.run()
+    except warehouse.WarehouseUnavailable as exc:
+        page.show_unavailable(exc)
+
+
+main()

@@ -1,0 +1,43 @@
+"""The dashboard's pages, registered once: `dashboard.py` builds st.navigation from this list and
+the smoke test walks the same list, so a page added here is tested the day it is added."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    group: str
+    script: str  # relative to the repository root, where dashboard.py lives
+    title: str
+    icon: str
+    url_path: str
+    question: str
+    default: bool = False
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("Team", "pages/team_health.py", "Team health", ":material/monitor_heart:",
+             "team-health", "How is the team doing against the framework?", default=True),
+    PageSpec("People", "pages/engineer.py", "Engineer", ":material/person:", "engineer",
+             "Where is this person on the ladder, and why?"),
+    PageSpec("People", "pages/promotions.py", "Promotions", ":material/trending_up:",
+             "promotions", "Who can we make a case for now, and who is close?"),
+    PageSpec("People", "pages/raises.py", "In-band raises", ":material/payments:", "raises",
+             "Who is exceeding their level without meeting the next?"),
+    PageSpec("Calibration", "pages/calibration.py", "Calibration", ":material/balance:",
+             "calibration", "How do the engineers at one level compare, side by side?"),
+    PageSpec("Calibration", "pages/evidence.py", "Evidence", ":material/fact_check:",
+             "evidence", "Where is the evidence thin?"),
+    PageSpec("Data", "pages/data_health.py", "Data health", ":material/database:",
+             "data-health", "What did the last build load, and what did it reject?"),
+    PageSpec("Data", "pages/framework.py", "Framework", ":material/stairs:", "framework",
+             "What does each level ask for, and which rules turn data into flags?"),
+)
+
+GROUPS: tuple[str, ...] = ("Team", "People", "Calibration", "Data")
+
+
+def spec_for(script: str) -> PageSpec:
+    return next(p for p in PAGES if p.script == script)

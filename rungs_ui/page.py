@@ -1,0 +1,115 @@
+"""What every page does the same way: its context, header, charts, downloads and the messages
+shown when the warehouse cannot answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from rungs_ui import navigation, theme
+from rungs_ui.queries import Filters, FrameworkView
+from rungs_ui.warehouse import Warehouse, WarehouseUnavailable, build_command
+
+_CONTEXT_KEY = "_rungs_page_context"
+
+# Flag column of `readiness` -> how the dashboard names it.
+FLAGS = {
+    "promotion_ready": "Promotion-ready",
+    "near_window": "Near a promotion window",
+    "in_band_candidate": "In-band raise candidate",
+    "at_risk": "At risk",
+}
+_FLAG_COLOURS = {"promotion_ready": "green", "near_window": "blue",
+                 "in_band_candidate": "violet", "at_risk": "orange"}
+
+
+@dataclass(frozen=True)
+class PageContext:
+    wh: Warehouse
+    fw: FrameworkView
+    filters: Filters
+    present: bool
+
+
+def set_context(ctx: PageContext) -> None:
+    st.session_state[_CONTEXT_KEY] = ctx
+
+
+def context() -> PageContext:
+    """The warehouse, framework and filters dashboard.py prepared for this run."""
+    ctx = st.session_state.get(_CONTEXT_KEY)
+    if ctx is None:
+        st.info("Open the dashboard with `streamlit run dashboard.py`; pages run inside it.")
+        st.stop()
+    return ctx
+
+
+def header(script: str) -> None:
+    spec = navigation.spec_for(script)
+    st.title(spec.title)
+    st.caption(spec.question)
+
+
+def require(ctx: PageContext, *tables: str) -> None:
+    """Stop the page with the command to run when this build lacks tables the page reads."""
+    missing = [t for t in tables if t not in ctx.wh.tables]
+    if missing:
+        st.info(
+            f"This build has no {', '.join(missing)} table yet, so this page has nothing to "
+            f"show. Rebuild with `{build_command(ctx.wh.path)}` once the pipeline writes it."
+        )
+        st.stop()
+
+
+def show_unavailable(exc: WarehouseUnavailable) -> None:
+    st.warning(f"**The warehouse can't be read.** {exc.problem}")
+    st.markdown(exc.fix)
+
+
+def chart(ctx: PageContext, figure: alt.TopLevelMixin, key: str | None = None) -> None:
+    """Draw with our own Altair theme (Streamlit's would replace the level colours)."""
+    if ctx.present:
+        figure = theme.for_presentation(figure)
+    st.altair_chart(figure, theme=None, width="stretch", key=key)
+
+
+def download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
+    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=file_name,
+                       mime="text/csv", key=key, icon=":material/download:", on_click="ignore")
+
+
+def flags_of(row: pd.Series) -> list[str]:
+    return [name for name in FLAGS if bool(row.get(name, False))]
+
+
+def flag_badges(row: pd.Series) -> None:
+    """Each raised flag as a badge, followed by the reason sentence that explains it."""
+    raised = flags_of(row)
+    if not raised:
+        st.markdown(f":gray-badge[No flag] {row.get('reason') or ''}")
+        return
+    badges = " ".join(f":{_FLAG_COLOURS[f]}-badge[{FLAGS[f]}]" for f in raised)
+    st.markdown(f"{badges} {row.get('reason') or ''}")
+
+
+def flag_text(row: pd.Series) -> str:
+    return ", ".join(FLAGS[f] for f in flags_of(row)) or "—"
+
+
+def month_label(value) -> str:
+    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%b %Y")
+
+
+def presentation_style() -> None:
+    """Larger type and no sidebar for a shared screen (`?present=1`)."""
+    st.html(
+        "<style>"
+        "section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] "
+        "{display: none;}"
+        ".stMainBlockContainer {font-size: 1.3rem; max-width: 100%;}"
+        ".stMainBlockContainer h1 {font-size: 3rem;}"
+        "</style>"
+    )

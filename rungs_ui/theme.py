@@ -1,0 +1,101 @@
+"""The one Altair theme of the dashboard, and how each level and attainment is drawn.
+
+Charts are read on a projector in calibration meetings, by people of whom some do not see red
+and green apart: Okabe-Ito colours, large type, thick marks. A level keeps one colour and one
+dash pattern on every chart, so "the IC3 bar" looks the same wherever it appears.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+
+THEME_NAME = "rungs"
+FONT = "Source Sans Pro, Helvetica Neue, Arial, sans-serif"
+
+# Okabe & Ito (2008), colour-blind-safe; black last so it never lands on a level by accident.
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",
+)
+# Level bars use a sequence of their own so they never clash with series colours on a chart.
+LEVEL_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#CC79A7", "#D55E00", "#000000")
+LEVEL_DASHES = ((8, 4), (2, 3), (12, 3, 2, 3), (1, 0), (6, 2, 1, 2), (4, 4), (10, 6))
+
+ATTAINMENT_COLOURS = {
+    "below": "#D55E00",
+    "at": "#D9D9D9",
+    "above": "#009E73",
+    "no data": "#FFFFFF",
+}
+INSUFFICIENT_COLOUR = "#BBBBBB"
+
+BASE_FONT_SIZE = 16
+PRESENTATION_SCALE = 1.4
+
+
+def level_colour(levels: tuple[str, ...] | list[str], level: str) -> str:
+    return LEVEL_COLOURS[list(levels).index(level) % len(LEVEL_COLOURS)]
+
+
+def level_dash(levels: tuple[str, ...] | list[str], level: str) -> list[int]:
+    return list(LEVEL_DASHES[list(levels).index(level) % len(LEVEL_DASHES)])
+
+
+def level_scale(levels: tuple[str, ...] | list[str]) -> alt.Scale:
+    """Colour scale mapping every framework level to its colour, in framework order."""
+    return alt.Scale(domain=list(levels), range=[level_colour(levels, lv) for lv in levels])
+
+
+def _config(size: float) -> dict:
+    small = round(size * 0.9)
+    return {
+        "config": {
+            "font": FONT,
+            "background": "#FFFFFF",
+            "view": {"stroke": None, "continuousWidth": 640, "continuousHeight": 320},
+            "range": {"category": list(OKABE_ITO)},
+            "axis": {
+                "labelFontSize": small,
+                "titleFontSize": size,
+                "titleFontWeight": "normal",
+                "labelColor": "#222222",
+                "titleColor": "#222222",
+                "gridColor": "#E6E6E6",
+                "labelLimit": 260,
+            },
+            "legend": {
+                "labelFontSize": small,
+                "titleFontSize": size,
+                "symbolSize": 160,
+                "labelLimit": 260,
+                "orient": "bottom",
+            },
+            "header": {"labelFontSize": size, "titleFontSize": size},
+            "title": {"fontSize": round(size * 1.2), "anchor": "start", "fontWeight": "normal"},
+            "line": {"strokeWidth": 3},
+            "point": {"size": 90, "filled": True},
+            "rule": {"strokeWidth": 2},
+            "text": {"fontSize": small},
+            "tooltip": {"content": "data"},
+        }
+    }
+
+
+@alt.theme.register(THEME_NAME, enable=True)
+def rungs_theme() -> alt.theme.ThemeConfig:
+    return alt.theme.ThemeConfig(_config(BASE_FONT_SIZE))
+
+
+def for_presentation(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Larger type for a shared screen; chart config overrides the theme's, key by key."""
+    size = round(BASE_FONT_SIZE * PRESENTATION_SCALE)
+    config = _config(size)["config"]
+    return chart.properties(config=alt.Config(**{k: config[k] for k in ("axis", "legend",
+                                                                         "header", "title",
+                                                                         "text")}))
