@@ -61,6 +61,7 @@ class BuildReport:
     rejected_sample: list[tuple] = field(default_factory=list)
     as_of_month: str | None = None
     duration_s: float = 0.0
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def rows_loaded(self) -> int:
@@ -146,6 +147,7 @@ def _run(con: duckdb.DuckDBPyConnection, source: Path, framework: Framework,
             run_model(con, "engineer_months", {"tz": framework.timezone})
         with steps.step("readiness"):
             report.as_of_month = _readiness(con, framework, as_of)
+    report.step_seconds = {name: round(s, 3) for name, s in steps.timings.items()}
     for stats in report.files:
         if isinstance(stats.sha256, Future):
             stats.sha256 = stats.sha256.result()
