@@ -1,0 +1,153 @@
+-- readiness (before reasons): one row per engineer per eligible month with the overall level,
+-- the consecutive-month counters and the four flags. pipelines/readiness.py adds the reason
+-- sentence from the detail columns and writes the table.
+--
+-- Runs are counted over eligible months only, within one stint at a level: a month on leave is
+-- not a row, so it neither breaks nor extends a run, and a level change starts a new count.
+
+with
+
+assessed as (
+    select
+        engineer_id,
+        month,
+        any_value(current_level) as level,
+        any_value(current_rank) as current_rank,
+        any_value(level_since) as level_since,
+        bool_or(team_lead) as team_lead,
+        min(demonstrated_rank) as overall_rank,
+        count(*) filter (where demonstrated_rank > current_rank) as categories_above,
+        string_agg(category, ', ' order by category_rank)
+            filter (where demonstrated_rank > current_rank) as above_categories,
+        -- The weakest category (the first in framework order on a tie) and why it stopped there.
+        arg_min(
+            {'category': category, 'demonstrated_rank': demonstrated_rank,
+             'blocked_level': blocked_level, 'kind': blocker_kind, 'metric': blocker_metric,
+             'observed': blocker_observed, 'bar': blocker_bar, 'sample': blocker_sample,
+             'evidence_id': blocker_evidence_id, 'evidence_level': blocker_evidence_level,
+             'evidence_observed_on': blocker_evidence_observed_on,
+             'examples': examples_at_blocked_level},
+            demonstrated_rank * 1000 + category_rank
+        ) as weakest,
+        arg_min(
+            {'category': category, 'metric': unjudged_metric, 'sample': unjudged_sample},
+            category_rank
+        ) filter (where unjudged_metric is not null) as unjudged,
+        -- The category whose next-level examples stop covering soonest.
+        arg_min(
+            {'category': category, 'until': next_level_evidence_until},
+            date_diff('day', date '2000-01-01', next_level_evidence_until) * 1000
+                + category_rank
+        ) filter (where next_level_evidence_until is not null) as expiring
+    from category_attainment
+    where eligible
+    group by engineer_id, month
+),
+
+stints as (
+    select
+        l.engineer_id,
+        l.effective_on,
+        fl.rank as level_rank,
+        lag(fl.rank) over (partition by l.engineer_id order by l.effective_on, fl.rank)
+            as previous_rank
+    from levels as l
+    join rd_levels as fl on fl.level = l.level
+),
+
+raises as (
+    -- In-band raises and promotions, from decisions and from the level history.
+    select engineer_id, decided_on as raised_on
+    from decisions
+    where decision in ('in_band_raise', 'promotion')
+    union all
+    select engineer_id, effective_on
+    from stints
+    where level_rank > previous_rank
+),
+
+numbered as (
+    select
+        a.*,
+        nxt.level as next_level,
+        nxt.rank as next_rank,
+        coalesce(shown.level, 'below ' || $first_level) as overall_level,
+        row_number() over stint as eligible_months_at_level
+    from assessed as a
+    left join rd_levels as nxt on nxt.rank = a.current_rank + 1
+    left join rd_levels as shown on shown.rank = a.overall_rank
+    window stint as (partition by a.engineer_id, a.level_since order by a.month)
+),
+
+runs as (
+    -- Length of the run ending at this month = its position minus the position of the last
+    -- month in the stint that broke the condition.
+    select
+        *,
+        eligible_months_at_level - coalesce(max(case when overall_rank < current_rank
+            then eligible_months_at_level end) over so_far, 0) as months_at_level,
+        case when next_rank is not null then
+            eligible_months_at_level - coalesce(max(case when overall_rank < next_rank
+                then eligible_months_at_level end) over so_far, 0)
+        end as months_at_next,
+        eligible_months_at_level - coalesce(max(case when overall_rank >= current_rank
+            then eligible_months_at_level end) over so_far, 0) as months_below_level,
+        eligible_months_at_level - coalesce(max(case
+            when categories_above < $in_band_min_categories_above
+            then eligible_months_at_level end) over so_far, 0) as months_with_categories_above
+    from numbered
+    window so_far as (
+        partition by engineer_id, level_since order by month
+        rows between unbounded preceding and current row
+    )
+),
+
+last_raises as (
+    select r.engineer_id, r.month, max(x.raised_on) as last_raise_on
+    from runs as r
+    join raises as x
+        on x.engineer_id = r.engineer_id and x.raised_on < r.month + interval 1 month
+    group by all
+),
+
+flagged as (
+    select
+        r.*,
+        lr.last_raise_on,
+        coalesce(
+            r.months_at_level >= $promotion_months_at_level
+            and r.months_at_next >= $promotion_months_at_next,
+            false
+        ) as promotion_ready,
+        greatest(
+            $promotion_months_at_level - r.months_at_level,
+            $promotion_months_at_next - r.months_at_next
+        ) as months_to_ready,
+        -- The cooldown covers this month and the in_band_cooldown_months - 1 before it.
+        coalesce(
+            lr.last_raise_on >= r.month + interval 1 month - to_months($in_band_cooldown_months),
+            false
+        ) as in_cooldown
+    from runs as r
+    left join last_raises as lr on lr.engineer_id = r.engineer_id and lr.month = r.month
+),
+
+final as (
+    select
+        *,
+        not promotion_ready and coalesce(months_at_next >= 1, false)
+            and months_to_ready <= $near_window_months as near_window,
+        not promotion_ready
+            and months_at_level >= $in_band_min_months_at_level
+            and months_with_categories_above >= $in_band_lookback_months
+            and not in_cooldown as in_band_candidate,
+        months_below_level >= $at_risk_months as at_risk
+    from flagged
+)
+
+select
+    *,
+    case when near_window then (month + to_months(months_to_ready))::date end
+        as projected_window_month
+from final
+order by engineer_id, month
