@@ -247,7 +247,7 @@ class _TableJob:
         try:
             # Everything is read as text: the mapping, not DuckDB's guesses, decides types.
             self.con.execute(
-                f"create or replace temp table {self.src} as select * from read_csv("  # noqa: S608
+                f"create or replace temp table {self.src} as select * from read_csv("
                 f"{p.bind(str(t.file))}, header = true, all_varchar = true, "
                 f"{', '.join(options)})",
                 p.values,
@@ -257,7 +257,7 @@ class _TableJob:
                          "export as CSV with a header row; set delimiter/encoding in the "
                          "mapping if they are not comma and UTF-8")
             return False
-        self.result.rows_read = self.con.execute(f"select count(*) from {self.src}").fetchone()[0]  # noqa: S608
+        self.result.rows_read = self.con.execute(f"select count(*) from {self.src}").fetchone()[0]
         if self.result.rows_read == 0:
             self.problem("the export has a header but no rows", "export a file with data",
                          line=2)
@@ -328,7 +328,7 @@ class _TableJob:
                 f"trim({_q(a.activity_column)})) as _solved",
             ]
         self.con.execute(
-            f"create or replace temp table {self.staged} as select {', '.join(select)} "  # noqa: S608
+            f"create or replace temp table {self.staged} as select {', '.join(select)} "
             f"from {self.src}",
             p.values,
         )
@@ -397,7 +397,7 @@ class _TableJob:
             if column.kind == "text":
                 continue
             bad = self.con.execute(
-                f"select {_q(name + '__raw')} as v, count(*), min(_line) from {self.staged} "  # noqa: S608
+                f"select {_q(name + '__raw')} as v, count(*), min(_line) from {self.staged} "
                 f"where {_q(name + '__raw')} is not null and {_q(name)} is null "
                 f"group by v order by count(*) desc, v",
             ).fetchall()
@@ -442,14 +442,14 @@ class _TableJob:
     def _check_activity(self) -> None:
         a = self.table.activity
         no_case = self.con.execute(
-            f"select count(*), min(_line) from {self.staged} where _case is null").fetchone()  # noqa: S608
+            f"select count(*), min(_line) from {self.staged} where _case is null").fetchone()
         if no_case[0]:
             self.problem(f"{no_case[0]} row(s) have no case id and are skipped",
                          f"fill {a.case_column!r} or drop those rows", line=no_case[1],
                          column=a.case_column, blocking=False)
-        if not self.con.execute(f"select bool_or(_solved) from {self.staged}").fetchone()[0]:  # noqa: S608
+        if not self.con.execute(f"select bool_or(_solved) from {self.staged}").fetchone()[0]:
             seen = [r[0] for r in self.con.execute(
-                f"select _activity from {self.staged} where _activity is not null "  # noqa: S608
+                f"select _activity from {self.staged} where _activity is not null "
                 f"group by _activity order by count(*) desc limit 10").fetchall()]
             self.problem(f"no activity is named as in solved_activities, so every case stays "
                          f"open; activities seen: {seen}",
@@ -467,12 +467,12 @@ class _TableJob:
             cols = ", ".join(_q(n) for n in present)
             # The newest update wins; on equal times the later line in the export wins,
             # because exports list a ticket's updates in the order they happened.
-            return (f"select {cols} from {self.staged} where ticket_id is not null "  # noqa: S608
+            return (f"select {cols} from {self.staged} where ticket_id is not null "
                     f"qualify row_number() over (partition by ticket_id "
                     f"order by updated_at desc nulls last, _line desc) = 1 order by _line")
         if self.table.shape == "activity_log":
             return self._activity_sql(present)
-        return f"select {', '.join(_q(n) for n in present)} from {self.staged} order by _line"  # noqa: S608
+        return f"select {', '.join(_q(n) for n in present)} from {self.staged} order by _line"
 
     def _activity_sql(self, present: list[str]) -> str:
         order = "struct_pack(t := _ts, l := _line)"
@@ -482,7 +482,7 @@ class _TableJob:
         solved_by = f"arg_max(_resource, {order}) filter (where _solved)"
         latest_by = f"arg_max(_resource, {order})"
         return (
-            "select _case as ticket_id, "  # noqa: S608
+            "select _case as ticket_id, "
             # An unsolved case is still someone's work: its latest resource holds it.
             f"case when bool_or(_solved) then {solved_by} else {latest_by} end as assignee_id, "
             "min(_ts) as created_at, max(_ts) filter (where _solved) as solved_at, "
@@ -507,11 +507,11 @@ class _TableJob:
                               f"then 'false' end as {_q(name)}")
             else:
                 select.append(f"cast({_q(name)} as varchar) as {_q(name)}")
-        return f"select {', '.join(select)} from ({self._shaped_sql()})"  # noqa: S608
+        return f"select {', '.join(select)} from ({self._shaped_sql()})"
 
     def preview(self, rows: int) -> None:
         self.result.rows_written = self.con.execute(
-            f"select count(*) from ({self._shaped_sql()})").fetchone()[0]  # noqa: S608
+            f"select count(*) from ({self._shaped_sql()})").fetchone()[0]
         cur = self.con.execute(f"{self._output_sql()} limit $n", {"n": rows})
         names = [d[0] for d in cur.description]
         self.result.preview = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
