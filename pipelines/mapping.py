@@ -31,10 +31,10 @@ from pipelines.mapping_config import (
     load_mapping,
 )
 from pipelines.mapping_contract import (
-    CONTRACT,
     FALSE_WORDS,
     TRUE_WORDS,
     Column,
+    contract,
     contract_file,
 )
 from pipelines.mapping_dates import suggest_format
@@ -208,7 +208,7 @@ class _TableJob:
         self.report = report
         self.src = f"src_{table.table}"
         self.staged = f"staged_{table.table}"
-        self.contract = {c.name: c for c in CONTRACT[table.table]}
+        self.contract = {c.name: c for c in contract()[table.table]}
         self.result = TableResult(table.table, table.file, table.shape,
                                   columns=list(self.contract))
         report.tables[table.table] = self.result

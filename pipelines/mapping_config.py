@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from pipelines.mapping_contract import CONTRACT
+from pipelines.mapping_contract import contract
 from pipelines.mapping_files import SourceError
 
 SHAPES = ("plain", "snapshot_log", "activity_log")
@@ -152,9 +152,9 @@ def load_mapping(path: Path | str) -> Mapping:
     for name, body in doc.items():
         if name in SHARED_SETTINGS:
             continue
-        if name not in CONTRACT or not isinstance(body, dict):
+        if name not in contract() or not isinstance(body, dict):
             raise reader.fail(name, None, f"[{name}] is not a contract table",
-                              f"name a table from {sorted(CONTRACT)} or a setting from "
+                              f"name a table from {sorted(contract())} or a setting from "
                               f"{list(SHARED_SETTINGS)}")
         tables[name] = _table(reader, name, {**shared, **body})
     if not tables:
@@ -219,7 +219,7 @@ def _columns(reader: _Reader, table: str, raw: object) -> dict[str, Source]:
     if not isinstance(raw, dict):
         raise reader.fail(table, "columns", "columns must be a table",
                           f"write [{section}] with contract_column = \"source column\" lines")
-    names = [c.name for c in CONTRACT[table]]
+    names = [c.name for c in contract()[table]]
     columns = {}
     for contract_col, spec in raw.items():
         if contract_col not in names:
@@ -238,7 +238,7 @@ def _columns(reader: _Reader, table: str, raw: object) -> dict[str, Source]:
 
 
 def _values(reader: _Reader, table: str, raw: object) -> dict[str, dict[str, str]]:
-    names = [c.name for c in CONTRACT[table]]
+    names = [c.name for c in contract()[table]]
     if not isinstance(raw, dict):
         raise reader.fail(table, "values", "values must be a table of value maps",
                           f'write [{table}.values.<column>] with "source value" = "contract value"')

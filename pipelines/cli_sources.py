@@ -1,0 +1,71 @@
+"""Command-line entry points for the real sources: `pull zendesk` and the `--mapping` option.
+
+pipelines/cli.py mounts `pull_app` as `python -m pipelines pull` and calls `mapped_source` for
+`build --mapping FILE` / `check --mapping FILE`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipelines.mapping import apply_mapping
+from pipelines.mapping_files import SourceError
+from pipelines.zendesk import pull_zendesk
+
+pull_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                       help="Pull from a helpdesk API into contract files.")
+
+
+def mapped_source(mapping_path: Path | str, scratch: Path) -> Path:
+    """Convert the exports a mapping names into contract files under `scratch`; return that
+    folder for the build to read. Raises SourceError, listing every problem, if they do not
+    convert cleanly."""
+    folder = Path(scratch) / "contract"
+    apply_mapping(mapping_path, folder)
+    return folder
+
+
+@pull_app.command("zendesk")
+def zendesk_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the contract files to.")],
+    subdomain: Annotated[str | None, typer.Option(
+        help="Your Zendesk subdomain: the ACME in acme.zendesk.com.")] = None,
+    email: Annotated[str | None, typer.Option(
+        help="Email of the admin whose API token is used.")] = None,
+    token_env: Annotated[str, typer.Option(
+        "--token-env", help="Environment variable holding the API token.")
+    ] = "ZENDESK_API_TOKEN",
+    since: Annotated[str | None, typer.Option(
+        help="Only tickets updated on or after this date (YYYY-MM-DD).")] = None,
+    from_files: Annotated[Path | None, typer.Option(
+        "--from-files", help="Read saved Zendesk objects (JSON/JSONL) instead of the API.")
+    ] = None,
+    level: Annotated[str | None, typer.Option(
+        help="Also write levels.csv, starting every new agent at this level.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
+) -> None:
+    """Write tickets.csv and engineers.csv stubs from Zendesk (resumes an interrupted pull)."""
+    token = ""
+    if from_files is None:
+        if not subdomain or not email:
+            _fail("--subdomain and --email are required unless --from-files is given")
+        # The token comes from the environment so it never appears in shell history or `ps`.
+        token = os.environ.get(token_env, "")
+        if not token:
+            _fail(f"the environment variable {token_env} is empty. Fix: export {token_env}=<your "
+                  "Zendesk API token> (Admin Center > Apps and integrations > Zendesk API)")
+    try:
+        report = pull_zendesk(subdomain or "", email or "", token, out, since=since,
+                              from_files=from_files, progress=not quiet, default_level=level)
+    except SourceError as exc:
+        _fail(str(exc))
+    typer.echo(report.render())
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(code=1)
