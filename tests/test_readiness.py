@@ -249,8 +249,8 @@ def _at_risk_after_two_months_below():
     return org, "2024-10", "e1", [
         "month", "overall_level", "months_at_level", "at_risk", "reason"], [
         ("2024-08", "IC2", 12, False,
-         "12 whole months at IC2, all consistent; IC3 not shown — no Impact example at IC3 "
-         "covers August 2024."),
+         "12 whole months at IC2, all consistent; IC3 not shown — Scope SLA adherence 95.0% "
+         "(bar 96%, 100 tickets) in August 2024."),
         ("2024-09", "IC1", 0, False,
          "Below IC2 in September 2024: Scope SLA adherence 91.2% (bar 94%, 143 tickets) in "
          "September 2024; at risk if it lasts 1 month more."),
@@ -324,13 +324,13 @@ def _concern_cancels_the_months_it_covers():
     org.observe("e1", date(2024, 6, 10), "IC2", "Teamwork", kind="concern")
     return org, "2024-10", "e1", ["month", "overall_level", "months_at_level", "reason"], [
         ("2024-05", "IC2", 9, "9 whole months at IC2, all consistent (12 needed); IC3 not shown"
-         " — no Impact example at IC3 covers May 2024."),
+         " — Scope SLA adherence 95.0% (bar 96%, 100 tickets) in May 2024."),
         ("2024-06", "IC1", 0, "Below IC2 in June 2024: a Teamwork concern at IC2 (EV1, 10 June "
          "2024) covers June 2024; at risk if it lasts 1 month more."),
         ("2024-08", "IC1", 0, "Below IC2 in the last 3 months: a Teamwork concern at IC2 (EV1, "
          "10 June 2024) covers August 2024."),
         ("2024-09", "IC2", 1, "13 whole months at IC2, 1 of them consistent (12 needed); IC3 "
-         "not shown — no Impact example at IC3 covers September 2024."),
+         "not shown — Scope SLA adherence 95.0% (bar 96%, 100 tickets) in September 2024."),
     ]
 
 

@@ -19,7 +19,9 @@ assessed as (
         count(*) filter (where demonstrated_rank > current_rank) as categories_above,
         string_agg(category, ', ' order by category_rank)
             filter (where demonstrated_rank > current_rank) as above_categories,
-        -- The weakest category (the first in framework order on a tie) and why it stopped there.
+        -- The weakest category and why it stopped there. Among equally weak ones prefer a
+        -- failing number (then a concern, a small sample, missing examples), then framework
+        -- order, so the reason names the most concrete blocker.
         arg_min(
             {'category': category, 'demonstrated_rank': demonstrated_rank,
              'blocked_level': blocked_level, 'kind': blocker_kind, 'metric': blocker_metric,
@@ -27,7 +29,10 @@ assessed as (
              'evidence_id': blocker_evidence_id, 'evidence_level': blocker_evidence_level,
              'evidence_observed_on': blocker_evidence_observed_on,
              'examples': examples_at_blocked_level},
-            demonstrated_rank * 1000 + category_rank
+            demonstrated_rank * 10000
+                + coalesce(list_position(['bar', 'concern', 'sample', 'example'],
+                    blocker_kind), 0) * 1000
+                + category_rank
         ) as weakest,
         arg_min(
             {'category': category, 'metric': unjudged_metric, 'sample': unjudged_sample},

@@ -1,0 +1,86 @@
+"""The readiness flags of one month with their reasons, for people who live in a terminal or a
+spreadsheet (`python -m pipelines flags`). Reads the warehouse's readiness table only."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+from typing import Literal
+
+import duckdb
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.readiness_reasons import FLAG_LABELS, month_words
+
+COLUMNS = ("engineer", "name", "team", "level", "flags", "reason")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+class FlagsError(ValueError):
+    """The request cannot be answered; the message says what to do instead."""
+
+
+def flags_frame(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> pd.DataFrame:
+    """One row per engineer assessed in the month (default: the latest), flagged ones first.
+
+    The month is kept in `frame.attrs["as_of"]`."""
+    if not con.execute(
+        "select count(*) from duckdb_tables() where table_name = 'readiness'"
+    ).fetchone()[0]:
+        raise FlagsError("the warehouse has no readiness table. Fix: run "
+                         "`python -m pipelines build` first.")
+    month = _parse_month(as_of) if as_of else con.execute(
+        "select max(month) from readiness").fetchone()[0]
+    # Flagged rows first, in the order the flags are listed, then by team and name.
+    priority = " ".join(f"when {column} then {rank}"
+                        for rank, column in enumerate(FLAG_LABELS))
+    frame = con.execute(
+        f"""
+        select r.engineer_id as engineer, e.name, e.team, r.level, r.flags, r.reason
+        from readiness as r
+        left join engineers as e on e.engineer_id = r.engineer_id
+        where r.month = $month
+        order by case {priority} else {len(FLAG_LABELS)} end, e.team, e.name, r.engineer_id
+        """,
+        {"month": month},
+    ).df()
+    frame.attrs["as_of"] = month
+    return frame
+
+
+def render_flags(df: pd.DataFrame, fmt: Literal["table", "csv", "json"]) -> str:
+    if fmt == "csv":
+        return df.to_csv(index=False)
+    if fmt == "json":
+        records = df.astype(object).where(df.notna(), None).to_dict(orient="records")
+        return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "table":
+        return _table(df)
+    raise FlagsError(f"unknown format {fmt!r}. Fix: use table, csv or json.")
+
+
+def _table(df: pd.DataFrame) -> str:
+    month = df.attrs.get("as_of")
+    when = month_words(month) if isinstance(month, date) else "the as-of month"
+    if df.empty:
+        return f"No engineers were assessed in {when}.\n"
+    table = Table(title=f"Readiness flags, {when}", show_lines=True)
+    for column in COLUMNS:
+        table.add_column(column, overflow="fold", ratio=4 if column == "reason" else None)
+    for row in df.itertuples(index=False):
+        table.add_row(*("" if pd.isna(v) else str(v) for v in row))
+    out = io.StringIO()
+    Console(file=out, width=140, color_system=None).print(table)
+    return out.getvalue()
+
+
+def _parse_month(text: str) -> date:
+    match = _MONTH.fullmatch(text.strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise FlagsError(f"--as-of {text!r} is not a month. Fix: write it as YYYY-MM, "
+                         "e.g. 2026-10.")
+    return date(int(match[1]), int(match[2]), 1)
