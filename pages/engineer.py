@@ -93,16 +93,15 @@ if wh.has("category_attainment"):
         st.caption("No eligible months yet.")
     else:
         attainment = attainment.assign(status=charts.attainment_status(
-            attainment["demonstrated_level"], attainment["current_level"], fw.rank))
-        keys = {"engineer_id", "month", "category", "current_level", "demonstrated_level",
-                "status"}
-        inputs = [c for c in attainment.columns if c not in keys]
+            attainment["demonstrated_level"], attainment["current_level"], fw.rank,
+            attainment["eligible"].astype(bool) if "eligible" in attainment else None))
+        inputs = [c for c in queries.ATTAINMENT_INPUTS if c in attainment.columns]
         shown = attainment.copy()
         for column in inputs:
-            shown[column] = shown[column].astype(str)
+            shown[column] = shown[column].map(page.plain)
         page.chart(ctx, charts.attainment_heatmap(shown, fw.categories, inputs))
-        st.caption("Green: above the level held · grey: at it · orange: below it. Hover a cell "
-                   "for the inputs of the check.")
+        st.caption("Green: above the level held · grey: at it · orange: below it · pale: month "
+                   "not judged. Hover a cell for the inputs of the check.")
 
 left, right = st.columns([2, 3])
 with left:

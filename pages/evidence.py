@@ -1,4 +1,62 @@
-"""placeholder"""
+"""Evidence: where is the evidence thin?
+
+How long since each person's latest example per category (at their level and at the next), how
+much each manager records next to their team, and every item, searchable.
+"""
+
 import streamlit as st
 
-st.write("todo")
+from rungs_ui import charts, page, queries, state
+
+MAX_PEOPLE = 40
+WINDOW_MONTHS = 6
+
+ctx = page.context()
+page.header("pages/evidence.py")
+f, fw, wh = ctx.filters, ctx.fw, ctx.wh
+
+coverage = queries.evidence_coverage(wh, f, fw.levels)
+if coverage.empty:
+    st.info("Nobody matches these filters in this month. Widen the sidebar filters.")
+    st.stop()
+
+staleness = (coverage.assign(gap=coverage["months_since_current"].fillna(999))
+             .groupby("engineer_id")["gap"].max().sort_values(ascending=False))
+thinnest = staleness.index[:MAX_PEOPLE]
+names = coverage.drop_duplicates("engineer_id").set_index("engineer_id")["name"]
+cells = coverage.loc[coverage["engineer_id"].isin(thinnest)]
+long = cells.melt(
+    id_vars=["engineer_id", "name", "category"],
+    value_vars=["months_since_current", "months_since_next"],
+    var_name="which", value_name="months_since",
+)
+long["which"] = long["which"].map({"months_since_current": "at current level",
+                                   "months_since_next": "at next level"})
+long["person"] = long["name"]
+order = [names[e] for e in thinnest]
+long = long.set_index("person").loc[order].reset_index()
+
+st.subheader("Months since the latest example")
+st.caption(f"Thinnest first ({min(len(staleness), MAX_PEOPLE)} of {len(staleness)} people). "
+           "'none' means no example ever at that level; darker means older.")
+page.chart(ctx, charts.coverage_heatmap(long[["person", "category", "which", "months_since"]],
+                                        fw.categories))
+
+st.subheader(f"Evidence per engineer, last {WINDOW_MONTHS} months, by manager")
+per_manager = queries.evidence_per_manager(wh, f, WINDOW_MONTHS)
+page.chart(ctx, charts.evidence_per_manager(per_manager))
+st.caption("Bars: items per engineer in each manager's group · black tick: the team's rate. "
+           "A bar well short of its tick is a group to document before calibration.")
+
+st.subheader("All evidence")
+text = st.text_input("Search", key=state.EVIDENCE_SEARCH, bind="query-params",
+                     placeholder="Words in the summary, a name, a category or a source")
+items = queries.evidence_search(wh, f, text or "")
+st.caption(f"{len(items)} items" + (" (first 500)" if len(items) == 500 else ""))
+st.dataframe(items, hide_index=True, width="stretch", column_config={
+    "observed_on": st.column_config.DateColumn("Observed"),
+    "name": "Engineer", "team": "Team", "category": "Category", "level": "Level",
+    "kind": "Kind", "summary": st.column_config.TextColumn("Summary", width="large"),
+    "link": st.column_config.LinkColumn("Link", display_text="open"),
+    "source": "Source", "recorded_by": "Recorded by",
+})

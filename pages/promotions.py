@@ -1,4 +1,93 @@
-"""placeholder"""
+"""Promotions: who can we make a case for now, and who is close?
+
+The pipeline flagged them; this page lists them with the counters behind each flag, the month
+a near case is projected to open and the categories still short of the next level.
+"""
+
+import pandas as pd
 import streamlit as st
 
-st.write("todo")
+from rungs_ui import page, queries
+
+ctx = page.context()
+page.header("pages/promotions.py")
+page.require(ctx, "readiness", "category_attainment")
+f, fw, wh = ctx.filters, ctx.fw, ctx.wh
+need_level = int(fw.setting("promotion_months_at_level"))
+need_next = int(fw.setting("promotion_months_at_next"))
+
+flagged = queries.readiness_at(wh, f, "rd.promotion_ready or rd.near_window")
+attainment = queries.attainment_at(wh, f)
+
+
+def _counters(row: pd.Series) -> str:
+    nxt = fw.next_level(row["level"]) or "next level"
+    return (f"{min(int(row['months_at_level']), need_level)}/{need_level} at {row['level']} · "
+            f"{min(int(row['months_at_next']), need_next)}/{need_next} at {nxt}")
+
+
+def _blocking(row: pd.Series) -> str:
+    """Categories this month whose level shown is still below the next level."""
+    nxt = fw.next_level(row["level"])
+    if nxt is None:
+        return ""
+    mine = attainment.loc[attainment["engineer_id"] == row["engineer_id"]]
+    short = [c for c, shown in zip(mine["category"], mine["demonstrated_level"], strict=True)
+             if fw.rank(shown) < fw.rank(nxt)]
+    return ", ".join(sorted(short, key=fw.categories.index)) or "none"
+
+
+def _table(rows: pd.DataFrame) -> pd.DataFrame:
+    if rows.empty:
+        return rows.assign(progress=[], blocking=[])
+    return rows.assign(progress=rows.apply(_counters, axis=1),
+                       blocking=rows.apply(_blocking, axis=1))
+
+
+ready = _table(flagged.loc[flagged["promotion_ready"].astype(bool)])
+near = _table(flagged.loc[flagged["near_window"].astype(bool)
+                          & ~flagged["promotion_ready"].astype(bool)])
+
+tiles = st.columns(2)
+tiles[0].metric("Promotion-ready", len(ready), border=True,
+                help=f"{need_level} consistent months at level and {need_next} showing the next.")
+tiles[1].metric("Near a window", len(near), border=True,
+                help="Already showing the next level and within a few months of ready.")
+
+search = st.text_input("Find", placeholder="Filter by name, team, manager or category",
+                       key="promotions_find")
+
+
+def _matches(rows: pd.DataFrame) -> pd.DataFrame:
+    if not search.strip() or rows.empty:
+        return rows
+    text = rows[["name", "team", "manager_name", "blocking", "reason"]].astype(str)
+    hit = text.apply(lambda col: col.str.contains(search.strip(), case=False, regex=False))
+    return rows.loc[hit.any(axis=1)]
+
+
+COLUMNS = {
+    "name": st.column_config.TextColumn("Engineer"),
+    "team": "Team",
+    "manager_name": "Manager",
+    "level": "Level",
+    "progress": st.column_config.TextColumn("Progress", help="Consistent months at level · "
+                                            "months showing the next level"),
+    "projected_window_month": st.column_config.DateColumn("Window opens", format="MMM YYYY"),
+    "blocking": st.column_config.TextColumn("Still short in"),
+    "reason": st.column_config.TextColumn("Why", width="large"),
+}
+
+for title, rows, key, empty in (
+    ("Ready now", _matches(ready), "ready", "Nobody in view is promotion-ready this month."),
+    ("Near a window", _matches(near), "near", "Nobody in view is within reach of a window."),
+):
+    st.subheader(f"{title} ({len(rows)})")
+    if rows.empty:
+        st.caption(empty)
+        continue
+    columns = [c for c in COLUMNS if c in rows.columns
+               and not (key == "ready" and c == "projected_window_month")]
+    st.dataframe(rows[columns], hide_index=True, column_config=COLUMNS, width="stretch")
+    page.download(rows[["engineer_id", *columns]], f"Download {title.lower()} as CSV",
+                  f"rungs-{key}-{f.month:%Y-%m}.csv", key=f"download_{key}")

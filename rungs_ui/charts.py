@@ -14,7 +14,7 @@ import pandas as pd
 
 from rungs_ui import theme
 
-STATUS_ORDER = ("below", "at", "above", "no data")
+STATUS_ORDER = ("below", "at", "above", "not judged")
 MONTH_AXIS = alt.Axis(format="%b %y", labelAngle=0, tickCount="month", labelOverlap=True)
 
 
@@ -54,12 +54,13 @@ def bar_rules(
         opacity=alt.condition("datum.emphasised", alt.value(1.0), alt.value(0.45)),
         tooltip=[alt.Tooltip("bar:N", title="Bar")],
     )
-    label = base.mark_text(align="left", baseline="bottom", dx=6, dy=-3).encode(
+    # Label text stays dark: pale level colours (sky blue, yellow) wash out on a projector.
+    label = base.mark_text(align="left", baseline="bottom", dx=6, dy=-3, color="#222222",
+                           fontWeight="bold").encode(
         x=alt.value(0),
         y="value:Q",
         text="bar:N",
-        color=alt.Color("level:N", scale=theme.level_scale(levels), legend=None),
-        opacity=alt.condition("datum.emphasised", alt.value(1.0), alt.value(0.6)),
+        opacity=alt.condition("datum.emphasised", alt.value(1.0), alt.value(0.7)),
     )
     return alt.layer(rule, label)
 
@@ -143,7 +144,7 @@ def volume_against_team(months: pd.DataFrame, bar_ratio: float | None) -> alt.La
     return alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("month:T", title=None, axis=MONTH_AXIS),
         y=alt.Y("tickets:Q", title="Tickets per month"),
-        color=alt.Color("series:N", title=None, sort=order,
+        color=alt.Color("series:N", title=None, sort=order, legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=order, range=["#0072B2", "#999999", "#E69F00"])),
         strokeDash=alt.StrokeDash("series:N", sort=order, legend=None,
                                   scale=alt.Scale(domain=order, range=[[1, 0], [6, 3], [2, 3]])),
@@ -152,12 +153,15 @@ def volume_against_team(months: pd.DataFrame, bar_ratio: float | None) -> alt.La
     ).properties(height=280)
 
 
-def attainment_status(demonstrated: pd.Series, current: pd.Series, rank) -> pd.Series:
-    """below / at / above the current level, by framework rank; unknown counts as below."""
+def attainment_status(demonstrated: pd.Series, current: pd.Series, rank,
+                      eligible: pd.Series | None = None) -> pd.Series:
+    """below / at / above the current level, by framework rank ("below IC1" ranks below all);
+    "not judged" for a month that is not eligible or has no demonstrated level."""
+    eligible = eligible if eligible is not None else pd.Series(True, index=demonstrated.index)
     out = []
-    for shown, held in zip(demonstrated, current, strict=True):
-        if shown is None or (isinstance(shown, float) and pd.isna(shown)):
-            out.append("no data")
+    for shown, held, counts in zip(demonstrated, current, eligible, strict=True):
+        if not counts or shown is None or (isinstance(shown, float) and pd.isna(shown)):
+            out.append("not judged")
         else:
             diff = rank(shown) - rank(held)
             out.append("below" if diff < 0 else "above" if diff > 0 else "at")
@@ -257,9 +261,10 @@ def team_trend(
         tooltip=["team:N", alt.Tooltip("month:T", format="%B %Y"),
                  alt.Tooltip(f"{metric}:Q", title=title, format=value_format)],
     )
+    # Teams and levels each keep their own colour scale; shared, the level domain would hide teams.
     return alt.layer(
         bar_rules(bars, levels, value_format="{" + value_format_py(value_format) + "}"), line
-    ).properties(height=320)
+    ).resolve_scale(color="independent", strokeDash="independent").properties(height=320)
 
 
 def trajectories(

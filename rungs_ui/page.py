@@ -99,6 +99,18 @@ def flag_text(row: pd.Series) -> str:
     return ", ".join(FLAGS[f] for f in flags_of(row)) or "—"
 
 
+def plain(value) -> str:
+    """A cell as short text for a tooltip: lists joined, numbers to a few digits, gaps as —."""
+    if isinstance(value, list | tuple) or hasattr(value, "tolist"):
+        items = list(value.tolist() if hasattr(value, "tolist") else value)
+        return ", ".join(map(str, items)) or "—"
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
 def month_label(value) -> str:
     return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%b %Y")
 

@@ -242,18 +242,6 @@ def attainment_at(wh: Warehouse, f: Filters) -> pd.DataFrame:
     )
 
 
-def attainment_window(wh: Warehouse, f: Filters, months: int) -> pd.DataFrame:
-    """Demonstrated levels of the people in view over the `months` months up to as-of."""
-    cte, params = _roster_cte(f)
-    return query(
-        wh,
-        f"with {cte} select ca.engineer_id, ca.month, ca.category, ca.current_level, "
-        "ca.demonstrated_level from category_attainment ca join roster using (engineer_id) "
-        "where ca.month > ?::date - to_months(?) and ca.month <= ?::date",
-        [*params, f.month, months, f.month],
-    )
-
-
 def last_raise_or_promotion(wh: Warehouse, f: Filters) -> pd.DataFrame:
     """The latest in-band raise or promotion of each person in view, from decisions and from
     level changes (every level row after the first is a change)."""
@@ -284,6 +272,17 @@ def trajectories(wh: Warehouse, engineer_ids: list[str], month: date, months: in
         "and em.month > ?::date - to_months(?) and em.month <= ?::date order by em.month",
         [engineer_ids, month, months, month],
     )
+
+
+# Columns of category_attainment that explain a check, in the order a reader wants them; the
+# engineer page's heatmap tooltips show those the build wrote.
+ATTAINMENT_INPUTS = (
+    "not_eligible_because", "bars_checked", "sla_adherence", "sla_sample", "median_open_hours",
+    "tickets_solved", "volume_ratio", "team_median_solved", "example_ids", "concern_ids",
+    "blocked_level", "blocker_kind", "blocker_metric", "blocker_observed", "blocker_bar",
+    "blocker_sample", "blocker_evidence_id", "unjudged_metric", "unjudged_sample",
+    "evidence_ids",
+)
 
 
 # --- one engineer -------------------------------------------------------------------------

@@ -31,7 +31,7 @@ ATTAINMENT_COLOURS = {
     "below": "#D55E00",
     "at": "#D9D9D9",
     "above": "#009E73",
-    "no data": "#FFFFFF",
+    "not judged": "#F4F4F4",
 }
 INSUFFICIENT_COLOUR = "#BBBBBB"
 
