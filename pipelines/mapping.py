@@ -214,6 +214,11 @@ class _TableJob:
         report.tables[table.table] = self.result
         self.sources: dict[str, Source] = {}
 
+    def _row(self, sql: str) -> tuple:
+        # fetchall, not fetchone: DuckDB keeps a half-read result open and refuses the next
+        # statement on this connection until it is drained.
+        return self.con.execute(sql).fetchall()[0]
+
     # -- reading and checking -------------------------------------------------------------
 
     def problem(self, message: str, fix: str, line: int | None = None,
@@ -257,7 +262,7 @@ class _TableJob:
                          "export as CSV with a header row; set delimiter/encoding in the "
                          "mapping if they are not comma and UTF-8")
             return False
-        self.result.rows_read = self.con.execute(f"select count(*) from {self.src}").fetchone()[0]
+        self.result.rows_read = self._row(f"select count(*) from {self.src}")[0]
         if self.result.rows_read == 0:
             self.problem("the export has a header but no rows", "export a file with data",
                          line=2)
@@ -418,12 +423,15 @@ class _TableJob:
         line = (self.mapping.line_of(f"{t.table}.columns", name) if in_mapping else first_line)
         if column.kind in ("timestamp", "date", "month"):
             samples = [v for v, _, _ in bad[:SAMPLES]]
-            fmt = suggest_format(samples)
-            fix = (f'add "{fmt}" to timestamp_formats' if fmt else
-                   "add a strptime format that matches them to timestamp_formats "
-                   "(e.g. \"%d-%m-%Y %H:%M\") or map these tokens to null in null_tokens")
-            if fmt and column.kind in ("date", "month"):
-                fix = f'add "{fmt}" to date_formats'
+            fmt, reads = suggest_format(samples)
+            setting = "timestamp_formats" if column.kind == "timestamp" else "date_formats"
+            if fmt is None:
+                fix = (f"add a strptime format that reads them to {setting} "
+                       '(e.g. "%d-%m-%Y %H:%M"), or list them in null_tokens')
+            else:
+                fix = f'add "{fmt}" to {setting}'
+                if reads < len(samples):
+                    fix += f" (it reads {reads} of these {len(samples)}; the rest need another)"
             self.problem(f"{total} value(s) match no date format: {listed}{more}", fix,
                          line=line, column=column_label, in_mapping=in_mapping)
         elif column.kind in ("choice", "bool"):
@@ -441,13 +449,12 @@ class _TableJob:
 
     def _check_activity(self) -> None:
         a = self.table.activity
-        no_case = self.con.execute(
-            f"select count(*), min(_line) from {self.staged} where _case is null").fetchone()
+        no_case = self._row(f"select count(*), min(_line) from {self.staged} where _case is null")
         if no_case[0]:
             self.problem(f"{no_case[0]} row(s) have no case id and are skipped",
                          f"fill {a.case_column!r} or drop those rows", line=no_case[1],
                          column=a.case_column, blocking=False)
-        if not self.con.execute(f"select bool_or(_solved) from {self.staged}").fetchone()[0]:
+        if not self._row(f"select bool_or(_solved) from {self.staged}")[0]:
             seen = [r[0] for r in self.con.execute(
                 f"select _activity from {self.staged} where _activity is not null "
                 f"group by _activity order by count(*) desc limit 10").fetchall()]
@@ -510,15 +517,14 @@ class _TableJob:
         return f"select {', '.join(select)} from ({self._shaped_sql()})"
 
     def preview(self, rows: int) -> None:
-        self.result.rows_written = self.con.execute(
-            f"select count(*) from ({self._shaped_sql()})").fetchone()[0]
+        self.result.rows_written = self._row(f"select count(*) from ({self._shaped_sql()})")[0]
         cur = self.con.execute(f"{self._output_sql()} limit $n", {"n": rows})
         names = [d[0] for d in cur.description]
         self.result.preview = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def writer(self):
         def write(path: Path) -> None:
-            table = self.con.execute(self._output_sql()).fetch_arrow_table()
+            table = self.con.sql(self._output_sql()).to_arrow_table()
             self.result.rows_written = table.num_rows
             pa_csv.write_csv(table, path,
                              write_options=pa_csv.WriteOptions(quoting_style="needed"))

@@ -22,16 +22,17 @@ CANDIDATES = (
 )
 
 
-def suggest_format(samples: list[str]) -> str | None:
-    """The first candidate layout that reads every sample, else the one reading the most."""
+def suggest_format(samples: list[str]) -> tuple[str | None, int]:
+    """The first candidate layout that reads every sample, else the one reading the most;
+    with how many samples it reads."""
     best, best_hits = None, 0
     for fmt in CANDIDATES:
         hits = sum(_reads(fmt, s) for s in samples)
         if hits == len(samples) and samples:
-            return fmt
+            return fmt, hits
         if hits > best_hits:
             best, best_hits = fmt, hits
-    return best
+    return best, best_hits
 
 
 def _reads(fmt: str, value: str) -> bool:
