@@ -80,7 +80,8 @@ def blocker_phrase(detail: Mapping[str, Any], month: date, team_lead: bool,
             what += " of the team median"
         return f"{what} ({bar_name} {bar}, {detail['sample']} tickets) in {when}"
     if kind == "concern":
-        return (f"a {category} concern at {detail['evidence_level']} "
+        article = "an" if category[:1].lower() in "aeiou" else "a"
+        return (f"{article} {category} concern at {detail['evidence_level']} "
                 f"({detail['evidence_id']}, {_day_words(detail['evidence_observed_on'])}) "
                 f"covers {when}")
     if kind == "sample":
@@ -158,7 +159,8 @@ def reason_for(row: Mapping[str, Any], framework: Framework) -> str:
         if row["weakest"]["kind"] == "sample":
             presumed = ""  # the blocker already says which sample was too small
     if row["in_band_candidate"]:
-        return (f"In-band raise candidate: {row['above_categories']} above {level} in "
+        above = " and ".join(row["above_categories"].rsplit(", ", 1))
+        return (f"In-band raise candidate: {above} above {level} in "
                 f"{month_words(month)}, at least "
                 f"{int(rule('in_band_min_categories_above'))} categories above for "
                 f"{_months(row['months_with_categories_above'])}; {next_part}{presumed}.")

@@ -617,6 +617,33 @@ def test_another_framework_with_three_levels_and_two_categories(tmp_path: Path):
         " and category = 'Craft'").fetchone() == ("Junior",)
 
 
+def test_in_band_reason_names_the_categories_above():
+    org, as_of, *_ = _in_band_candidate()
+    assert_rows(org.build(as_of), "e1", ["month", "reason"], [
+        ("2024-10", "In-band raise candidate: Execution and Teamwork above IC2 in October 2024, "
+         "at least 2 categories above for 7 months; IC3 not shown — Scope SLA adherence 95.0% "
+         "(bar 96%, 100 tickets) in October 2024."),
+    ])
+
+
+def test_a_longer_metric_window_pools_small_months():
+    # 6 SLA-bearing tickets a month: too few alone, enough over a two-month window.
+    org = Org().hire("e1", "IC1", date(2023, 6, 1))
+    org.perform("e1", "2023-06", "2024-06", sla=0.92, open_hours=10.0, volume=1.0,
+                sla_sample=6, solved=6)
+    org.perform("e1", "2024-06", "2024-06", sla=0.5, open_hours=10.0, volume=1.0,
+                sla_sample=6, solved=6)
+    one_month = org.build("2024-06")
+    org.framework = dataclasses.replace(
+        FRAMEWORK, rules=FRAMEWORK.rules | {"metric_window_months": 2})
+    two_months = org.build("2024-06")
+    query = ("select sla_adherence, sla_sample, demonstrated_level from category_attainment"
+             " where month = date '2024-06-01' and category = 'Impact'")
+    assert one_month.execute(query).fetchone() == (0.5, 6, "IC1")
+    assert two_months.execute(query).fetchone() == (pytest.approx(0.71, abs=0.01), 12,
+                                                    "below IC1")
+
+
 def test_in_band_settings_are_read_from_the_framework():
     org, as_of, *_ = _in_band_candidate()
     strict = dataclasses.replace(
