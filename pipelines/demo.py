@@ -36,12 +36,32 @@ MIN_MONTHS = 12
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
 
 COLUMNS = {
-    "engineers": ("engineer_id", "name", "email", "team", "region", "manager_id", "hire_date",
-                  "team_lead", "left_on", "onboarded_on"),
+    "engineers": (
+        "engineer_id",
+        "name",
+        "email",
+        "team",
+        "region",
+        "manager_id",
+        "hire_date",
+        "team_lead",
+        "left_on",
+        "onboarded_on",
+    ),
     "levels": ("engineer_id", "level", "effective_on"),
     "tickets": tuple(TICKET_SCHEMA.names),
-    "evidence": ("evidence_id", "engineer_id", "observed_on", "category", "level", "kind",
-                 "summary", "link", "source", "recorded_by"),
+    "evidence": (
+        "evidence_id",
+        "engineer_id",
+        "observed_on",
+        "category",
+        "level",
+        "kind",
+        "summary",
+        "link",
+        "source",
+        "recorded_by",
+    ),
     "decisions": ("engineer_id", "decided_on", "decision", "note"),
     "leave": ("engineer_id", "starts_on", "ends_on"),
 }
@@ -59,10 +79,16 @@ class DemoSummary:
     archetypes: dict[str, list[str]] = field(default_factory=dict)
 
 
-def generate_demo(out_dir: Path, engineers: int = 40, months: int = 36, seed: int = 7,
-                  end_month: str | None = None, progress: bool = False,
-                  tickets_per_month: float = 30.0,
-                  framework_path: Path = DEFAULT_FRAMEWORK) -> DemoSummary:
+def generate_demo(
+    out_dir: Path,
+    engineers: int = 40,
+    months: int = 36,
+    seed: int = 7,
+    end_month: str | None = None,
+    progress: bool = False,
+    tickets_per_month: float = 30.0,
+    framework_path: Path = DEFAULT_FRAMEWORK,
+) -> DemoSummary:
     """Write the demo org's CSVs into `out_dir` and return the summary.
 
     tickets_per_month: mean tickets an engineer solves in a full month (team leads half);
@@ -71,17 +97,21 @@ def generate_demo(out_dir: Path, engineers: int = 40, months: int = 36, seed: in
     if engineers < 1:
         raise ValueError(f"engineers={engineers}: the demo org needs at least 1 engineer")
     if months < MIN_MONTHS:
-        raise ValueError(f"months={months}: use at least {MIN_MONTHS} so a promotion case "
-                         "(12 months at level) fits in the data")
+        raise ValueError(
+            f"months={months}: use at least {MIN_MONTHS} so a promotion case "
+            "(12 months at level) fits in the data"
+        )
     if tickets_per_month <= 0:
         raise ValueError(f"tickets_per_month={tickets_per_month}: use a positive number")
     last = cal.parse_month(end_month) if end_month else cal.previous_month(dt.date.today())
     first = last - months + 1
-    extract_at = dt.datetime.combine(cal.first_day(last + 1), dt.time()) \
-        + dt.timedelta(days=EXPORT_DAY - 1)
+    extract_at = dt.datetime.combine(cal.first_day(last + 1), dt.time()) + dt.timedelta(
+        days=EXPORT_DAY - 1
+    )
     fw = load_framework(framework_path)
     org_rng, plan_rng, ticket_rng, evidence_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+    )
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -93,8 +123,9 @@ def generate_demo(out_dir: Path, engineers: int = 40, months: int = 36, seed: in
             "levels": _write(out_dir, "levels", _level_rows(org)),
             "decisions": _write(out_dir, "decisions", decision_rows(org)),
             "leave": _write(out_dir, "leave", leave_rows(org)),
-            "evidence": _write(out_dir, "evidence", EvidenceWriter(org, plan, evidence_rng)
-                               .build()),
+            "evidence": _write(
+                out_dir, "evidence", EvidenceWriter(org, plan, evidence_rng).build()
+            ),
         }
         stream = TicketStream(org, plan, ticket_rng, on_month=advance(months + 1))
         _write_tickets(out_dir, stream)
@@ -107,33 +138,68 @@ def generate_demo(out_dir: Path, engineers: int = 40, months: int = 36, seed: in
 
 
 def _engineer_rows(org: Org) -> list[dict]:
-    rows = [{"engineer_id": m.engineer_id, "name": m.name, "email": m.email, "team": m.team,
-             "region": m.region, "manager_id": m.manager_id, "hire_date": m.hire_on,
-             "team_lead": False, "left_on": None, "onboarded_on": None} for m in org.managers]
-    rows += [{"engineer_id": p.engineer_id, "name": p.name, "email": p.email, "team": p.team,
-              "region": p.region, "manager_id": p.manager_id, "hire_date": p.hire_on,
-              "team_lead": p.team_lead, "left_on": p.left_on, "onboarded_on": p.onboarded_on}
-             for p in org.people]
+    rows = [
+        {
+            "engineer_id": m.engineer_id,
+            "name": m.name,
+            "email": m.email,
+            "team": m.team,
+            "region": m.region,
+            "manager_id": m.manager_id,
+            "hire_date": m.hire_on,
+            "team_lead": False,
+            "left_on": None,
+            "onboarded_on": None,
+        }
+        for m in org.managers
+    ]
+    rows += [
+        {
+            "engineer_id": p.engineer_id,
+            "name": p.name,
+            "email": p.email,
+            "team": p.team,
+            "region": p.region,
+            "manager_id": p.manager_id,
+            "hire_date": p.hire_on,
+            "team_lead": p.team_lead,
+            "left_on": p.left_on,
+            "onboarded_on": p.onboarded_on,
+        }
+        for p in org.people
+    ]
     return rows
 
 
 def _level_rows(org: Org) -> list[dict]:
-    return [{"engineer_id": p.engineer_id, "level": org.fw.levels[rank], "effective_on": day}
-            for p in org.people for day, rank in p.level_changes]
+    return [
+        {"engineer_id": p.engineer_id, "level": org.fw.levels[rank], "effective_on": day}
+        for p in org.people
+        for day, rank in p.level_changes
+    ]
 
 
 def _write(out_dir: Path, name: str, rows: list[dict]) -> int:
     columns = COLUMNS[name]
-    table = pa.Table.from_pylist(rows, schema=_schema(name)) if rows else \
-        _schema(name).empty_table()
+    table = (
+        pa.Table.from_pylist(rows, schema=_schema(name)) if rows else _schema(name).empty_table()
+    )
     _copy(table.select(list(columns)), out_dir / f"{name}.csv", columns)
     return table.num_rows
 
 
 def _schema(name: str) -> pa.Schema:
-    types = {"hire_date": pa.date32(), "left_on": pa.date32(), "onboarded_on": pa.date32(),
-             "effective_on": pa.date32(), "observed_on": pa.date32(), "decided_on": pa.date32(),
-             "starts_on": pa.date32(), "ends_on": pa.date32(), "team_lead": pa.bool_()}
+    types = {
+        "hire_date": pa.date32(),
+        "left_on": pa.date32(),
+        "onboarded_on": pa.date32(),
+        "effective_on": pa.date32(),
+        "observed_on": pa.date32(),
+        "decided_on": pa.date32(),
+        "starts_on": pa.date32(),
+        "ends_on": pa.date32(),
+        "team_lead": pa.bool_(),
+    }
     return pa.schema([(c, types.get(c, pa.string())) for c in COLUMNS[name]])
 
 
@@ -146,7 +212,8 @@ def _copy(source: pa.Table | pa.RecordBatchReader, path: Path, columns: tuple[st
     """CSV through DuckDB: quotes only where needed, true/false, empty nulls, ISO dates, and
     timestamps as ISO-8601 UTC with a Z. Written beside the target, then renamed over it."""
     select = ", ".join(
-        f"strftime({c}, '{ISO_UTC}') as {c}" if c in TIMESTAMP_COLUMNS else c for c in columns)
+        f"strftime({c}, '{ISO_UTC}') as {c}" if c in TIMESTAMP_COLUMNS else c for c in columns
+    )
     partial = path.with_suffix(".csv.partial")
     con = duckdb.connect()
     try:
@@ -154,8 +221,9 @@ def _copy(source: pa.Table | pa.RecordBatchReader, path: Path, columns: tuple[st
         # Identifiers come from our own constants; the path is a bound-free literal DuckDB's
         # COPY cannot take as a parameter, so it is quoted here.
         target = str(partial).replace("'", "''")
-        con.execute(f"copy (select {select} from demo_source) to '{target}' "  # noqa: S608
-                    "(header, delimiter ',')")
+        con.execute(
+            f"copy (select {select} from demo_source) to '{target}' (header, delimiter ',')"
+        )
     finally:
         con.close()
     os.replace(partial, path)
@@ -169,8 +237,13 @@ def _progress(enabled: bool) -> Iterator:
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total} months"), TimeElapsedColumn()) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} months"),
+        TimeElapsedColumn(),
+    ) as bar:
+
         def advance(total: int):
             task = bar.add_task("Generating tickets", total=total)
             return lambda _month: bar.advance(task)

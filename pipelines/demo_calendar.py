@@ -19,8 +19,9 @@ def parse_month(text: str) -> int:
     try:
         parsed = dt.datetime.strptime(text, "%Y-%m")
     except ValueError as exc:
-        raise ValueError(f"end_month {text!r} is not a month; write it as YYYY-MM, e.g. 2026-03") \
-            from exc
+        raise ValueError(
+            f"end_month {text!r} is not a month; write it as YYYY-MM, e.g. 2026-03"
+        ) from exc
     return ordinal(parsed.year, parsed.month)
 
 
@@ -56,5 +57,4 @@ def epoch_seconds(day: dt.date) -> int:
 
 def month_starts_seconds(first: int, count: int) -> np.ndarray:
     """Start of each month first..first+count (inclusive) as UTC epoch seconds."""
-    return np.array([epoch_seconds(first_day(first + i)) for i in range(count + 1)],
-                    dtype=np.int64)
+    return np.array([epoch_seconds(first_day(first + i)) for i in range(count + 1)], dtype=np.int64)

@@ -98,15 +98,19 @@ class EvidenceWriter:
             level = int(self.plan.level[e, m])
             if rng.random() < ROUTINE_NOTE_CHANCE:
                 self._add(p, int(m), str(rng.choice(cats)), level, "example", EXAMPLE_CONTEXT)
-            if rng.random() < NOT_YET_CHANCE and level < top and p.archetype in (
-                    STEADY, TEAM_LEAD, LEAVER):
+            if (
+                rng.random() < NOT_YET_CHANCE
+                and level < top
+                and p.archetype in (STEADY, TEAM_LEAD, LEAVER)
+            ):
                 c = int(rng.integers(0, len(cats)))
-                window = self.plan.shown[e, m: m + self.coverage + 1, c]
+                window = self.plan.shown[e, m : m + self.coverage + 1, c]
                 if (window <= 0).all():
                     self._add(p, int(m), cats[c], level + 1, "concern", NOT_YET_CONTEXT)
 
-    def _add(self, p: Person, m: int, category: str, level: int, kind: str,
-             contexts: tuple[str, ...]) -> None:
+    def _add(
+        self, p: Person, m: int, category: str, level: int, kind: str, contexts: tuple[str, ...]
+    ) -> None:
         rng = self.rng
         month = self.org.first_month + m
         source = _pick(rng, SOURCES[kind])
@@ -116,8 +120,9 @@ class EvidenceWriter:
             contexts = CUSTOMER_CONTEXT
         context = str(rng.choice(contexts)).format(month=cal.first_day(month).strftime("%B"))
         label = self._label(level, category)
-        summary = f"{label}: {context}" if kind == "example" else f"Concern, {label.lower()}: " \
-            f"{context}"
+        summary = (
+            f"{label}: {context}" if kind == "example" else f"Concern, {label.lower()}: {context}"
+        )
         link = None
         if rng.random() < LINK_CHANCE[kind]:
             link = _link(rng)
@@ -125,18 +130,20 @@ class EvidenceWriter:
         observed = max(cal.first_day(month) + dt.timedelta(days=day - 1), p.hire_on)
         if p.left_on is not None:
             observed = min(observed, p.left_on - dt.timedelta(days=1))
-        self.rows.append({
-            "evidence_id": "",
-            "engineer_id": p.engineer_id,
-            "observed_on": observed,
-            "category": category,
-            "level": self.fw.levels[level],
-            "kind": kind,
-            "summary": summary,
-            "link": link,
-            "source": source,
-            "recorded_by": p.manager_id,
-        })
+        self.rows.append(
+            {
+                "evidence_id": "",
+                "engineer_id": p.engineer_id,
+                "observed_on": observed,
+                "category": category,
+                "level": self.fw.levels[level],
+                "kind": kind,
+                "summary": summary,
+                "link": link,
+                "source": source,
+                "recorded_by": p.manager_id,
+            }
+        )
 
     def _label(self, level: int, category: str) -> str:
         """One of the framework's expectations for that level and category, preferring the
@@ -149,14 +156,20 @@ class EvidenceWriter:
 
 
 def decision_rows(org: Org) -> list[dict]:
-    rows = [{"engineer_id": p.engineer_id, "decided_on": day, "decision": what, "note": note}
-            for p in org.people for day, what, note in p.decisions]
+    rows = [
+        {"engineer_id": p.engineer_id, "decided_on": day, "decision": what, "note": note}
+        for p in org.people
+        for day, what, note in p.decisions
+    ]
     return sorted(rows, key=lambda r: (r["decided_on"], r["engineer_id"]))
 
 
 def leave_rows(org: Org) -> list[dict]:
-    rows = [{"engineer_id": p.engineer_id, "starts_on": a, "ends_on": b}
-            for p in org.people for a, b in p.leave]
+    rows = [
+        {"engineer_id": p.engineer_id, "starts_on": a, "ends_on": b}
+        for p in org.people
+        for a, b in p.leave
+    ]
     return sorted(rows, key=lambda r: (r["starts_on"], r["engineer_id"]))
 
 

@@ -48,8 +48,20 @@ REGIONS = {
     "EMEA": (1, ("en_GB", "de_DE", "fr_FR", "nl_NL", "pl_PL", "es_ES")),
     "APAC": (9, ("en_AU", "en_IN", "en_NZ", "id_ID")),
 }
-TEAM_NAMES = ("Harbor", "Summit", "Lantern", "Meridian", "Juniper", "Beacon", "Cobalt", "Tundra",
-              "Orchard", "Keystone", "Willow", "Atlas")
+TEAM_NAMES = (
+    "Harbor",
+    "Summit",
+    "Lantern",
+    "Meridian",
+    "Juniper",
+    "Beacon",
+    "Cobalt",
+    "Tundra",
+    "Orchard",
+    "Keystone",
+    "Willow",
+    "Atlas",
+)
 ENGINEERS_PER_TEAM = 6.7
 # Months of ramp-up after hire, as a share of full volume.
 RAMP_UP = (0.3, 0.6, 0.85)
@@ -138,8 +150,15 @@ def slot_order(engineers: int) -> list[str]:
 class OrgBuilder:
     """Builds people and stories from one seeded generator, in a fixed order."""
 
-    def __init__(self, fw: Framework, rng: np.random.Generator, seed: int,
-                 first_month: int, months: int, extract_at: dt.datetime):
+    def __init__(
+        self,
+        fw: Framework,
+        rng: np.random.Generator,
+        seed: int,
+        first_month: int,
+        months: int,
+        extract_at: dt.datetime,
+    ):
         self.fw = fw
         self.rng = rng
         self.seed = seed
@@ -147,8 +166,9 @@ class OrgBuilder:
         self.onboarding = int(fw.rule("onboarding_months"))
         self.coverage = int(fw.rule("evidence_coverage_months"))
         self.org = Org(fw, first_month, months, extract_at, [], [])
-        self.fakers = {locale: self._faker(locale) for _, locales in REGIONS.values()
-                       for locale in locales}
+        self.fakers = {
+            locale: self._faker(locale) for _, locales in REGIONS.values() for locale in locales
+        }
         self.emails: set[str] = set()
 
     def _faker(self, locale: str) -> Faker:
@@ -183,10 +203,12 @@ class OrgBuilder:
         managers = [head]
         for t, (team, region) in enumerate(teams, start=1):
             name, email = self._identity(region)
-            hired = self.org.day(-12 - int(self.rng.integers(0, 60)),
-                                 1 + int(self.rng.integers(0, 28)))
-            managers.append(Manager(f"M{t:03d}", name, email, team, region, head.engineer_id,
-                                    hired))
+            hired = self.org.day(
+                -12 - int(self.rng.integers(0, 60)), 1 + int(self.rng.integers(0, 28))
+            )
+            managers.append(
+                Manager(f"M{t:03d}", name, email, team, region, head.engineer_id, hired)
+            )
         return managers
 
     def _identity(self, region: str) -> tuple[str, str]:
@@ -218,23 +240,38 @@ class OrgBuilder:
 
     # -- stories ------------------------------------------------------------------------------
 
-    def _story(self, i: int, archetype: str, team: str, region: str, name: str, email: str,
-               manager: str) -> Person:
+    def _story(
+        self, i: int, archetype: str, team: str, region: str, name: str, email: str, manager: str
+    ) -> Person:
         rng, org = self.rng, self.org
         end = org.end
-        person = Person(i, f"E{i + 1:04d}", name, email, team, region, manager, archetype,
-                        hire_on=org.day(0), level_changes=[])
+        person = Person(
+            i,
+            f"E{i + 1:04d}",
+            name,
+            email,
+            team,
+            region,
+            manager,
+            archetype,
+            hire_on=org.day(0),
+            level_changes=[],
+        )
         nth = sum(p.archetype == archetype for p in org.people)
         if archetype == PROMOTION_READY:
             level = self._pick_level((0.2, 0.45, 0.35), below_top=True)
             start = end - int(rng.integers(18, 31))
             self._settle_at(person, level, start)
             months_next = 3 + nth % 2
-            person.episodes.append(Episode("above", end - months_next + 1, end,
-                                           self.fw.categories))
+            person.episodes.append(Episode("above", end - months_next + 1, end, self.fw.categories))
             if nth == 0:
-                person.decisions.append((org.day(end, 12), "deferred",
-                                         "Case is ready; deferred to the next promotion cycle"))
+                person.decisions.append(
+                    (
+                        org.day(end, 12),
+                        "deferred",
+                        "Case is ready; deferred to the next promotion cycle",
+                    )
+                )
         elif archetype == NEAR_WINDOW:
             level = self._pick_level((0.3, 0.4, 0.3), below_top=True)
             if nth % 2 == 0 or level == 0:
@@ -316,11 +353,17 @@ class OrgBuilder:
         if ready_from >= 0:
             person.episodes.append(Episode("above", ready_from, month - 1, self.fw.categories))
             if rng.random() < 0.3:
-                person.decisions.append((org.day(month - 3, 1 + int(rng.integers(5, 25))),
-                                         "deferred", "Strong case; waiting for the next cycle"))
+                person.decisions.append(
+                    (
+                        org.day(month - 3, 1 + int(rng.integers(5, 25))),
+                        "deferred",
+                        "Strong case; waiting for the next cycle",
+                    )
+                )
         decided = effective - dt.timedelta(days=int(rng.integers(5, 25)))
-        person.decisions.append((decided, "promotion",
-                                 f"Promoted to {self.fw.levels[level]} after calibration"))
+        person.decisions.append(
+            (decided, "promotion", f"Promoted to {self.fw.levels[level]} after calibration")
+        )
 
     def _history(self, person: Person) -> None:
         """Past texture for people without a flag at end_month: an in-band raise earned the
@@ -336,13 +379,18 @@ class OrgBuilder:
             raise_month = int(rng.integers(first_eligible + 12, quiet_until + 1))
             pair = tuple(str(c) for c in rng.choice(self.fw.categories, 2, replace=False))
             self._add(person, Episode("above", raise_month - 6, raise_month - 1, pair))
-            person.decisions.append((org.day(raise_month, 1 + int(rng.integers(0, 25))),
-                                     "in_band_raise", "Raise within band for sustained work "
-                                     f"above level in {pair[0]} and {pair[1]}"))
+            person.decisions.append(
+                (
+                    org.day(raise_month, 1 + int(rng.integers(0, 25))),
+                    "in_band_raise",
+                    f"Raise within band for sustained work above level in {pair[0]} and {pair[1]}",
+                )
+            )
         if rng.random() < 0.15 and first_eligible <= quiet_until - 3:
             month = int(rng.integers(first_eligible, quiet_until - 2))
-            self._add(person, Episode("concern", month, month,
-                                      (str(rng.choice(self.fw.categories)),)))
+            self._add(
+                person, Episode("concern", month, month, (str(rng.choice(self.fw.categories)),))
+            )
         if level < self.top and rng.random() < 0.5 and first_eligible < last - 3:
             category = str(rng.choice(self.fw.categories))
             month = first_eligible + int(rng.integers(0, 6))
@@ -353,29 +401,36 @@ class OrgBuilder:
             start = int(rng.integers(first_eligible, quiet_until - 2))
             length = int(rng.integers(1, 4))
             if self._free(person, start, start + length - 1):
-                person.leave.append((org.day(start, 1), org.day(start + length, 1)
-                                     - dt.timedelta(days=1)))
+                person.leave.append(
+                    (org.day(start, 1), org.day(start + length, 1) - dt.timedelta(days=1))
+                )
 
     def _free(self, person: Person, start: int, end: int) -> bool:
         return all(e.end < start or e.start > end for e in person.episodes) and all(
-            self.org.index_of(b) < start or self.org.index_of(a) > end for a, b in person.leave)
+            self.org.index_of(b) < start or self.org.index_of(a) > end for a, b in person.leave
+        )
 
     def _add(self, person: Person, episode: Episode) -> None:
         """Adds a past episode unless it overlaps another or straddles a level change."""
         end = episode.end + (self.coverage if episode.kind == "concern" else 0)
         changes = [self.org.index_of(d) for d, _ in person.level_changes[1:]]
-        if episode.start >= 0 and self._free(person, episode.start, end) and not any(
-                episode.start < c <= end for c in changes):
+        if (
+            episode.start >= 0
+            and self._free(person, episode.start, end)
+            and not any(episode.start < c <= end for c in changes)
+        ):
             person.episodes.append(episode)
 
     def _traits(self, person: Person) -> None:
         rng = self.rng
         person.monthly_volume = float(rng.uniform(25, 35)) * (
-            TEAM_LEAD_VOLUME if person.team_lead else 1.0)
+            TEAM_LEAD_VOLUME if person.team_lead else 1.0
+        )
         # Faster resolution with seniority; kept well inside the framework's open-time bar.
         level = person.level_changes[-1][1]
-        person.open_hours = (15.0, 13.0, 11.0, 10.0, 9.0)[min(level, 4)] * float(
-            rng.uniform(0.9, 1.08))
+        person.open_hours = (13.0, 12.0, 11.0, 10.0, 9.0)[min(level, 4)] * float(
+            rng.uniform(0.9, 1.05)
+        )
 
     def _vacations(self, person: Person) -> None:
         """One or two short breaks a year, never in months an episode depends on."""
@@ -387,8 +442,9 @@ class OrgBuilder:
         for month in range(start, stop + 1):
             if rng.random() < 0.12 and self._free(person, month, month):
                 days = int(rng.integers(4, MAX_VACATION_DAYS + 1))
-                first = org.day(month, 1 + int(rng.integers(0, cal.days_in(
-                    org.first_month + month) - days)))
+                first = org.day(
+                    month, 1 + int(rng.integers(0, cal.days_in(org.first_month + month) - days))
+                )
                 person.leave.append((first, first + dt.timedelta(days=days - 1)))
 
 

@@ -8,6 +8,7 @@ targets; the SLA bounds are what guarantee each month lands on the intended side
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,17 +22,21 @@ SLIP_MARGIN = 0.02
 SLIP_DEPTH = 0.08
 # Typical adherence sits this share of the way from the month's floor to 100%.
 SKILL_HEADROOM = 0.45
-# Open times are kept at most this share of the strictest open-time bar, and doubled in slips.
-OPEN_TIME_HEADROOM = 0.8
+# Planned monthly medians stay under this share of the strictest open-time bar (tickets that
+# cross a month end nudge the observed median up), and double in slipping months.
+OPEN_TIME_HEADROOM = 0.65
 SLIP_OPEN_TIME_FACTOR = 2.0
 NO_CEILING = 2.0
+# Every full working month solves at least this multiple of the volume bar's share of the
+# team median (the margin absorbs tickets crossing month ends).
+STEADY_VOLUME_SHARE = 1.25
 
 
 @dataclass
 class Plan:
     level: np.ndarray  # current level rank, -1 when not employed
     shown: np.ndarray  # designed demonstrated level minus current, per category
-    volume: np.ndarray  # expected tickets created
+    tickets: np.ndarray  # tickets created, drawn around the expected volume
     open_hours: np.ndarray  # median hours from creation to solve
     sla_floor: np.ndarray  # adherence must stay strictly above this
     sla_ceiling: np.ndarray  # and strictly below this (NO_CEILING when free)
@@ -43,8 +48,11 @@ def sla_bar(fw: Framework, category: str, rank: int) -> float:
     """The highest SLA adherence bar that applies in `category` at level `rank` (0 if none)."""
     if rank < 0:
         return 0.0
-    bars = [b.value for b in fw.bars_for(fw.levels[min(rank, len(fw.levels) - 1)], category)
-            if b.metric == "sla_adherence"]
+    bars = [
+        b.value
+        for b in fw.bars_for(fw.levels[min(rank, len(fw.levels) - 1)], category)
+        if b.metric == "sla_adherence"
+    ]
     return max(bars, default=0.0)
 
 
@@ -55,7 +63,7 @@ def build_plan(org: Org, tickets_per_month: float, rng: np.random.Generator) -> 
     plan = Plan(
         level=np.full((n, cols), -1, dtype=np.int8),
         shown=np.zeros((n, cols, len(cats)), dtype=np.int8),
-        volume=np.zeros((n, cols)),
+        tickets=np.zeros((n, cols), dtype=np.int64),
         open_hours=np.zeros((n, cols)),
         sla_floor=np.zeros((n, cols)),
         sla_ceiling=np.full((n, cols), NO_CEILING),
@@ -63,9 +71,12 @@ def build_plan(org: Org, tickets_per_month: float, rng: np.random.Generator) -> 
         bad_csat_share=np.full((n, cols), 0.06),
     )
     open_cap = OPEN_TIME_HEADROOM * min(
-        (b.value for b in fw.bars if b.metric == "median_open_hours"), default=40.0)
+        (b.value for b in fw.bars if b.metric == "median_open_hours"), default=40.0
+    )
+    expected = np.zeros((n, cols))
+    full_month = np.zeros((n, cols), dtype=bool)
     for p in org.people:
-        _levels_and_volume(org, p, plan, tickets_per_month / 30.0)
+        _levels_and_volume(org, p, plan, expected, full_month, tickets_per_month / 30.0)
         e = p.index
         plan.open_hours[e] = np.minimum(p.open_hours, open_cap) * rng.uniform(0.93, 1.07, cols)
         for ep in p.episodes:
@@ -74,21 +85,59 @@ def build_plan(org: Org, tickets_per_month: float, rng: np.random.Generator) -> 
                 for c in ep.categories:
                     plan.shown[e, months, cats.index(c)] = 1
             elif ep.kind == "concern":
-                cover = slice(ep.start, min(ep.start + int(fw.rule("evidence_coverage_months")),
-                                            org.end) + 1)
+                cover = slice(
+                    ep.start, min(ep.start + int(fw.rule("evidence_coverage_months")), org.end) + 1
+                )
                 plan.shown[e, cover, cats.index(ep.categories[0])] = -1
         _sla_bounds(fw, p, plan)
         for ep in p.episodes:
             if ep.kind == "slip":
                 _slip(fw, plan, e, slice(ep.start, min(ep.end, org.end) + 1))
         # The partial month after end_month continues end_month's story.
-        for arr in (plan.shown, plan.open_hours, plan.sla_floor, plan.sla_ceiling,
-                    plan.sla_skill, plan.bad_csat_share):
+        for arr in (
+            plan.shown,
+            plan.open_hours,
+            plan.sla_floor,
+            plan.sla_ceiling,
+            plan.sla_skill,
+            plan.bad_csat_share,
+        ):
             arr[e, org.months] = arr[e, org.end]
+    plan.tickets = _steady_volume(org, rng.poisson(expected), full_month)
     return plan
 
 
-def _levels_and_volume(org: Org, p: Person, plan: Plan, scale: float) -> None:
+def _steady_volume(org: Org, tickets: np.ndarray, full_month: np.ndarray) -> np.ndarray:
+    """Lift anyone's full working month to a safe share of the team's median, so a slow month
+    after a vacation never fails the steady-volume bar by chance (leads against their own,
+    scaled bar)."""
+    share = STEADY_VOLUME_SHARE * max(
+        (b.value for b in org.fw.bars if b.metric == "volume_ratio"), default=0.0
+    )
+    factor = org.fw.rule("team_lead_volume_factor")
+    teams: dict[str, list[int]] = {}
+    for p in org.people:
+        teams.setdefault(p.team, []).append(p.index)
+    for members in teams.values():
+        idx = np.array(members)
+        leads = np.array([org.people[i].team_lead for i in members])
+        counted = np.where(full_month[idx] & ~leads[:, None], tickets[idx], np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a month with nobody counted
+            median = (
+                np.nan_to_num(np.nanmedian(counted, axis=0))
+                if (~leads).any()
+                else np.zeros(tickets.shape[1])
+            )
+        floor = np.ceil(share * median[None, :] * np.where(leads, factor, 1.0)[:, None])
+        lifted = np.where(full_month[idx], np.maximum(tickets[idx], floor), tickets[idx])
+        tickets[idx] = lifted.astype(np.int64)
+    return tickets
+
+
+def _levels_and_volume(
+    org: Org, p: Person, plan: Plan, expected: np.ndarray, full_month: np.ndarray, scale: float
+) -> None:
     """Level at each month start, and expected tickets: pro rata to the days worked (hire,
     leaving, leave, the export cut-off) and ramping up during the first months."""
     e = p.index
@@ -106,7 +155,8 @@ def _levels_and_volume(org: Org, p: Person, plan: Plan, scale: float) -> None:
         plan.level[e, m] = _level_on(p, max(start, p.hire_on))
         ramp = RAMP_UP[m - hire_month] if m - hire_month < len(RAMP_UP) else 1.0
         days = cal.days_in(org.first_month + m)
-        plan.volume[e, m] = p.monthly_volume * scale * ramp * max(0, worked) / days
+        expected[e, m] = p.monthly_volume * scale * ramp * max(0, worked) / days
+        full_month[e, m] = ramp == 1.0 and begin == start and stop == org.day(m + 1, 1)
 
 
 def _leave_days(p: Person, begin: dt.date, stop: dt.date) -> int:

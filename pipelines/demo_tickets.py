@@ -9,6 +9,7 @@ held inside the plan's bounds, and the breaches go to the slowest tickets.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -19,22 +20,24 @@ from pipelines.demo_org import REGIONS, Org
 from pipelines.demo_plan import Plan
 
 DICT = pa.dictionary(pa.int32(), pa.string())
-TICKET_SCHEMA = pa.schema([
-    ("ticket_id", pa.int64()),
-    ("assignee_id", DICT),
-    ("created_at", pa.timestamp("s")),
-    ("solved_at", pa.timestamp("s")),
-    ("status", DICT),
-    ("priority", DICT),
-    ("sla_breached", pa.bool_()),
-    ("csat", DICT),
-    ("reopens", pa.int8()),
-    ("updated_at", pa.timestamp("s")),
-])
+TICKET_SCHEMA = pa.schema(
+    [
+        ("ticket_id", pa.int64()),
+        ("assignee_id", DICT),
+        ("created_at", pa.timestamp("s")),
+        ("solved_at", pa.timestamp("s")),
+        ("status", DICT),
+        ("priority", DICT),
+        ("sla_breached", pa.bool_()),
+        ("csat", DICT),
+        ("reopens", pa.int8()),
+        ("updated_at", pa.timestamp("s")),
+    ]
+)
 FIRST_TICKET_ID = 100_001
 HOUR = 3_600
 DAY = 86_400
-# Spread of log open time; the per-month median is exact, so this only shapes the tails.
+# Spread of log open time (log-normal); the monthly median is the plan's, this shapes the rest.
 OPEN_TIME_SIGMA = 0.95
 SHORTEST_OPEN_HOURS = 0.05
 # Share of tickets nobody picked up (spam, duplicates): closed quickly, or still new.
@@ -60,16 +63,22 @@ FIELDS = ("id", "eng", "created", "solved", "priority")
 class TicketStream:
     """Yields finalised ticket batches in creation-month order; `rows` counts them."""
 
-    def __init__(self, org: Org, plan: Plan, rng: np.random.Generator,
-                 on_month: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        org: Org,
+        plan: Plan,
+        rng: np.random.Generator,
+        on_month: Callable[[int], None] | None = None,
+    ):
         self.org, self.plan, self.rng = org, plan, rng
         self.on_month = on_month
         people = org.people
         self.ids = pa.array([p.engineer_id for p in people], type=pa.string())
         self.hire = np.array([cal.epoch_seconds(p.hire_on) for p in people], dtype=np.int64)
         never = np.iinfo(np.int64).max // 2
-        self.left = np.array([cal.epoch_seconds(p.left_on) if p.left_on else never
-                              for p in people], dtype=np.int64)
+        self.left = np.array(
+            [cal.epoch_seconds(p.left_on) if p.left_on else never for p in people], dtype=np.int64
+        )
         self.tz = np.array([REGIONS[p.region][0] for p in people], dtype=np.int64)
         self.bounds = cal.month_starts_seconds(org.first_month, org.months + 1)
         self.extract = int(org.extract_at.timestamp())
@@ -82,8 +91,11 @@ class TicketStream:
         for m in range(last + 1):
             fresh = self._create(m)
             pool = {k: np.concatenate([pending[k], fresh[k]]) for k in FIELDS}
-            done = np.ones(len(pool["eng"]), bool) if m == last else (
-                np.searchsorted(self.bounds, pool["solved"], "right") - 1 <= m)
+            done = (
+                np.ones(len(pool["eng"]), bool)
+                if m == last
+                else (np.searchsorted(self.bounds, pool["solved"], "right") - 1 <= m)
+            )
             pending = {k: v[~done] for k, v in pool.items()}
             batch = self._finalise({k: v[done] for k, v in pool.items()})
             self.rows += batch.num_rows
@@ -95,18 +107,19 @@ class TicketStream:
 
     def _create(self, m: int) -> dict[str, np.ndarray]:
         rng, plan = self.rng, self.plan
-        counts = rng.poisson(plan.volume[:, m])
+        counts = plan.tickets[:, m]
         eng = np.repeat(np.arange(len(counts)), counts)
         start, stop = self.bounds[m], min(self.bounds[m + 1], self.extract)
         lo = np.maximum(start, self.hire[eng])
         hi = np.maximum(np.minimum(stop, self.left[eng]), lo + 1)
         created = self._arrivals(lo, hi, self.tz[eng])
-        hours = plan.open_hours[eng, m] * np.exp(OPEN_TIME_SIGMA * _centred_normal(rng, eng))
+        hours = plan.open_hours[eng, m] * np.exp(OPEN_TIME_SIGMA * _stratified_normal(rng, eng))
         solved = created + np.maximum(hours, SHORTEST_OPEN_HOURS) * HOUR
         leaving = solved >= self.left[eng]
         # People wrap up their queue before their last day.
-        solved[leaving] = created[leaving] + (self.left[eng][leaving] - created[leaving]) \
-            * rng.uniform(0.3, 0.95, leaving.sum())
+        solved[leaving] = created[leaving] + (
+            self.left[eng][leaving] - created[leaving]
+        ) * rng.uniform(0.3, 0.95, leaving.sum())
 
         stray = rng.poisson(len(eng) * UNASSIGNED_SHARE)
         offsets = np.array([tz for tz, _ in REGIONS.values()])[rng.integers(0, 3, stray)]
@@ -169,29 +182,35 @@ class TicketStream:
         updated = np.where(status == 5, solved + AUTO_CLOSE + rng.integers(0, HOUR, n), solved)
         waiting = ~is_solved
         updated[waiting] = created[waiting] + (
-            rng.random(waiting.sum()) * (self.extract - created[waiting])).astype(np.int64)
+            rng.random(waiting.sum()) * (self.extract - created[waiting])
+        ).astype(np.int64)
         updated = np.minimum(updated, self.extract - 1)
 
         bad = plan.bad_csat_share[who, month]
         u = rng.random(n)
         csat = np.select(
-            [u < CSAT_UNOFFERED, u < CSAT_UNOFFERED + CSAT_OFFERED,
-             rng.random(n) < bad], [3, 2, 1], 0)
+            [u < CSAT_UNOFFERED, u < CSAT_UNOFFERED + CSAT_OFFERED, rng.random(n) < bad],
+            [3, 2, 1],
+            0,
+        )
         csat = np.where(assigned, csat, 3)
         reopens = rng.choice(len(REOPENS_P), n, p=REOPENS_P).astype(np.int8)
 
-        return pa.record_batch([
-            pa.array(t["id"], pa.int64()),
-            _dictionary(np.where(assigned, eng, -1), self.ids),
-            pa.array(created, pa.timestamp("s")),
-            pa.array(solved, pa.timestamp("s"), mask=~is_solved),
-            _dictionary(status, STATUSES),
-            _dictionary(np.where(no_priority, -1, priority), PRIORITIES),
-            pa.array(breached, pa.bool_(), mask=~bearing),
-            _dictionary(np.where(is_solved, csat, -1), CSAT),
-            pa.array(reopens, pa.int8()),
-            pa.array(updated, pa.timestamp("s")),
-        ], schema=TICKET_SCHEMA)
+        return pa.record_batch(
+            [
+                pa.array(t["id"], pa.int64()),
+                _dictionary(np.where(assigned, eng, -1), self.ids),
+                pa.array(created, pa.timestamp("s")),
+                pa.array(solved, pa.timestamp("s"), mask=~is_solved),
+                _dictionary(status, STATUSES),
+                _dictionary(np.where(no_priority, -1, priority), PRIORITIES),
+                pa.array(breached, pa.bool_(), mask=~bearing),
+                _dictionary(np.where(is_solved, csat, -1), CSAT),
+                pa.array(reopens, pa.int8()),
+                pa.array(updated, pa.timestamp("s")),
+            ],
+            schema=TICKET_SCHEMA,
+        )
 
     def _breaches(self, eng, month, created, solved, bearing) -> np.ndarray:
         """Exactly k breaches per engineer and solved month, k inside the plan's bounds."""
@@ -204,11 +223,16 @@ class TicketStream:
         groups, group_of = np.unique(key, return_inverse=True)
         n = np.bincount(group_of)
         g_eng, g_month = groups // (self.org.months + 1), groups % (self.org.months + 1)
-        k = allowed_breaches(n, plan.sla_floor[g_eng, g_month], plan.sla_ceiling[g_eng, g_month],
-                             rng.binomial(n, 1.0 - plan.sla_skill[g_eng, g_month]))
+        k = allowed_breaches(
+            n,
+            plan.sla_floor[g_eng, g_month],
+            plan.sla_ceiling[g_eng, g_month],
+            rng.binomial(n, 1.0 - plan.sla_skill[g_eng, g_month]),
+        )
         # The slowest tickets are the ones that missed their target, give or take.
-        score = np.log((solved[idx] - created[idx]) / HOUR + SHORTEST_OPEN_HOURS) \
-            + rng.normal(0, BREACH_SCORE_NOISE, len(idx))
+        score = np.log((solved[idx] - created[idx]) / HOUR + SHORTEST_OPEN_HOURS) + rng.normal(
+            0, BREACH_SCORE_NOISE, len(idx)
+        )
         order = np.lexsort((-score, group_of))
         starts = np.concatenate([[0], np.cumsum(n)[:-1]])
         rank = np.arange(len(idx)) - starts[group_of[order]]
@@ -216,8 +240,9 @@ class TicketStream:
         return breached
 
 
-def allowed_breaches(n: np.ndarray, floor: np.ndarray, ceiling: np.ndarray,
-                     drawn: np.ndarray) -> np.ndarray:
+def allowed_breaches(
+    n: np.ndarray, floor: np.ndarray, ceiling: np.ndarray, drawn: np.ndarray
+) -> np.ndarray:
     """Clip drawn breach counts so adherence (n - k) / n is strictly above `floor` and strictly
     below `ceiling`; when both cannot hold (a tiny sample) the ceiling wins, so a planned slip
     still shows."""
@@ -227,22 +252,33 @@ def allowed_breaches(n: np.ndarray, floor: np.ndarray, ceiling: np.ndarray,
     return np.minimum(np.minimum(np.maximum(drawn, least), np.maximum(most, least)), n)
 
 
-def _centred_normal(rng: np.random.Generator, group: np.ndarray) -> np.ndarray:
-    """Standard normal draws shifted so each group's sample median is exactly zero: the
-    engineer's monthly median open time then equals the plan's, whatever the sample size."""
-    z = rng.standard_normal(len(group))
-    if not len(z):
-        return z
-    order = np.lexsort((z, group))
+def _stratified_normal(rng: np.random.Generator, group: np.ndarray) -> np.ndarray:
+    """Standard normal scores, stratified within each group (one draw from each of n equal
+    probability slices, in random order) and shifted so each group's median is exactly zero.
+    The engineer's monthly median open time then equals the plan's, and a few tickets that
+    cross a month end move it by a slice or two rather than by a random gap."""
+    total = len(group)
+    if not total:
+        return np.zeros(0)
+    order = np.lexsort((rng.random(total), group))
     sizes = np.bincount(group)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    sorted_z = z[order]
+    rank = np.empty(total)
+    rank[order] = np.arange(total) - starts[group[order]]
+    z = np.interp((rank + rng.random(total)) / sizes[group], _NORMAL_CDF, _NORMAL_Z)
+    by_value = np.lexsort((z, group))
+    sorted_z = z[by_value]
     has = sizes > 0
     lo = sorted_z[(starts + (sizes - 1) // 2)[has]]
     hi = sorted_z[(starts + sizes // 2)[has]]
     median = np.zeros(len(sizes))
     median[has] = (lo + hi) / 2
     return z - median[group]
+
+
+# The standard normal CDF on a fine grid, inverted by interpolation (no scipy needed).
+_NORMAL_Z = np.linspace(-6.0, 6.0, 24_001)
+_NORMAL_CDF = np.array([0.5 * (1.0 + math.erf(z / math.sqrt(2.0))) for z in _NORMAL_Z])
 
 
 def _dictionary(codes: np.ndarray, values) -> pa.DictionaryArray:
