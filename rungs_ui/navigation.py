@@ -18,21 +18,21 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("Team", "pages/team_health.py", "Team health", ":material/monitor_heart:",
+    PageSpec("Team", "app_pages/team_health.py", "Team health", ":material/monitor_heart:",
              "team-health", "How is the team doing against the framework?", default=True),
-    PageSpec("People", "pages/engineer.py", "Engineer", ":material/person:", "engineer",
+    PageSpec("People", "app_pages/engineer.py", "Engineer", ":material/person:", "engineer",
              "Where is this person on the ladder, and why?"),
-    PageSpec("People", "pages/promotions.py", "Promotions", ":material/trending_up:",
+    PageSpec("People", "app_pages/promotions.py", "Promotions", ":material/trending_up:",
              "promotions", "Who can we make a case for now, and who is close?"),
-    PageSpec("People", "pages/raises.py", "In-band raises", ":material/payments:", "raises",
+    PageSpec("People", "app_pages/raises.py", "In-band raises", ":material/payments:", "raises",
              "Who is exceeding their level without meeting the next?"),
-    PageSpec("Calibration", "pages/calibration.py", "Calibration", ":material/balance:",
+    PageSpec("Calibration", "app_pages/calibration.py", "Calibration", ":material/balance:",
              "calibration", "How do the engineers at one level compare, side by side?"),
-    PageSpec("Calibration", "pages/evidence.py", "Evidence", ":material/fact_check:",
+    PageSpec("Calibration", "app_pages/evidence.py", "Evidence", ":material/fact_check:",
              "evidence", "Where is the evidence thin?"),
-    PageSpec("Data", "pages/data_health.py", "Data health", ":material/database:",
+    PageSpec("Data", "app_pages/data_health.py", "Data health", ":material/database:",
              "data-health", "What did the last build load, and what did it reject?"),
-    PageSpec("Data", "pages/framework.py", "Framework", ":material/stairs:", "framework",
+    PageSpec("Data", "app_pages/framework.py", "Framework", ":material/stairs:", "framework",
              "What does each level ask for, and which rules turn data into flags?"),
 )
 

@@ -76,9 +76,23 @@ def chart(ctx: PageContext, figure: alt.TopLevelMixin, key: str | None = None) -
     st.altair_chart(figure, theme=None, width="stretch", key=key)
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV for a spreadsheet, with text cells that a spreadsheet would run as a formula
+    (=HYPERLINK(...), +cmd, @SUM) prefixed with a quote so they open as plain text."""
+    safe = df.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v)
+    return safe.to_csv(index=False).encode("utf-8")
+
+
 def download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
-    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=file_name,
-                       mime="text/csv", key=key, icon=":material/download:", on_click="ignore")
+    st.download_button(label, csv_bytes(df), file_name=file_name, mime="text/csv", key=key,
+                       icon=":material/download:", on_click="ignore")
 
 
 def flags_of(row: pd.Series) -> list[str]:

@@ -12,7 +12,7 @@ MAX_PEOPLE = 40
 WINDOW_MONTHS = 6
 
 ctx = page.context()
-page.header("pages/evidence.py")
+page.header("app_pages/evidence.py")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 
 coverage = queries.evidence_coverage(wh, f, fw.levels)

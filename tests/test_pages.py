@@ -1,0 +1,240 @@
+"""The dashboard's pages, run through Streamlit's AppTest on a warehouse built by the pipeline.
+
+The smoke test walks the page list dashboard.py registers; the others act like a user (pick an
+engineer, change the month, anonymise) and check what the page then says.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pytest
+from google.protobuf import text_format
+from streamlit.testing.v1 import AppTest
+
+from rungs_ui import page as page_module
+from rungs_ui import state
+from rungs_ui.navigation import PAGES
+from tests.ui_fixtures import (
+    REPO,
+    build_warehouse,
+    make_demo_source,
+    make_empty_warehouse,
+    people_names,
+    swap_in,
+)
+
+TIMEOUT = 60
+
+
+def open_app(monkeypatch, warehouse, query_params: dict | None = None) -> AppTest:
+    monkeypatch.setenv("RUNGS_WAREHOUSE", str(warehouse))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT)
+    at.query_params.update(query_params or {})
+    return at.run()
+
+
+def on_page(at: AppTest, script: str) -> AppTest:
+    return at.switch_page(script).run()
+
+
+def no_errors(at: AppTest) -> None:
+    assert [e.value for e in at.exception] == []
+    assert [w.value for w in at.warning] == []
+
+
+def _walk(node):
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from _walk(child)
+
+
+def _arrow_text(raw: bytes) -> str:
+    table = pa.ipc.open_stream(raw).read_all()
+    return table.to_pandas().to_csv(index=False)
+
+
+def everything_shown(at: AppTest) -> str:
+    """All text a user could see or download from the run: element protos (labels, options,
+    markdown), dataframe cells, and chart specs with their data sets (tooltips included)."""
+    parts = []
+    for element in [*_walk(at.main), *_walk(at.sidebar)]:
+        proto = getattr(element, "proto", None)
+        if proto is None:
+            continue
+        if element.type == "vega_lite_chart":
+            parts.append(proto.spec)
+            parts.extend(_arrow_text(d.data.data) for d in proto.datasets)
+            if proto.HasField("data") and proto.data.data:
+                parts.append(_arrow_text(proto.data.data))
+        elif element.type in ("dataframe", "arrow_data_frame"):
+            parts.append(element.value.to_csv(index=False))
+        else:
+            parts.append(text_format.MessageToString(proto, as_utf8=True))
+    return "\n".join(parts)
+
+
+def readiness_rows(warehouse, where: str) -> pd.DataFrame:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(
+            "select r.*, e.name, e.team from readiness r join engineers e using (engineer_id) "
+            "join builds b on r.month = cast(b.as_of_month || '-01' as date) "
+            f"where {where} order by engineer_id"
+        ).df()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_every_registered_page_runs_on_the_demo_warehouse(monkeypatch, fixture_warehouse, spec):
+    at = on_page(open_app(monkeypatch, fixture_warehouse), spec.script)
+    no_errors(at)
+    assert at.title[0].value == spec.title
+    assert at.caption[0].value == spec.question
+
+
+def test_landing_page_counts_every_flag_the_pipeline_raised(monkeypatch, fixture_warehouse):
+    at = open_app(monkeypatch, fixture_warehouse)
+    no_errors(at)
+    tiles = {m.label: m.value for m in at.metric}
+    flagged = readiness_rows(fixture_warehouse, "true")
+    assert tiles["Promotion-ready"] == str(int(flagged["promotion_ready"].sum()))
+    assert tiles["At risk"] == str(int(flagged["at_risk"].sum()))
+    assert int(tiles["Headcount"]) > 0
+
+
+def test_engineer_page_shows_the_flag_with_its_reason(monkeypatch, fixture_warehouse):
+    at_risk = readiness_rows(fixture_warehouse, "r.at_risk").iloc[0]
+    at = on_page(open_app(monkeypatch, fixture_warehouse), "app_pages/engineer.py")
+    at.selectbox(key=state.ENGINEER).set_value(at_risk["engineer_id"]).run()
+    no_errors(at)
+    assert at.subheader[0].value == at_risk["name"]
+    flag_lines = [m.value for m in at.markdown if "At risk" in m.value]
+    assert flag_lines and at_risk["reason"] in flag_lines[0]
+    assert {m.label: m.value for m in at.metric}["Level"] == at_risk["level"]
+
+
+def test_changing_the_as_of_month_changes_every_number(monkeypatch, fixture_warehouse):
+    at = open_app(monkeypatch, fixture_warehouse)
+    months = at.sidebar.selectbox(key=state.MONTH).options
+    assert at.sidebar.selectbox(key=state.MONTH).value == months[0]
+    at.sidebar.selectbox(key=state.MONTH).set_value(months[3]).run()
+    no_errors(at)
+    shown = pd.Timestamp(months[3] + "-01").strftime("%b %Y")
+    assert at.subheader[0].value.startswith(shown)
+
+
+def test_filters_follow_the_user_to_another_page(monkeypatch, fixture_warehouse):
+    ready = readiness_rows(fixture_warehouse, "r.promotion_ready or r.near_window")
+    team = ready["team"].iloc[0]
+    at = open_app(monkeypatch, fixture_warehouse)
+    at.sidebar.multiselect(key=state.TEAMS).set_value([team]).run()
+    at = on_page(at, "app_pages/promotions.py")
+    no_errors(at)
+    assert at.sidebar.multiselect(key=state.TEAMS).value == [team]
+    listed = pd.concat([d.value for d in at.dataframe])
+    assert set(listed["name"]) == set(ready.loc[ready["team"] == team, "name"])
+
+
+def test_a_shared_link_opens_the_same_view(monkeypatch, fixture_warehouse):
+    ready = readiness_rows(fixture_warehouse, "r.promotion_ready")
+    team = ready["team"].iloc[0]
+    at = open_app(monkeypatch, fixture_warehouse,
+                  {state.MONTH: "2026-08", state.TEAMS: [team], state.LEVELS: ["IC2"]})
+    no_errors(at)
+    assert at.sidebar.selectbox(key=state.MONTH).value == "2026-08"
+    assert at.sidebar.multiselect(key=state.TEAMS).value == [team]
+    assert at.sidebar.multiselect(key=state.LEVELS).value == ["IC2"]
+
+
+def test_anonymise_removes_every_name_from_the_calibration_page(monkeypatch, fixture_warehouse):
+    downloads: list[pd.DataFrame] = []
+    real_download = page_module.download
+
+    def record(df, *args, **kwargs):
+        downloads.append(df)
+        real_download(df, *args, **kwargs)
+
+    monkeypatch.setattr(page_module, "download", record)
+    names = set(people_names(fixture_warehouse).values())
+    at = on_page(open_app(monkeypatch, fixture_warehouse), "app_pages/calibration.py")
+    no_errors(at)
+    before = everything_shown(at)
+    assert any(name in before for name in names), "the cohort should be named before"
+
+    downloads.clear()
+    at.toggle(key=state.ANONYMISE).set_value(True).run()
+    no_errors(at)
+    after = everything_shown(at) + "".join(d.to_csv() for d in downloads)
+    assert downloads, "the page offers its download"
+    leaked = sorted(name for name in names if name in after)
+    assert leaked == []
+    assert "Engineer A" in after
+
+
+def test_anonymised_letters_stay_with_the_same_person_across_reruns(monkeypatch,
+                                                                     fixture_warehouse):
+    at = on_page(open_app(monkeypatch, fixture_warehouse, {state.ANONYMISE: "true"}),
+                 "app_pages/calibration.py")
+    first = at.dataframe[0].value.copy()
+    at.run()
+    again = at.dataframe[0].value
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_presentation_mode_hides_navigation_and_enlarges_chart_type(monkeypatch,
+                                                                    fixture_warehouse):
+    at = on_page(open_app(monkeypatch, fixture_warehouse), "app_pages/calibration.py")
+    normal = at.get("vega_lite_chart")[0].proto.spec
+    at.query_params[state.PRESENT] = "1"
+    at.run()
+    no_errors(at)
+    presented = at.get("vega_lite_chart")[0].proto.spec
+    assert '"labelFontSize": 20' in presented and '"labelFontSize": 20' not in normal
+    assert at.button[0].label == "Leave presentation mode"
+
+
+def test_missing_warehouse_says_which_command_builds_one(monkeypatch, tmp_path):
+    at = open_app(monkeypatch, tmp_path / "nowhere.duckdb")
+    assert [e.value for e in at.exception] == []
+    assert "No warehouse at" in at.warning[0].value
+    assert "pipelines build" in at.markdown[0].value
+    for spec in PAGES[1:]:
+        at = on_page(at, spec.script)
+        assert [e.value for e in at.exception] == []
+        assert "No warehouse at" in at.warning[0].value
+
+
+def test_empty_warehouse_file_asks_for_a_rebuild(monkeypatch, tmp_path):
+    at = open_app(monkeypatch, make_empty_warehouse(tmp_path / "empty.duckdb"))
+    assert [e.value for e in at.exception] == []
+    assert "no builds table" in at.warning[0].value
+    assert "pipelines build" in at.markdown[0].value
+
+
+def test_unreadable_warehouse_file_is_reported_not_raised(monkeypatch, tmp_path):
+    broken = tmp_path / "half-written.duckdb"
+    broken.write_bytes(b"not a database, perhaps a copy cut short" * 100)
+    at = open_app(monkeypatch, broken)
+    assert [e.value for e in at.exception] == []
+    assert "could not be opened" in at.warning[0].value
+
+
+def test_a_rebuild_swapped_in_mid_session_is_picked_up(monkeypatch, tmp_path, demo_source):
+    live = build_warehouse(demo_source, tmp_path / "warehouse.duckdb")
+    at = open_app(monkeypatch, live)
+    at.sidebar.selectbox(key=state.MONTH).set_value(
+        at.sidebar.selectbox(key=state.MONTH).options[0]).run()
+    first_build = at.sidebar.caption[0].value
+
+    # The next build ends a month earlier, so the month this session picked no longer exists.
+    newer_source = make_demo_source(tmp_path / "newer", end_month="2026-09")
+    swap_in(build_warehouse(newer_source, tmp_path / "next.duckdb"), live)
+    at.run()
+    no_errors(at)
+    assert at.sidebar.caption[0].value != first_build
+    assert at.sidebar.selectbox(key=state.MONTH).value == "2026-09"
+    at = on_page(at, "app_pages/engineer.py")
+    no_errors(at)
