@@ -319,6 +319,9 @@ class OrgBuilder:
         else:
             level = self._pick_level((0.2, 0.35, 0.3, 0.12, 0.03), below_top=False)
             self._settle_at(person, level, end - int(rng.integers(self.onboarding + 3, 80)))
+            if nth == 0:
+                # An internal transfer: knows the product, so onboarding is cut to a month.
+                person.onboarded_on = cal.add_months(person.hire_on, 1)
             self._history(person)
         self._traits(person)
         self._vacations(person)

@@ -197,6 +197,7 @@ def test_onboarding_engineers_were_hired_within_three_months_of_end_month(defaul
 def test_default_org_has_every_story_and_enough_team_leads(default_org):
     for archetype in REQUIRED:
         assert len(default_org.archetypes.get(archetype, [])) >= 2, archetype
+    assert any(e["onboarded_on"] for e in read(default_org, "engineers"))
     leads = [e for e in read(default_org, "engineers") if e["team_lead"] == "true"]
     assert len(leads) >= 3
     assert {e["region"] for e in read(default_org, "engineers")} == {"AMER", "EMEA", "APAC"}
