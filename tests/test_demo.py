@@ -392,7 +392,7 @@ def readiness_flags(summary, trace: dict | None = None) -> dict[str, set[str]]:
     for e in levels:
         effective, current = levels[e][-1]
         left = day(people[e]["left_on"]) if people[e]["left_on"] else None
-        if current is None or (left and left <= cal.first_day(end + 1)):
+        if left and left <= cal.first_day(end + 1):
             continue
         start = max(
             cal.month_of(effective) + (effective.day > 1),
