@@ -22,7 +22,9 @@ f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 controls = st.columns([2, 2, 3])
 if st.session_state.get(state.CALIBRATION_LEVEL) not in fw.levels:
     st.session_state.pop(state.CALIBRATION_LEVEL, None)
-level = controls[0].selectbox("Level", fw.levels, index=min(1, len(fw.levels) - 1),
+counts = queries.level_distribution(wh, f).set_index("level")["engineers"]
+busiest = fw.levels.index(counts.idxmax()) if not counts.empty else 0
+level = controls[0].selectbox("Level", fw.levels, index=busiest,
                               key=state.CALIBRATION_LEVEL, bind="query-params")
 hide_names = controls[1].toggle(
     "Anonymise", key=state.ANONYMISE, bind="query-params",
@@ -52,7 +54,8 @@ manager_masks = anonymise.Anonymiser.for_people(
     zip(managers["manager_id"], managers["manager_name"], strict=True), wh.build_id, "Manager")
 everyone = masks.merged(manager_masks)
 label = dict(zip(cohort["engineer_id"],
-                 cohort["engineer_id"].map(masks.alias) if hide_names else cohort["name"],
+                 cohort["engineer_id"].map(masks.alias) if hide_names
+                 else page.person_labels(cohort["engineer_id"], cohort["name"]),
                  strict=True))
 
 shown = cohort.head(MAX_PEOPLE)
@@ -94,16 +97,18 @@ with right:
         flags=shown.apply(page.flag_text, axis=1),
         reason=shown["reason"].map(everyone.scrub) if hide_names else shown["reason"],
     )[["person", "months_at_level", "months_at_next", "overall_level", "flags", "reason"]]
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "person": "Engineer",
-        "months_at_level": st.column_config.NumberColumn("At level", help="Consistent months"),
-        "months_at_next": st.column_config.NumberColumn(f"At {nxt or 'next'}"),
-        "overall_level": "Shown",
-        "flags": "Flags",
-        "reason": st.column_config.TextColumn("Why", width="large"),
-    })
+    st.dataframe(table.drop(columns=["reason"]), hide_index=True, width="stretch",
+                 column_config={
+                     "person": "Engineer",
+                     "months_at_level": st.column_config.NumberColumn(
+                         "At level", help="Consistent months"),
+                     "months_at_next": st.column_config.NumberColumn(f"At {nxt or 'next'}"),
+                     "overall_level": "Shown", "flags": "Flags"})
     wide = matrix.pivot(index="person", columns="category", values="demonstrated_level")
     export = table.merge(wide.reset_index(), on="person", how="left")
     page.download(export, "Download this view as CSV",
                   f"rungs-calibration-{level}-{f.month:%Y-%m}"
                   f"{'-anonymised' if hide_names else ''}.csv", key="download_calibration")
+st.markdown("**Why**")
+page.reason_lines(shown.assign(person=shown["engineer_id"].map(label), reason=table["reason"]),
+                  "person")

@@ -38,25 +38,23 @@ now = readiness.loc[pd.to_datetime(readiness["month"]) == pd.Timestamp(f.month)]
     if not readiness.empty else readiness
 
 st.subheader(person["name"])
+manager = person["manager_name"] if pd.notna(person["manager_name"]) else "no manager"
+lead = (" · :blue-badge[:material/groups: Team lead] volume bar scaled for team leads"
+        if bool(person["team_lead"]) else "")
+st.markdown(f"{person['team']} · {person['region']} · reports to **{manager}**{lead}")
 facts = st.columns(4)
 facts[0].metric("Level", level, border=True)
 facts[1].metric("Whole months at level", int(person["whole_months_at_level"]), border=True,
                 help=f"Calendar months in full at {level} since {person['level_since']}.")
-facts[2].metric("Manager", person["manager_name"] if pd.notna(person["manager_name"]) else "—",
-                border=True)
-facts[3].metric("Team", person["team"], border=True)
-if bool(person["team_lead"]):
-    st.markdown(":blue-badge[:material/groups: Team lead] Volume bar scaled for team leads.")
 if now.empty:
     st.caption(f"No readiness row for {page.month_label(f.month)}: the month is not eligible "
                "(onboarding, leave or after leaving) or this build has no readiness table.")
 else:
     row = now.iloc[0]
+    facts[2].metric("Consistent months at level", int(row["months_at_level"]), border=True)
+    facts[3].metric(f"Months showing {next_level or 'the next level'}",
+                    int(row["months_at_next"]), border=True)
     page.flag_badges(row)
-    cols = st.columns(3)
-    cols[0].metric("Consistent months at level", int(row["months_at_level"]))
-    cols[1].metric(f"Months showing {next_level or 'the next level'}", int(row["months_at_next"]))
-    cols[2].metric("Level shown overall", str(row["overall_level"]))
 
 months = queries.engineer_months(wh, engineer_id, f.month).tail(24)
 emphasise = [lv for lv in (level, next_level) if lv]
@@ -121,6 +119,8 @@ with right:
 if not evidence.empty:
     st.dataframe(evidence, hide_index=True, column_config={
         "observed_on": st.column_config.DateColumn("Observed"),
+        "category": "Category", "level": "Level", "kind": "Kind", "source": "Source",
+        "recorded_by": "Recorded by",
         "summary": st.column_config.TextColumn("Summary", width="large"),
         "link": st.column_config.LinkColumn("Link", display_text="open"),
         "evidence_id": None,

@@ -4,6 +4,7 @@ How long since each person's latest example per category (at their level and at 
 much each manager records next to their team, and every item, searchable.
 """
 
+import pandas as pd
 import streamlit as st
 
 from rungs_ui import charts, page, queries, state
@@ -23,7 +24,9 @@ if coverage.empty:
 staleness = (coverage.assign(gap=coverage["months_since_current"].fillna(999))
              .groupby("engineer_id")["gap"].max().sort_values(ascending=False))
 thinnest = staleness.index[:MAX_PEOPLE]
-names = coverage.drop_duplicates("engineer_id").set_index("engineer_id")["name"]
+people = coverage.drop_duplicates("engineer_id")
+names = pd.Series(page.person_labels(people["engineer_id"], people["name"]).values,
+                  index=people["engineer_id"])
 cells = coverage.loc[coverage["engineer_id"].isin(thinnest)]
 long = cells.melt(
     id_vars=["engineer_id", "name", "category"],
@@ -32,7 +35,7 @@ long = cells.melt(
 )
 long["which"] = long["which"].map({"months_since_current": "at current level",
                                    "months_since_next": "at next level"})
-long["person"] = long["name"]
+long["person"] = long["engineer_id"].map(names)
 order = [names[e] for e in thinnest]
 long = long.set_index("person").loc[order].reset_index()
 

@@ -16,29 +16,32 @@ st.caption(f"Framework version {build.get('framework_version')} · digest "
            f"{build.get('framework_digest')} · as used by build {build['build_id']}")
 
 st.subheader("What each level asks for")
-expectations = fw.expectations.assign(label="• " + fw.expectations["label"])
-grid = (expectations.groupby(["level", "category"], sort=False)["label"]
-        .agg("\n".join).unstack("category")
-        .reindex(index=list(fw.levels), columns=list(fw.categories)).fillna(""))
-st.dataframe(grid, width="stretch", row_height=150, column_config={
-    "level": st.column_config.TextColumn("Level", pinned=True),
-    **{c: st.column_config.TextColumn(c, width="large") for c in fw.categories},
-})
+# Rows of columns rather than a table: expectations are lists, and a table cell cuts them off.
+header = st.columns([1] + [3] * len(fw.categories))
+for column, category in zip(header[1:], fw.categories, strict=True):
+    column.markdown(f"**{category}**")
+for level in fw.levels:
+    with st.container(border=True):
+        cells = st.columns([1] + [3] * len(fw.categories))
+        cells[0].markdown(f"### {level}")
+        for column, category in zip(cells[1:], fw.categories, strict=True):
+            mine = fw.expectations.loc[(fw.expectations["level"] == level)
+                                       & (fw.expectations["category"] == category), "label"]
+            column.markdown("\n".join(f"- {label}" for label in mine) or "—")
 
 st.subheader("Metric bars")
 st.caption("A level carries its own bars and those of every level below it.")
-bars = fw.bars.assign(level=fw.bars["level"].map(lambda lv: f"{lv}"))
-bars = bars.iloc[bars["level"].map(fw.levels.index).argsort(kind="stable")]
-st.dataframe(bars[["level", "category", "label", "metric", "op", "value"]], hide_index=True,
-             width="stretch", column_config={"label": st.column_config.TextColumn(
-                 "Bar", width="large")})
+bars = fw.bars.iloc[fw.bars["level"].map(fw.levels.index).argsort(kind="stable")]
+st.table(bars[["level", "category", "label", "metric", "op", "value"]].rename(columns={
+    "level": "Level", "category": "Category", "label": "Bar", "metric": "Metric", "op": "Test",
+    "value": "Value"}).set_index("Level"))
 
 st.subheader("Rule settings")
-settings = fw.settings.assign(changed=fw.settings["value"] != fw.settings["default_value"])
-st.dataframe(settings[["name", "value", "default_value", "changed", "help"]], hide_index=True,
-             width="stretch", column_config={
-                 "name": "Setting", "value": st.column_config.NumberColumn("Value", format="%g"),
-                 "default_value": st.column_config.NumberColumn("Default", format="%g"),
-                 "changed": st.column_config.CheckboxColumn("Changed"),
-                 "help": st.column_config.TextColumn("Meaning", width="large")})
+settings = fw.settings.assign(
+    value=fw.settings["value"].map("{:g}".format),
+    default_value=fw.settings["default_value"].map("{:g}".format),
+)
+st.table(settings[["name", "value", "default_value", "help"]].rename(columns={
+    "name": "Setting", "value": "Value", "default_value": "Default", "help": "Meaning"})
+    .set_index("Setting"))
 st.caption("Change them in `data/framework.toml` under `[rules]` and rebuild.")

@@ -75,7 +75,6 @@ COLUMNS = {
                                             "months showing the next level"),
     "projected_window_month": st.column_config.DateColumn("Window opens", format="MMM YYYY"),
     "blocking": st.column_config.TextColumn("Still short in"),
-    "reason": st.column_config.TextColumn("Why", width="large"),
 }
 
 for title, rows, key, empty in (
@@ -89,5 +88,7 @@ for title, rows, key, empty in (
     columns = [c for c in COLUMNS if c in rows.columns
                and not (key == "ready" and c == "projected_window_month")]
     st.dataframe(rows[columns], hide_index=True, column_config=COLUMNS, width="stretch")
-    page.download(rows[["engineer_id", *columns]], f"Download {title.lower()} as CSV",
+    page.download(rows[["engineer_id", *columns, "reason"]], f"Download {title.lower()} as CSV",
                   f"rungs-{key}-{f.month:%Y-%m}.csv", key=f"download_{key}")
+    with st.expander(f"Why: the reason for each of the {len(rows)}", expanded=len(rows) <= 12):
+        page.reason_lines(rows)

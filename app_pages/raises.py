@@ -26,7 +26,7 @@ if candidates.empty:
 changes = queries.last_raise_or_promotion(wh, f)
 table = candidates.merge(changes, on="engineer_id", how="left")
 columns = ["name", "team", "manager_name", "level", "months_at_level", "above_categories",
-           "months_with_categories_above", "last_change", "last_change_on", "reason"]
+           "months_with_categories_above", "last_change", "last_change_on"]
 st.dataframe(table[columns], hide_index=True, width="stretch", column_config={
     "name": "Engineer", "team": "Team", "manager_name": "Manager", "level": "Level",
     "months_at_level": st.column_config.NumberColumn("Consistent months"),
@@ -37,7 +37,8 @@ st.dataframe(table[columns], hide_index=True, width="stretch", column_config={
                              "level held."),
     "last_change": "Last raise or promotion",
     "last_change_on": st.column_config.DateColumn("On"),
-    "reason": st.column_config.TextColumn("Why", width="large"),
 })
-page.download(table[["engineer_id", *columns]], "Download candidates as CSV",
+page.download(table[["engineer_id", *columns, "reason"]], "Download candidates as CSV",
               f"rungs-in-band-{f.month:%Y-%m}.csv", key="download_in_band")
+with st.expander(f"Why: the reason for each of the {len(table)}", expanded=len(table) <= 12):
+    page.reason_lines(table)

@@ -87,11 +87,8 @@ if "ready" in now:
     if at_risk.empty:
         st.caption("Nobody in view is below their level for the months the framework counts.")
     else:
-        st.dataframe(at_risk[["name", "team", "manager_name", "level", "overall_level", "reason"]],
-                     hide_index=True, column_config={
-                         "name": "Engineer", "team": "Team", "manager_name": "Manager",
-                         "level": "Level", "overall_level": "Level shown",
-                         "reason": st.column_config.TextColumn("Why", width="large")})
+        page.reason_lines(at_risk.assign(
+            name=at_risk["name"] + " (" + at_risk["team"] + ", " + at_risk["level"] + ")"))
 
 build = queries.latest_build(wh)
 st.caption(

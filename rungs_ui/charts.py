@@ -1,8 +1,8 @@
 """Altair chart builders: DataFrames in, charts out, no Streamlit and no rules.
 
-Each framework bar is drawn by `bar_rules`, the only place that draws one, so a level's bar has
-the same colour, dash and label on every chart. Months whose sample is too small to judge are
-grey columns with their sample size, never a line dipping to zero.
+Each framework bar is drawn by `bar_rules` (or, inside small multiples, with the same dash
+scale), so a level's bar has the same line, dash and label on every chart. Months whose sample
+is too small to judge are grey columns with their sample size, never a line dipping to zero.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def bar_rules(
     emphasise: Sequence[str] = (),
     value_format: str = "{:.0%}",
 ) -> alt.LayerChart:
-    """Horizontal rules at each bar's value, coloured and dashed by level, labelled at the left.
+    """Horizontal rules at each bar's value, dashed by level, labelled at the left.
 
     `bars` has level and value columns. Levels in `emphasise` (current and next) are drawn bold.
     """
@@ -42,9 +42,8 @@ def bar_rules(
                    zip(data["level"], data["value"], strict=True)]
     data["emphasised"] = data["level"].isin(list(emphasise)) if emphasise else True
     base = alt.Chart(data)
-    rule = base.mark_rule().encode(
+    rule = base.mark_rule(color=theme.BAR_RULE_COLOUR).encode(
         y="value:Q",
-        color=alt.Color("level:N", scale=theme.level_scale(levels), legend=None),
         strokeDash=alt.StrokeDash(
             "level:N",
             scale=alt.Scale(domain=levels, range=[theme.level_dash(levels, lv) for lv in levels]),
@@ -69,16 +68,13 @@ def _insufficient_columns(df: pd.DataFrame, sample: str, min_sample: float, what
     thin = df.loc[df[sample] < min_sample].copy()
     thin["note"] = [f"{int(n)} {what} (fewer than {int(min_sample)}): not judged"
                     for n in thin[sample]]
-    thin["short"] = [f"n={int(n)}" for n in thin[sample]]
-    base = alt.Chart(thin)
-    band = base.mark_rect(color=theme.INSUFFICIENT_COLOUR, opacity=0.35).encode(
+    # No per-column text: adjacent thin months made the labels overprint; the tooltip and the
+    # page caption carry the sample size.
+    return alt.Chart(thin).mark_rect(color=theme.INSUFFICIENT_COLOUR, opacity=0.45).encode(
         x="month:T", x2="month_end:T",
         tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
                  alt.Tooltip("note:N", title="Sample")],
     )
-    text = base.mark_text(baseline="top", dy=4, color="#555555").encode(
-        x="month:T", y=alt.value(0), text="short:N")
-    return alt.layer(band, text)
 
 
 def metric_against_bars(
@@ -168,7 +164,7 @@ def attainment_status(demonstrated: pd.Series, current: pd.Series, rank,
     return pd.Series(out, index=demonstrated.index, dtype="object")
 
 
-def _status_colour(title: str | None = "Against current level") -> alt.Color:
+def _status_colour(title: str | None = "Vs level held") -> alt.Color:
     return alt.Color(
         "status:N", title=title,
         scale=alt.Scale(domain=list(STATUS_ORDER),
@@ -204,7 +200,8 @@ def level_history(history: pd.DataFrame, levels: Sequence[str], until) -> alt.Ch
     end = pd.DataFrame({"level": [data["level"].iloc[-1]], "effective_on": [pd.Timestamp(until)]})
     data = pd.concat([data, end], ignore_index=True)
     return alt.Chart(data).mark_line(interpolate="step-after", color="#0072B2", point=True).encode(
-        x=alt.X("effective_on:T", title=None, axis=alt.Axis(format="%Y")),
+        x=alt.X("effective_on:T", title=None,
+                axis=alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1})),
         y=alt.Y("level:O", title="Level", sort=list(reversed(levels)),
                 scale=alt.Scale(domain=list(reversed(levels)))),
         tooltip=[alt.Tooltip("level:N", title="Level"),
@@ -218,7 +215,7 @@ def evidence_timeline(evidence: pd.DataFrame, categories: Sequence[str],
     data = evidence.copy()
     data["observed_on"] = pd.to_datetime(data["observed_on"])
     return alt.Chart(data).mark_point(size=260, filled=True, opacity=0.9).encode(
-        x=alt.X("observed_on:T", title=None, axis=MONTH_AXIS),
+        x=alt.X("observed_on:T", title=None, axis=MONTH_AXIS, scale=alt.Scale(padding=24)),
         y=alt.Y("category:N", title=None, sort=list(categories),
                 scale=alt.Scale(domain=list(categories))),
         shape=alt.Shape("kind:N", title="Kind",
@@ -312,11 +309,11 @@ def trajectories(
         x=x, y=alt.Y("floor:Q", scale=y_scale),
         tooltip=["person:N", alt.Tooltip("month:T", format="%B %Y"),
                  alt.Tooltip("sample_note:N", title="Sample")])
-    rules = alt.Chart().transform_filter("datum.row_type == 'bar'").mark_rule().encode(
+    rules = alt.Chart().transform_filter("datum.row_type == 'bar'").mark_rule(
+        color=theme.BAR_RULE_COLOUR).encode(
         y=alt.Y("value:Q", scale=y_scale),
-        color=alt.Color("level:N", scale=theme.level_scale(levels), title="Bar"),
         strokeDash=alt.StrokeDash(
-            "level:N", legend=None,
+            "level:N", title="Bar",
             scale=alt.Scale(domain=levels, range=[theme.level_dash(levels, lv) for lv in levels])),
         strokeWidth=alt.condition("datum.emphasised", alt.value(3), alt.value(1.5)),
         opacity=alt.condition("datum.emphasised", alt.value(1.0), alt.value(0.45)),
@@ -356,7 +353,7 @@ def coverage_heatmap(cells: pd.DataFrame, categories: Sequence[str]) -> alt.Laye
         y=alt.Y("person:N", title=None, sort=None),
     )
     rect = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
-        color=alt.Color("staleness:Q", title="Months since last example",
+        color=alt.Color("staleness:Q", title="Months since",
                         scale=alt.Scale(scheme="oranges", domain=[0, 24])),
         tooltip=["person:N", "category:N", alt.Tooltip("which:N", title="Examples at"),
                  alt.Tooltip("label:N", title="Months since latest")],
@@ -382,7 +379,7 @@ def evidence_per_manager(per_manager: pd.DataFrame) -> alt.LayerChart:
                  "items:Q", alt.Tooltip("items_per_engineer:Q", format=".1f"),
                  alt.Tooltip("team_items_per_engineer:Q", title="Team rate", format=".1f")],
     )
-    team = base.mark_tick(color="#000000", thickness=3, size=30).encode(
+    team = base.mark_tick(color="#000000", thickness=5, size=34).encode(
         x="team_items_per_engineer:Q",
         tooltip=["team:N", alt.Tooltip("team_items_per_engineer:Q", title="Team rate",
                                        format=".1f")],

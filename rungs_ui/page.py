@@ -109,6 +109,21 @@ def flag_badges(row: pd.Series) -> None:
     st.markdown(f"{badges} {row.get('reason') or ''}")
 
 
+def reason_lines(rows: pd.DataFrame, label_column: str = "name") -> None:
+    """Each person's flags and reason sentence as a line of text: tables cut long sentences
+    off, and these are meant to be read aloud."""
+    for _, row in rows.iterrows():
+        badges = " ".join(f":{_FLAG_COLOURS[f]}-badge[{FLAGS[f]}]" for f in flags_of(row))
+        st.markdown(f"**{row[label_column]}** {badges} {row.get('reason') or ''}")
+
+
+def person_labels(ids: pd.Series, names: pd.Series) -> pd.Series:
+    """Names to draw people by; two people with one name get their ids added, so a chart
+    never merges them into one row."""
+    repeated = names.map(names.value_counts()) > 1
+    return names.where(~repeated, names + " (" + ids + ")")
+
+
 def flag_text(row: pd.Series) -> str:
     return ", ".join(FLAGS[f] for f in flags_of(row)) or "—"
 
@@ -133,9 +148,12 @@ def presentation_style() -> None:
     """Larger type and no sidebar for a shared screen (`?present=1`)."""
     st.html(
         "<style>"
-        "section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] "
-        "{display: none;}"
-        ".stMainBlockContainer {font-size: 1.3rem; max-width: 100%;}"
-        ".stMainBlockContainer h1 {font-size: 3rem;}"
+        "section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], "
+        "[data-testid='stExpandSidebarButton'] {display: none;}"
+        "[data-testid='stMainBlockContainer'] {max-width: 100%;}"
+        "[data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li, "
+        "[data-testid='stCaptionContainer'] {font-size: 1.35rem;}"
+        "[data-testid='stMainBlockContainer'] h1 {font-size: 3.2rem;}"
+        "[data-testid='stMainBlockContainer'] h2 {font-size: 2.2rem;}"
         "</style>"
     )

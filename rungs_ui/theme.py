@@ -23,8 +23,11 @@ OKABE_ITO = (
     "#F0E442",  # yellow
     "#000000",
 )
-# Level bars use a sequence of their own so they never clash with series colours on a chart.
+# Levels as categories (bars of a histogram, dots on a timeline) take these colours.
 LEVEL_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#CC79A7", "#D55E00", "#000000")
+# A level's *bar* (a threshold rule) is a dark neutral line with its own dash pattern and a
+# label: coloured rules were mistaken for the team lines drawn over them.
+BAR_RULE_COLOUR = "#4D4D4D"
 LEVEL_DASHES = ((8, 4), (2, 3), (12, 3, 2, 3), (1, 0), (6, 2, 1, 2), (4, 4), (10, 6))
 
 ATTAINMENT_COLOURS = {

@@ -95,10 +95,9 @@ def test_each_level_bar_is_drawn_the_same_way_on_every_chart():
     small = charts.trajectories(months.assign(person="A"), SLA_BARS, LEVELS, ["IC2"], 10)
     for spec in (team, person, small.to_dict()):
         rule = next(v for v in layers(spec) if mark_type(v) == "rule")
-        colour = rule["encoding"]["color"]["scale"]
         dash = rule["encoding"]["strokeDash"]["scale"]
-        assert colour["domain"] == LEVELS
-        assert colour["range"] == [theme.level_colour(LEVELS, lv) for lv in LEVELS]
+        assert rule["mark"]["color"] == theme.BAR_RULE_COLOUR
+        assert dash["domain"] == LEVELS
         assert dash["range"] == [theme.level_dash(LEVELS, lv) for lv in LEVELS]
 
 
