@@ -12,6 +12,7 @@ import io
 import json
 import os
 import secrets
+import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,11 +23,11 @@ import duckdb
 
 from pipelines import integrity
 from pipelines.framework import DEFAULT_FRAMEWORK, Framework, load_framework
-from pipelines.load import _SQL_TYPE, REJECTED_ROWS_DDL, load_table
+from pipelines.load import REJECTED_ROWS_DDL, SQL_TYPES, load_table
 from pipelines.progress import Steps
 from pipelines.schemas import TABLES, TableSpec
 from pipelines.settings import SETTINGS_BY_NAME
-from pipelines.sources import FileProblem, find_file, read_raw
+from pipelines.sources import FileProblem, find_file
 
 MODELS = Path(__file__).resolve().parent / "models"
 # DuckDB may use this much memory before spilling to disk; keeps a 25M-ticket build well under
@@ -131,8 +132,6 @@ def _run(con: duckdb.DuckDBPyConnection, source: Path, framework: Framework,
          report: BuildReport, progress: bool, hasher: ThreadPoolExecutor,
          as_of: str | None) -> None:
     con.execute("set memory_limit = $m", {"m": MEMORY_LIMIT})
-    # The zone name was checked against the IANA database when the framework loaded.
-    con.execute(f"set TimeZone = '{framework.timezone}'")
     _write_framework(con, framework)
     con.execute(REJECTED_ROWS_DDL)
 
@@ -164,20 +163,18 @@ def _load_one(con, source: Path, spec: TableSpec, framework: Framework, report: 
         report.files.append(FileStats(spec.name, None))
         return
     digest = hasher.submit(_sha256, path)  # hashed on a second thread while DuckDB reads
-    raw = read_raw(con, path, spec, f"raw_{spec.name}")
-    result = load_table(con, raw, spec, framework, report.build_id)
-    con.execute(f"drop view {raw.table}")
-    con.execute(f"drop table {raw.table}_in")
-    stats = FileStats(spec.name, path.name, digest, path.stat().st_size, raw.rows_read,
-                      result.rows_loaded, result.rows_rejected, raw.extra_columns)
-    report.files.append(stats)
-    if raw.extra_columns:
+    with tempfile.TemporaryDirectory(prefix="rungs-") as scratch:
+        result = load_table(con, path, spec, framework, report.build_id, Path(scratch))
+    report.files.append(FileStats(spec.name, path.name, digest, path.stat().st_size,
+                                  result.rows_read, result.rows_loaded, result.rows_rejected,
+                                  result.extra_columns))
+    if result.extra_columns:
         report.notes.append(f"{path.name}: ignored extra column(s) "
-                            f"{', '.join(raw.extra_columns)}")
+                            f"{', '.join(result.extra_columns)}")
 
 
 def _create_empty(con, spec: TableSpec) -> None:
-    cols = ", ".join(f'"{n}" {_SQL_TYPE.get(m["kind"], "varchar")}'
+    cols = ", ".join(f'"{n}" {SQL_TYPES.get(m["kind"], "varchar")}'
                      for n, m in spec.columns().items())
     con.execute(f"create or replace table {spec.name} ({cols}, source_line bigint)")
 
@@ -207,11 +204,13 @@ def _cross_checks(con, report: BuildReport, framework: Framework) -> None:
     for engineer, manager in integrity.unknown_managers(con):
         report.notes.append(f"engineers.csv: {engineer}'s manager_id {manager} is not on the "
                             "roster; loaded without a known manager")
+    if not stats["monthly_metrics"].file:
+        return
     overlap = con.execute("select count(*) from monthly_metrics m semi join ("
                           "select distinct assignee_id as engineer_id, date_trunc('month', "
                           "timezone($tz, solved_at))::date as month from tickets "
                           "where solved_at is not null) t using (engineer_id, month)",
-                          {"tz": framework.timezone}).fetchone()[0]
+                          {"tz": framework.timezone}).fetchall()[0][0]
     if overlap:
         report.notes.append(f"monthly_metrics.csv: {overlap} engineer-month(s) also covered by "
                             "tickets; the ticket figures were used")

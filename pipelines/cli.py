@@ -26,6 +26,13 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+def _source_errors() -> tuple[type[Exception], ...]:
+    """Errors that carry a message for the user rather than a bug to report."""
+    from pipelines.mapping_files import SourceError
+
+    return BuildFailed, FrameworkError, SourceError
+
+
 def _resolve_source(source: Path, mapping: Path | None, scratch: Path) -> Path:
     if mapping is None:
         return source
@@ -50,7 +57,7 @@ def build_cmd(
         with tempfile.TemporaryDirectory(prefix="rungs-mapped-") as scratch:
             folder = _resolve_source(source, mapping, Path(scratch))
             report = build(folder, warehouse, framework, progress=not quiet, as_of=as_of)
-    except (BuildFailed, FrameworkError) as exc:
+    except _source_errors() as exc:
         _fail(f"{exc}\nThe previous warehouse (if any) was left untouched.")
     typer.echo(render_report(report))
 
@@ -67,12 +74,15 @@ def check_cmd(
     if mapping is not None:
         from pipelines.mapping import preview_mapping
 
-        typer.echo(preview_mapping(mapping).render())
+        preview = preview_mapping(mapping)
+        typer.echo(preview.render())
+        if not preview.ok:
+            raise typer.Exit(code=2)
     try:
         with tempfile.TemporaryDirectory(prefix="rungs-mapped-") as scratch:
             folder = _resolve_source(source, mapping, Path(scratch))
             report = build(folder, None, framework, progress=False)
-    except (BuildFailed, FrameworkError) as exc:
+    except _source_errors() as exc:
         _fail(str(exc))
     typer.echo(render_report(report))
     if report.rows_rejected:
@@ -83,18 +93,23 @@ def check_cmd(
 def demo_cmd(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the demo files to.")]
     = Path("data/demo"),
-    engineers: Annotated[int, typer.Option(min=5, help="Engineers in the org.")] = 40,
-    months: Annotated[int, typer.Option(min=6, help="Months of history.")] = 36,
+    engineers: Annotated[int, typer.Option(
+        min=1, help="Engineers in the org (about 12 or more fit every story).")] = 40,
+    months: Annotated[int, typer.Option(min=12, help="Months of history.")] = 36,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 7,
     end_month: Annotated[str | None, typer.Option(
         help="Last full month of data (YYYY-MM); default: last month.")] = None,
+    tickets_per_month: Annotated[float, typer.Option(
+        min=1, help="Mean tickets an engineer solves in a full month.")] = 30.0,
 ) -> None:
     """Write a synthetic org (fake people) in the input contract's format."""
     from pipelines.demo import generate_demo
 
     summary = generate_demo(out, engineers=engineers, months=months, seed=seed,
-                            end_month=end_month, progress=True)
-    typer.echo(f"demo org written to {out}: {summary}")
+                            end_month=end_month, progress=True,
+                            tickets_per_month=tickets_per_month)
+    counts = ", ".join(f"{name} {n:,}" for name, n in summary.counts.items())
+    typer.echo(f"demo org written to {out} (last full month {summary.end_month}): {counts}")
 
 
 @app.command("flags")

@@ -19,7 +19,7 @@ DEFAULT_FRAMEWORK = Path(__file__).resolve().parent.parent / "data" / "framework
 METRICS = {
     "sla_adherence": ("sla_adherence", "sla_sample"),
     "median_open_hours": ("median_open_hours", "tickets_solved"),
-    "volume_ratio": ("volume_ratio", "tickets_solved"),
+    "volume_ratio": ("volume_ratio", "team_median_solved"),
 }
 OPS = (">=", "<=")
 

@@ -26,7 +26,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, table: str, where: str, column: 
     n = con.execute(
         "insert into rejected_rows select $b, $t, $f, source_line, $c, "
         f"{column}::varchar, {reason_sql} from {table} where {where}",
-        {"b": build_id, "t": table, "f": file, "c": column}).fetchone()[0]
+        {"b": build_id, "t": table, "f": file, "c": column}).fetchall()[0][0]
     if n:
         con.execute(f"delete from {table} where {where}")
     return n
@@ -58,7 +58,7 @@ def dedupe_tickets(con: duckdb.DuckDBPyConnection, build_id: str, file: str) -> 
         build_id, file)
     superseded = con.execute(
         "delete from tickets where source_line in "
-        "(select source_line from _ticket_versions where newness > 1)").fetchone()[0]
+        "(select source_line from _ticket_versions where newness > 1)").fetchall()[0][0]
     return superseded, tied
 
 

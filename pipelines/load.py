@@ -1,14 +1,18 @@
-"""Turn one raw text table into a validated staging table, quarantining every bad row.
+"""Load one input file into a validated staging table, quarantining every bad row.
 
-Steps per table: parse each column by its contract kind (a value that does not parse is a
-rejected row quoting it) -> validate the typed rows with the table's pandera schema, lazily and
-in batches (every failure collected) -> write the rows that passed, keeping `source_line` so any
-figure can be traced back to the line of the file it came from.
+Steps per table: DuckDB's CSV reader parses each column by its contract type in one parallel
+pass, setting aside any line it cannot split or convert (with the line number and the value)
+-> each kept row gets its `source_line` -> the table's pandera schema validates the typed rows,
+lazily and in batches so every failure is collected -> failing rows move to `rejected_rows`.
+The staging table is written once and only trimmed, because at 25 million tickets every extra
+copy costs more than all the checks together.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandera.polars as pa
@@ -17,24 +21,30 @@ import pyarrow as pa_arrow
 
 from pipelines.framework import Framework
 from pipelines.schemas import TableSpec, schema_for
-from pipelines.sources import RawTable
+from pipelines.sources import check_bytes, header, parquet_as_csv, require_columns
 
 # Rows handed to pandera at a time: large enough to amortise its per-call cost, small enough
 # to keep memory flat on a 25-million-row export.
 BATCH_ROWS = 2_000_000
 
-# How each contract kind is parsed from text, and what a value that fails means.
-_PARSE = {
-    "date": ("try_cast({v} as date)", "is not a date; write YYYY-MM-DD"),
-    "timestamp": ("try_cast({v} as timestamptz)",
-                  "is not an ISO-8601 timestamp; write e.g. 2024-03-01T09:30:00Z"),
-    "bool": ("try_cast({v} as boolean)", "is not a yes/no value; write true or false"),
-    "int": ("try_cast({v} as bigint)", "is not a whole number"),
-    "float": ("try_cast({v} as double)", "is not a number"),
-    "month": ("try_strptime({v}, '%Y-%m')::date", "is not a month; write YYYY-MM"),
+# Contract kind -> the type DuckDB's reader parses it as, and what a value that fails means.
+_READ_AS = {
+    "date": ("date", "is not a date; write YYYY-MM-DD"),
+    "month": ("date", "is not a month; write YYYY-MM"),
+    "timestamp": ("timestamptz", "is not an ISO-8601 timestamp; write e.g. 2024-03-01T09:30:00Z"),
+    "bool": ("boolean", "is not a yes/no value; write true or false"),
+    "int": ("bigint", "is not a whole number"),
+    "float": ("double", "is not a number"),
 }
-_SQL_TYPE = {"date": "date", "timestamp": "timestamptz", "bool": "boolean", "int": "bigint",
-             "float": "double", "month": "date"}
+SQL_TYPES = {kind: sql for kind, (sql, _why) in _READ_AS.items()}
+
+_STRUCTURAL = {
+    "MISSING COLUMNS": "line has fewer fields than the header; check for a missing comma",
+    "TOO MANY COLUMNS": "line has more fields than the header; quote values that contain commas",
+    "INVALID ENCODING": "line is not valid UTF-8; re-save the file as 'CSV UTF-8'",
+    "UNQUOTED VALUE": "line has a stray quote; wrap the value in double quotes",
+}
+_CAST_VALUE = re.compile(r'Could not convert string "(.*)" to')
 
 REJECTED_ROWS_DDL = """
 create table if not exists rejected_rows (
@@ -46,153 +56,173 @@ create table if not exists rejected_rows (
 @dataclass
 class LoadResult:
     table: str
+    file: Path
+    rows_read: int
     rows_loaded: int
-    rows_rejected: int
+    extra_columns: list[str] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rows_read - self.rows_loaded
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _typed_expr(name: str, meta: dict, present: bool) -> tuple[str, str | None]:
-    """SQL for the typed value of one contract column, and for 'this row's value failed'."""
-    kind = meta["kind"]
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _default(meta: dict) -> str:
+    sql_type = SQL_TYPES.get(meta["kind"], "varchar")
+    value = meta["default"]
+    if value is None:
+        return f"null::{sql_type}"
+    text = str(value).lower() if isinstance(value, bool | int) else _literal(str(value))
+    return f"{text}::{sql_type}"
+
+
+def _projection(name: str, meta: dict, present: bool) -> str:
+    """SQL turning the reader's column into the contract column."""
     if not present:
-        default = meta["default"]
-        sql_type = _SQL_TYPE.get(kind, "varchar")
-        literal = "null" if default is None else (
-            str(default).lower() if isinstance(default, bool | int) else f"'{default}'")
-        return f"{literal}::{sql_type}", None
-    raw = f"nullif(trim(r.{_quote(name)}), '')"
-    if kind in _PARSE:
-        typed = _PARSE[kind][0].format(v=raw)
-        failed = f"({raw} is not null and {typed} is null)"
-        if meta["default"] is not None:
-            # An empty cell in a column with a default takes the default, as a missing column does.
-            typed = f"coalesce({typed}, {_typed_expr(name, meta, present=False)[0]})"
-        return typed, failed
+        return _default(meta)
+    col, kind = _quote(name), meta["kind"]
     if kind == "enum":
-        default = meta["default"]
-        return (f"lower({raw})" if default is None
-                else f"coalesce(lower({raw}), '{default}')"), None
-    if kind == "level":
-        # Case-insensitive, then the framework's own spelling.
-        return (f"coalesce((select fl.level from framework_levels fl where lower(fl.level) = "
-                f"lower({raw})), {raw})"), None
-    if kind == "category":
-        return (f"coalesce((select fc.category from framework_categories fc "
-                f"where lower(fc.category) = lower({raw})), {raw})"), None
-    return raw, None
+        value = f"nullif(lower(trim({col})), '')"
+    elif kind in ("level", "category"):
+        # Case-insensitive, stored in the framework's own spelling.
+        table = {"level": "framework_levels", "category": "framework_categories"}[kind]
+        value = (f"coalesce((select f.{kind} from {table} f where lower(f.{kind}) = "
+                 f"lower(trim(src.{col}))), nullif(trim(src.{col}), ''))")
+    else:
+        value = f"src.{col}" if kind in _READ_AS else f"nullif(src.{col}, '')"
+    if meta["default"] is not None:
+        # An empty cell in a column with a default takes it, as a missing column does.
+        value = f"coalesce({value}, {_default(meta)})"
+    return value
 
 
-def load_table(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: TableSpec,
-               framework: Framework, build_id: str) -> LoadResult:
-    columns = spec.columns()
-    present = set(raw.columns)
-    exprs, failures = [], []
-    for name, meta in columns.items():
-        typed, failed = _typed_expr(name, meta, name in present)
-        exprs.append(f"{typed} as {_quote(name)}")
-        if failed:
-            why = f"{name} {_PARSE[meta['kind']][1]}"
-            failures.append(f"case when {failed} then struct_pack(col := '{name}', "
-                            f"val := r.{_quote(name)}, why := '{why}') end")
-    errors = (f"list_filter([{', '.join(failures)}], lambda x: x is not null)"
-              if failures else "[]::struct(col varchar, val varchar, why varchar)[]")
-    typed_table = f"{spec.name}_typed"
-    con.execute(f"create or replace temp table {typed_table} as select r._line, "
-                f"{', '.join(exprs)}, {errors} as _errors from {raw.table} r")
+def load_table(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
+               framework: Framework, build_id: str, scratch: Path) -> LoadResult:
+    check_bytes(path)
+    is_parquet = path.suffix == ".parquet"
+    text = parquet_as_csv(con, path, scratch) if is_parquet else path
+    found, delimiter = header(text, path)
+    require_columns(path, spec, found)
+    contract = spec.columns()
 
-    _reject_structural(con, raw, spec, build_id)
+    # Every column of the file, in file order, typed as the contract says (extras as text).
+    reader_types = ", ".join(
+        f"{_literal(c)}: {_literal(SQL_TYPES.get(contract[c]['kind'], 'varchar') if c in contract else 'varchar')}"  # noqa: E501
+        for c in found)
+    dateformat = ", dateformat = '%Y-%m'" if any(
+        m["kind"] == "month" for m in contract.values()) else ""
+    rejects = f"{spec.name}_rejects"
+    select = ", ".join(f"{_projection(n, m, n in found)} as {_quote(n)}"
+                       for n, m in contract.items())
+    # Timestamps without an offset are read in the framework's zone; everything after works
+    # in UTC, which is also what the stored values and their exports are in.
+    con.execute(f"set TimeZone = '{framework.timezone}'")  # checked against IANA on load
     con.execute(
-        "insert into rejected_rows select $b, $t, $f, _line, e.col, e.val, e.why "
-        f"from (select _line, unnest(_errors) as e from {typed_table} where len(_errors) > 0)",
-        {"b": build_id, "t": spec.name, "f": raw.file.name})
+        f"create or replace table {spec.name} as select {select} from read_csv($p, "
+        f"header = true, auto_detect = false, delim = $d, quote = '\"', escape = '\"', "
+        f"columns = {{{reader_types}}}{dateformat}, store_rejects = true, "
+        f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scan') src",
+        {"p": str(text), "d": delimiter})
+    con.execute("set TimeZone = 'UTC'")
 
-    bad_lines = _validate(con, typed_table, spec, framework, raw, build_id)
-    con.execute("create or replace temp table _bad_lines as select unnest($l::bigint[]) as line",
-                {"l": bad_lines})
-    names = ", ".join(_quote(n) for n in columns)
-    con.execute(f"create or replace table {spec.name} as select {names}, _line as source_line "
-                f"from {typed_table} where len(_errors) = 0 "
-                "and _line not in (select line from _bad_lines) order by _line")
-    con.execute(f"drop table {typed_table}")
-    loaded = con.execute(f"select count(*) from {spec.name}").fetchone()[0]
-    return LoadResult(spec.name, loaded, raw.rows_read - loaded)
-
-
-def _reject_structural(con, raw: RawTable, spec: TableSpec, build_id: str) -> None:
-    why = {
-        "MISSING COLUMNS": "has fewer fields than the header; check for a missing comma",
-        "TOO MANY COLUMNS": "has more fields than the header; quote values that contain commas",
-        "INVALID ENCODING": "is not valid UTF-8; re-save the file as 'CSV UTF-8'",
-        "UNQUOTED VALUE": "has a stray quote; wrap the value in double quotes",
-    }
-    # The reader reports a short line once per missing column; one row per line is enough.
-    seen: set[int] = set()
-    rows = []
-    for line, _col, kind, message in raw.structural_rejects:
-        if line not in seen:
-            seen.add(line)
-            rows.append((build_id, spec.name, raw.file.name, line, None, None,
-                         f"line {why.get(kind, message.splitlines()[0])}"))
-    if rows:
-        con.executemany("insert into rejected_rows values (?, ?, ?, ?, ?, ?, ?)", rows)
+    set_aside = _record_reader_rejects(con, spec, path, build_id, rejects, contract, is_parquet)
+    _number_lines(con, spec.name, set_aside, is_parquet)
+    kept = con.execute(f"select count(*) from {spec.name}").fetchall()[0][0]
+    _validate(con, spec, framework, path, build_id)
+    loaded = con.execute(f"select count(*) from {spec.name}").fetchall()[0][0]
+    return LoadResult(spec.name, path, kept + len(set_aside), loaded,
+                      [c for c in found if c not in contract])
 
 
-def _validate(con, typed_table: str, spec: TableSpec, framework: Framework, raw: RawTable,
-              build_id: str) -> list[int]:
-    """Run the pandera schema over the parsed rows; record failures; return the bad lines."""
+def _record_reader_rejects(con, spec: TableSpec, path: Path, build_id: str, rejects: str,
+                           contract: dict, is_parquet: bool) -> list[int]:
+    """Rows the reader set aside -> rejected_rows. Returns their line numbers, sorted."""
+    rows = con.execute(f"select line, column_name, error_type, error_message from {rejects} "
+                       "order by line, column_name").fetchall()
+    out, lines = [], set()
+    for line, column, kind, message in rows:
+        shown = line - 1 if is_parquet else line
+        if kind == "CAST" and column in contract:
+            match = _CAST_VALUE.search(message)
+            why = _READ_AS[contract[column]["kind"]][1]
+            out.append((build_id, spec.name, path.name, shown, column,
+                        match.group(1) if match else None, f"{column} {why}"))
+        elif line not in lines:
+            first = message.splitlines()[0] if message else kind
+            out.append((build_id, spec.name, path.name, shown, None, None,
+                        _STRUCTURAL.get(kind, first)))
+        lines.add(line)
+    if out:
+        con.executemany("insert into rejected_rows values (?, ?, ?, ?, ?, ?, ?)", out)
+    con.execute(f"drop table {rejects}")
+    con.execute(f"drop table {rejects}_scan")
+    return sorted(lines)
+
+
+def _number_lines(con, table: str, set_aside: list[int], is_parquet: bool) -> None:
+    """source_line of each kept row: the header is line 1, so kept row r sits on line r + 2,
+    shifted past every line set aside before it (Parquet: the row number, from 1)."""
+    con.execute(f"alter table {table} add column source_line bigint")
+    base = "rowid + 1" if is_parquet else "rowid + 2"
+    if not set_aside:
+        con.execute(f"update {table} set source_line = {base}")
+        return
+    # Set-aside line l_i (sorted, i from 0) has l_i - 2 - i kept rows before it.
+    con.execute(f"update {table} set source_line = {base} + "
+                "len(list_filter($before::bigint[], lambda n: n <= rowid))",
+                {"before": [line - 2 - i for i, line in enumerate(set_aside)]})
+
+
+def _validate(con, spec: TableSpec, framework: Framework, path: Path, build_id: str) -> None:
+    """Run the pandera schema over the typed rows; move failing rows to rejected_rows."""
     schema = schema_for(spec, framework)
     names = ", ".join(_quote(n) for n in spec.columns())
-    reader = con.sql(f"select _line, {names} from {typed_table} where len(_errors) = 0 "
-                     "order by _line").to_arrow_reader(BATCH_ROWS)
+    reader = con.sql(f"select source_line, {names} from {spec.name}").to_arrow_reader(BATCH_ROWS)
     found: list[pl.DataFrame] = []
     for batch in reader:
         frame = pl.from_arrow(pa_arrow.Table.from_batches([batch]))
         try:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
-            found.append(_explain(exc.failure_cases, frame, spec))
-    # Written only after the reader is drained: the connection serves one result at a time.
-    bad: list[int] = []
+            found.append(_explain(exc.failure_cases, frame))
+    # Written only after the reader is drained: a connection serves one result at a time.
     for cases in found:
         rows = cases.select(pl.lit(build_id).alias("build_id"),
                             pl.lit(spec.name).alias("table_name"),
-                            pl.lit(raw.file.name).alias("file"),
+                            pl.lit(path.name).alias("file"),
                             "line", "column", "value", "reason")
         con.register("_cases", rows.to_arrow())
         con.execute("insert into rejected_rows select * from _cases")
+        con.execute(f"delete from {spec.name} where source_line in "
+                    "(select line from _cases)")
         con.unregister("_cases")
-        bad.extend(cases["line"].unique().to_list())
-    return bad
 
 
-def _explain(failures: pl.DataFrame, frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+def _explain(failures: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
     """pandera's failure cases -> one plain-language reason per failing row and column."""
-    failures = failures.filter(pl.col("index").is_not_null())
-    lines = frame["_line"]
     out = []
-    for row in failures.iter_rows(named=True):
+    for row in failures.filter(pl.col("index").is_not_null()).iter_rows(named=True):
         column = row["column"] if row["column"] in frame.columns else None
         if column is None:
             # Cross-column checks start their sentence with the column to fix.
             first_word = str(row["check"]).split(" ", 1)[0]
             column = first_word if first_word in frame.columns else None
-        index = row["index"]
-        value = frame[column][index] if column else None
-        out.append({
-            "line": int(lines[index]),
-            "column": column,
-            "value": None if value is None else str(value),
-            "reason": _reason(row["check"], column, value, spec, frame, index),
-        })
+        value = frame[column][row["index"]] if column else None
+        out.append({"line": int(frame["source_line"][row["index"]]), "column": column,
+                    "value": None if value is None else str(value),
+                    "reason": _reason(str(row["check"]), column, value)})
     schema = {"line": pl.Int64, "column": pl.Utf8, "value": pl.Utf8, "reason": pl.Utf8}
     return pl.DataFrame(out, schema=schema).unique(maintain_order=True)
 
 
-def _reason(check: str, column: str | None, value, spec: TableSpec, frame: pl.DataFrame,
-            index: int) -> str:
+def _reason(check: str, column: str | None, value) -> str:
     if check == "not_nullable":
         return f"{column} is empty but required; fill it in"
     if check.startswith("isin"):

@@ -76,16 +76,19 @@ def blocker_phrase(detail: Mapping[str, Any], month: date, team_lead: bool,
         observed, bar = _figures(metric, detail["observed"], detail["bar"])
         bar_name = "team-lead bar" if metric == "volume_ratio" and team_lead else "bar"
         what = f"{category} {METRIC_WORDS[metric]} {observed}"
+        sample = f"{detail['sample']} tickets"
         if metric == "volume_ratio":
             what += " of the team median"
-        return f"{what} ({bar_name} {bar}, {detail['sample']} tickets) in {when}"
+            sample = f"team median {detail['sample']} tickets"
+        return f"{what} ({bar_name} {bar}, {sample}) in {when}"
     if kind == "concern":
         article = "an" if category[:1].lower() in "aeiou" else "a"
         return (f"{article} {category} concern at {detail['evidence_level']} "
                 f"({detail['evidence_id']}, {_day_words(detail['evidence_observed_on'])}) "
                 f"covers {when}")
     if kind == "sample":
-        return (f"too few tickets ({detail['sample']} < {_trim(min_sample, 2)}) to judge "
+        whose = "the team's median of " if detail["metric"] == "volume_ratio" else ""
+        return (f"too few tickets ({whose}{detail['sample']} < {_trim(min_sample, 2)}) to judge "
                 f"{category} {METRIC_WORDS[detail['metric']]} in {when}")
     have, need = detail["examples"] or 0, int(min_examples)
     if have == 0:

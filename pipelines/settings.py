@@ -20,8 +20,6 @@ class RuleSetting:
 RULE_SETTINGS: tuple[RuleSetting, ...] = (
     RuleSetting("onboarding_months", 3, "Months after hire_date that count as onboarding "
                 "(an engineer's onboarded_on overrides it)."),
-    RuleSetting("consistency_months", 6, "What 'consistently' means: months of sustained "
-                "performance the framework expects."),
     RuleSetting("promotion_months_at_level", 12, "Consecutive months at or above the current "
                 "level needed for a promotion case.", 1),
     RuleSetting("promotion_months_at_next", 3, "Consecutive months at or above the next level "

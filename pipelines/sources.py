@@ -1,14 +1,13 @@
-"""Find each input file in a source folder and read it, as text, into a DuckDB table.
+"""Find each input file in a source folder and check it is a usable CSV (or Parquet) file.
 
-Everything is read as VARCHAR first so that a bad value becomes a rejected row that quotes what
-the file said, instead of a failed build. File-level problems (missing, empty, not a CSV, a
-required column absent) raise FileProblem, which names the file and says how to fix it.
+File-level problems (missing, empty, not a CSV, a required column absent) raise FileProblem,
+which names the file and says how to fix it. Row-level problems are the loader's business.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -22,19 +21,6 @@ class FileProblem(Exception):
     def __init__(self, file: Path | str, what: str, fix: str):
         self.file, self.what, self.fix = str(file), what, fix
         super().__init__(f"{file}: {what}. Fix: {fix}")
-
-
-@dataclass
-class RawTable:
-    """A file read into `table` (all VARCHAR) with a `_line` column of physical line numbers."""
-
-    file: Path
-    table: str
-    columns: list[str]
-    extra_columns: list[str]
-    rows_read: int
-    # Lines the CSV reader itself could not split into the expected columns, or decode.
-    structural_rejects: list[tuple[int, str | None, str, str]] = field(default_factory=list)
 
 
 # Signatures of files people export by mistake, with what to do instead.
@@ -62,7 +48,8 @@ def find_file(source: Path, spec: TableSpec) -> Path | None:
     return None
 
 
-def _check_bytes(path: Path) -> None:
+def check_bytes(path: Path) -> None:
+    """Refuse files that are plainly not CSV text before DuckDB guesses at them."""
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
@@ -82,41 +69,42 @@ def _check_bytes(path: Path) -> None:
         raise FileProblem(path, "contains binary data, not text", "export it as 'CSV UTF-8'")
 
 
-def read_raw(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
-             table: str) -> RawTable:
-    """Read `path` into temp table `table`, all columns VARCHAR plus `_line`."""
-    _check_bytes(path)
-    rejects: list[tuple[int, str | None, str, str]] = []
+def parquet_as_csv(con: duckdb.DuckDBPyConnection, path: Path, scratch: Path) -> Path:
+    """Parquet goes through the same text path as CSV, so both get the same checks and
+    messages; the loader reports Parquet rows by row number."""
+    out = scratch / f"{path.stem}.from-parquet.csv"
     try:
-        if path.suffix == ".parquet":
-            con.execute(f"create or replace temp table {table}_in as "
-                        "select columns(*)::varchar from read_parquet($p)", {"p": str(path)})
-        else:
-            # store_rejects keeps going past a malformed line and tells us which line it was.
-            con.execute(f"create or replace temp table {table}_in as select * from read_csv("
-                        "$p, all_varchar = true, header = true, store_rejects = true, "
-                        f"rejects_table = '{table}_rej', rejects_scan = '{table}_scan')",
-                        {"p": str(path)})
-            rejects = con.execute(
-                f"select line, column_name, error_type, error_message from {table}_rej "
-                "order by line").fetchall()
+        con.execute("copy (select columns(*)::varchar from read_parquet($p)) to $o "
+                    "(header true)", {"p": str(path), "o": str(out)})
     except duckdb.Error as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise FileProblem(path, f"could not be read as CSV ({first})",
-                          "export it as a comma-separated file with one header row, "
-                          "encoded as UTF-8") from exc
-
-    columns = [r[0] for r in con.execute(f"describe {table}_in").fetchall()]
-    _require_columns(path, spec, columns)
-    wanted = spec.columns()
-    extra = [c for c in columns if c not in wanted]
-    _add_line_numbers(con, table, path.suffix == ".parquet", sorted({r[0] for r in rejects}))
-    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-    rejected_lines = {r[0] for r in rejects}
-    return RawTable(path, table, columns, extra, rows + len(rejected_lines), rejects)
+        raise FileProblem(path, f"could not be read as Parquet ({_first_line(exc)})",
+                          "export it again, or as CSV") from exc
+    return out
 
 
-def _require_columns(path: Path, spec: TableSpec, found: list[str]) -> None:
+def header(path: Path, shown_as: Path) -> tuple[list[str], str]:
+    """Column names in file order and the delimiter, read from the first line.
+
+    Read here rather than by DuckDB's sniffer, so that a broken line further down (which the
+    loader reports by number) cannot make the whole file look like something else."""
+    with path.open("rb") as fh:
+        first = fh.readline(1 << 20)
+    try:
+        line = first.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(shown_as, "has a header line that is not UTF-8 text",
+                          "re-save the file as 'CSV UTF-8'") from exc
+    # The delimiter is whichever common one splits the header most; Excel in many locales
+    # writes semicolons.
+    delimiter = max((",", ";", "\t", "|"), key=line.count)
+    columns = next(csv.reader([line], delimiter=delimiter)) if line else []
+    if not [c for c in columns if c.strip()]:
+        raise FileProblem(shown_as, "has no header row",
+                          "put the column names on the first line")
+    return columns, delimiter
+
+
+def require_columns(path: Path, spec: TableSpec, found: list[str]) -> None:
     missing = [name for name, meta in spec.columns().items()
                if name not in found and not meta["optional_column"]]
     if not missing:
@@ -130,19 +118,6 @@ def _require_columns(path: Path, spec: TableSpec, found: list[str]) -> None:
                       "rename the column header(s) to the exact names in the data dictionary")
 
 
-def _add_line_numbers(con: duckdb.DuckDBPyConnection, table: str, parquet: bool,
-                      rejected_lines: list[int]) -> None:
-    """Map each kept row to its physical line: header is line 1, so row r sits on line r + 2,
-    shifted past every line the reader rejected before it. Parquet has rows, not lines: row 1
-    is the first."""
-    # A view, not a copy: the raw table can be millions of rows.
-    if parquet:
-        line = "rowid + 1"
-    elif not rejected_lines:
-        line = "rowid + 2"
-    else:
-        # Rejected line l_i (sorted, i from 0) has l_i - 2 - i kept rows before it.
-        before = ", ".join(str(int(line) - 2 - i) for i, line in enumerate(rejected_lines))
-        line = f"rowid + 2 + len(list_filter([{before}], lambda n: n <= rowid))"
-    con.execute(f"create or replace temp view {table} as "
-                f"select *, {line} as _line from {table}_in")
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

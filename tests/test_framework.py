@@ -65,8 +65,8 @@ def test_next_level_is_none_at_the_top():
     ('timezone = "UTC"', 'timezone = "Mars/Olympus"', "unknown timezone"),
     ("value = 0.94", "value = 94", "write a share"),
     ('metric = "median_open_hours"', 'metric = "mood"', "has metric 'mood'"),
-    ("consistency_months = 6", "consistency_months = 6.5", "whole number"),
-    ("consistency_months = 6", "consistancy_months = 6", "unknown setting"),
+    ("in_band_lookback_months = 6", "in_band_lookback_months = 6.5", "whole number"),
+    ("in_band_lookback_months = 6", "in_band_lookbak_months = 6", "unknown setting"),
     ("[expectations.IC5]", "[expectations.IC9]", "unknown level"),
 ])
 def test_broken_framework_is_refused_with_the_entry_and_fix(tmp_path, old, new, message):

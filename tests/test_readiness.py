@@ -368,7 +368,7 @@ def _team_lead_volume_bar_is_scaled():
         org.perform(engineer, "2023-06", "2024-06", sla=0.95, open_hours=15.0, volume=0.3)
     return org, "2024-06", "ic", ["month", "overall_level", "reason"], [
         ("2024-05", "below IC1", "Below IC2 in the last 9 months: Impact volume 0.30 of the "
-         "team median (bar 0.5, 50 tickets) in May 2024."),
+         "team median (bar 0.5, team median 166 tickets) in May 2024."),
     ]
 
 

@@ -144,8 +144,11 @@ bar_outcomes as (
             when 'median_open_hours' then mt.median_open_hours
             when 'volume_ratio' then mt.volume_ratio
         end as observed,
+        -- Volume is judged against the team's median, so the yardstick needs the sample: an
+        -- engineer who solved 3 tickets while the team solved 30 has clearly failed the bar.
         case b.metric
             when 'sla_adherence' then mt.sla_sample
+            when 'volume_ratio' then floor(mt.team_median_solved)::integer
             else mt.tickets_solved
         end as sample
     from months as m
