@@ -21,18 +21,24 @@ def _manager_label(wh: warehouse.Warehouse, on_calibration: bool):
         return None
     options = queries.filter_options(wh)["managers"]
     masks = anonymise.Anonymiser.for_people(
-        zip(options["manager_id"], options["manager_name"], strict=True), wh.build_id, "Manager")
+        zip(options["manager_id"], options["manager_name"], strict=True), wh.build_id, "Manager"
+    )
     return masks.alias
 
 
 def main() -> None:
     present = _presenting()
-    st.set_page_config(page_title="Rungs", page_icon=":material/stairs:", layout="wide",
-                       initial_sidebar_state="collapsed" if present else "auto")
+    st.set_page_config(
+        page_title="Rungs",
+        page_icon=":material/stairs:",
+        layout="wide",
+        initial_sidebar_state="collapsed" if present else "auto",
+    )
     sections = {
         group: [
             st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
-            for p in navigation.PAGES if p.group == group
+            for p in navigation.PAGES
+            if p.group == group
         ]
         for group in navigation.GROUPS
     }

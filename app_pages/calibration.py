@@ -24,62 +24,91 @@ if st.session_state.get(state.CALIBRATION_LEVEL) not in fw.levels:
     st.session_state.pop(state.CALIBRATION_LEVEL, None)
 counts = queries.level_distribution(wh, f).set_index("level")["engineers"]
 busiest = fw.levels.index(counts.idxmax()) if not counts.empty else 0
-level = controls[0].selectbox("Level", fw.levels, index=busiest,
-                              key=state.CALIBRATION_LEVEL, bind="query-params")
+level = controls[0].selectbox(
+    "Level", fw.levels, index=busiest, key=state.CALIBRATION_LEVEL, bind="query-params"
+)
 hide_names = controls[1].toggle(
-    "Anonymise", key=state.ANONYMISE, bind="query-params",
+    "Anonymise",
+    key=state.ANONYMISE,
+    bind="query-params",
     help="Replace every name on this page, including tooltips and downloads, with a letter "
-         "that stays the same for each person while the build and the level stay the same.")
+    "that stays the same for each person while the build and the level stay the same.",
+)
 with controls[2]:
     if ctx.present:
         if st.button("Leave presentation mode", icon=":material/close_fullscreen:"):
             del st.query_params[state.PRESENT]
             st.rerun()
-    elif st.button("Presentation mode", icon=":material/present_to_all:",
-                   help="Larger type and no sidebar, for a shared screen (?present=1)."):
+    elif st.button(
+        "Presentation mode",
+        icon=":material/present_to_all:",
+        help="Larger type and no sidebar, for a shared screen (?present=1).",
+    ):
         st.query_params[state.PRESENT] = "1"
         st.rerun()
 
 at_level = dataclasses.replace(f, levels=(level,))
 cohort = queries.readiness_at(wh, at_level)
 if cohort.empty:
-    st.info(f"Nobody in view held {level} in {page.month_label(f.month)} with an eligible "
-            "month. Pick another level or widen the sidebar filters.")
+    st.info(
+        f"Nobody in view held {level} in {page.month_label(f.month)} with an eligible "
+        "month. Pick another level or widen the sidebar filters."
+    )
     st.stop()
 
 masks = anonymise.Anonymiser.for_people(
-    zip(cohort["engineer_id"], cohort["name"], strict=True), f"{wh.build_id}:{level}")
+    zip(cohort["engineer_id"], cohort["name"], strict=True), f"{wh.build_id}:{level}"
+)
 managers = queries.filter_options(wh)["managers"]
 manager_masks = anonymise.Anonymiser.for_people(
-    zip(managers["manager_id"], managers["manager_name"], strict=True), wh.build_id, "Manager")
+    zip(managers["manager_id"], managers["manager_name"], strict=True), wh.build_id, "Manager"
+)
 everyone = masks.merged(manager_masks)
-label = dict(zip(cohort["engineer_id"],
-                 cohort["engineer_id"].map(masks.alias) if hide_names
-                 else page.person_labels(cohort["engineer_id"], cohort["name"]),
-                 strict=True))
+label = dict(
+    zip(
+        cohort["engineer_id"],
+        cohort["engineer_id"].map(masks.alias)
+        if hide_names
+        else page.person_labels(cohort["engineer_id"], cohort["name"]),
+        strict=True,
+    )
+)
 
 shown = cohort.head(MAX_PEOPLE)
 nxt = fw.next_level(level)
 st.subheader(f"{len(cohort)} at {level} in {page.month_label(f.month)}")
 if len(cohort) > MAX_PEOPLE:
-    st.caption(f"Showing the {MAX_PEOPLE} closest to {nxt or 'the top'} first; narrow the "
-               "sidebar filters (team, manager) to see the rest.")
+    st.caption(
+        f"Showing the {MAX_PEOPLE} closest to {nxt or 'the top'} first; narrow the "
+        "sidebar filters (team, manager) to see the rest."
+    )
 
 months = queries.trajectories(wh, shown["engineer_id"].tolist(), f.month, 12)
 months["person"] = months["engineer_id"].map(label)
 months = months.drop(columns=["engineer_id"])
 sla_bars = fw.bars_for_metric("sla_adherence")
-st.markdown(f"**SLA adherence, last 12 months** — bold rules: {level}"
-            f"{' and ' + nxt if nxt else ''}; grey ticks: too few tickets to judge.")
-page.chart(ctx, charts.trajectories(
-    months, sla_bars, fw.levels, [lv for lv in (level, nxt) if lv],
-    fw.setting("min_sample"), columns=3 if ctx.present else 4))
+st.markdown(
+    f"**SLA adherence, last 12 months** — bold rules: {level}"
+    f"{' and ' + nxt if nxt else ''}; grey ticks: too few tickets to judge."
+)
+page.chart(
+    ctx,
+    charts.trajectories(
+        months,
+        sla_bars,
+        fw.levels,
+        [lv for lv in (level, nxt) if lv],
+        fw.setting("min_sample"),
+        columns=3 if ctx.present else 4,
+    ),
+)
 
 matrix = queries.attainment_at(wh, at_level)
 matrix = matrix.loc[matrix["engineer_id"].isin(shown["engineer_id"])].copy()
 matrix["person"] = matrix["engineer_id"].map(label)
-matrix["status"] = charts.attainment_status(matrix["demonstrated_level"],
-                                            matrix["current_level"], fw.rank)
+matrix["status"] = charts.attainment_status(
+    matrix["demonstrated_level"], matrix["current_level"], fw.rank
+)
 matrix = matrix.drop(columns=["engineer_id", "name"])
 order = shown["engineer_id"].map(label).tolist()
 matrix["person"] = pd.Categorical(matrix["person"], categories=order, ordered=True)
@@ -97,18 +126,27 @@ with right:
         flags=shown.apply(page.flag_text, axis=1),
         reason=shown["reason"].map(everyone.scrub) if hide_names else shown["reason"],
     )[["person", "months_at_level", "months_at_next", "overall_level", "flags", "reason"]]
-    st.dataframe(table.drop(columns=["reason"]), hide_index=True, width="stretch",
-                 column_config={
-                     "person": "Engineer",
-                     "months_at_level": st.column_config.NumberColumn(
-                         "At level", help="Consistent months"),
-                     "months_at_next": st.column_config.NumberColumn(f"At {nxt or 'next'}"),
-                     "overall_level": "Shown", "flags": "Flags"})
+    st.dataframe(
+        table.drop(columns=["reason"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "person": "Engineer",
+            "months_at_level": st.column_config.NumberColumn("At level", help="Consistent months"),
+            "months_at_next": st.column_config.NumberColumn(f"At {nxt or 'next'}"),
+            "overall_level": "Shown",
+            "flags": "Flags",
+        },
+    )
     wide = matrix.pivot(index="person", columns="category", values="demonstrated_level")
     export = table.merge(wide.reset_index(), on="person", how="left")
-    page.download(export, "Download this view as CSV",
-                  f"rungs-calibration-{level}-{f.month:%Y-%m}"
-                  f"{'-anonymised' if hide_names else ''}.csv", key="download_calibration")
+    page.download(
+        export,
+        "Download this view as CSV",
+        f"rungs-calibration-{level}-{f.month:%Y-%m}{'-anonymised' if hide_names else ''}.csv",
+        key="download_calibration",
+    )
 st.markdown("**Why**")
-page.reason_lines(shown.assign(person=shown["engineer_id"].map(label), reason=table["reason"]),
-                  "person")
+page.reason_lines(
+    shown.assign(person=shown["engineer_id"].map(label), reason=table["reason"]), "person"
+)

@@ -12,25 +12,33 @@ wh = ctx.wh
 builds = queries.builds(wh)
 latest = builds.iloc[0]
 tiles = st.columns(4)
-tiles[0].metric("Last build", pd.Timestamp(latest["built_at"]).strftime("%d %b %Y %H:%M"),
-                border=True)
+tiles[0].metric(
+    "Last build", pd.Timestamp(latest["built_at"]).strftime("%d %b %Y %H:%M"), border=True
+)
 tiles[1].metric("As-of month", page.month_label(latest["as_of_month"]), border=True)
 tiles[2].metric("Rows loaded", f"{int(latest['rows_loaded']):,}", border=True)
-tiles[3].metric("Rows rejected", f"{int(latest['rows_rejected']):,}", border=True,
-                delta_color="inverse")
+tiles[3].metric(
+    "Rows rejected", f"{int(latest['rows_rejected']):,}", border=True, delta_color="inverse"
+)
 
 st.subheader("Builds")
-st.dataframe(builds, hide_index=True, width="stretch", column_config={
-    "built_at": st.column_config.DatetimeColumn("Built", format="D MMM YYYY HH:mm"),
-    "duration_s": st.column_config.NumberColumn("Seconds", format="%.1f"),
-    "as_of_month": st.column_config.DateColumn("As of", format="MMM YYYY"),
-})
+st.dataframe(
+    builds,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "built_at": st.column_config.DatetimeColumn("Built", format="D MMM YYYY HH:mm"),
+        "duration_s": st.column_config.NumberColumn("Seconds", format="%.1f"),
+        "as_of_month": st.column_config.DateColumn("As of", format="MMM YYYY"),
+    },
+)
 
 ids = builds["build_id"].tolist()
 if st.session_state.get(state.BUILD) not in ids:
     st.session_state.pop(state.BUILD, None)
-build_id = st.selectbox("Build", ids, key=state.BUILD,
-                        help="The warehouse keeps the record of earlier builds.")
+build_id = st.selectbox(
+    "Build", ids, key=state.BUILD, help="The warehouse keeps the record of earlier builds."
+)
 st.subheader("Files read")
 st.dataframe(queries.build_files(wh, build_id), hide_index=True, width="stretch")
 
@@ -39,12 +47,21 @@ st.subheader(f"Rejected rows ({len(rejected)})")
 if rejected.empty:
     st.caption("Every row passed validation.")
 else:
-    st.dataframe(rejected, hide_index=True, width="stretch", column_config={
-        "line": st.column_config.NumberColumn("Line", help="1-based; the header is line 1"),
-        "reason": st.column_config.TextColumn("What is wrong and how to fix it", width="large"),
-    })
-    page.download(rejected, "Download rejected rows as CSV", f"rungs-rejected-{build_id}.csv",
-                  key="download_rejected")
+    st.dataframe(
+        rejected,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "line": st.column_config.NumberColumn("Line", help="1-based; the header is line 1"),
+            "reason": st.column_config.TextColumn("What is wrong and how to fix it", width="large"),
+        },
+    )
+    page.download(
+        rejected,
+        "Download rejected rows as CSV",
+        f"rungs-rejected-{build_id}.csv",
+        key="download_rejected",
+    )
 
 st.subheader("Load your own data")
 st.markdown(

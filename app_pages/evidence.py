@@ -21,45 +21,72 @@ if coverage.empty:
     st.info("Nobody matches these filters in this month. Widen the sidebar filters.")
     st.stop()
 
-staleness = (coverage.assign(gap=coverage["months_since_current"].fillna(999))
-             .groupby("engineer_id")["gap"].max().sort_values(ascending=False))
+staleness = (
+    coverage.assign(gap=coverage["months_since_current"].fillna(999))
+    .groupby("engineer_id")["gap"]
+    .max()
+    .sort_values(ascending=False)
+)
 thinnest = staleness.index[:MAX_PEOPLE]
 people = coverage.drop_duplicates("engineer_id")
-names = pd.Series(page.person_labels(people["engineer_id"], people["name"]).values,
-                  index=people["engineer_id"])
+names = pd.Series(
+    page.person_labels(people["engineer_id"], people["name"]).values, index=people["engineer_id"]
+)
 cells = coverage.loc[coverage["engineer_id"].isin(thinnest)]
 long = cells.melt(
     id_vars=["engineer_id", "name", "category"],
     value_vars=["months_since_current", "months_since_next"],
-    var_name="which", value_name="months_since",
+    var_name="which",
+    value_name="months_since",
 )
-long["which"] = long["which"].map({"months_since_current": "at current level",
-                                   "months_since_next": "at next level"})
+long["which"] = long["which"].map(
+    {"months_since_current": "at current level", "months_since_next": "at next level"}
+)
 long["person"] = long["engineer_id"].map(names)
 order = [names[e] for e in thinnest]
 long = long.set_index("person").loc[order].reset_index()
 
 st.subheader("Months since the latest example")
-st.caption(f"Thinnest first ({min(len(staleness), MAX_PEOPLE)} of {len(staleness)} people). "
-           "'none' means no example ever at that level; darker means older.")
-page.chart(ctx, charts.coverage_heatmap(long[["person", "category", "which", "months_since"]],
-                                        fw.categories))
+st.caption(
+    f"Thinnest first ({min(len(staleness), MAX_PEOPLE)} of {len(staleness)} people). "
+    "'none' means no example ever at that level; darker means older."
+)
+page.chart(
+    ctx,
+    charts.coverage_heatmap(long[["person", "category", "which", "months_since"]], fw.categories),
+)
 
 st.subheader(f"Evidence per engineer, last {WINDOW_MONTHS} months, by manager")
 per_manager = queries.evidence_per_manager(wh, f, WINDOW_MONTHS)
 page.chart(ctx, charts.evidence_per_manager(per_manager))
-st.caption("Bars: items per engineer in each manager's group · black tick: the team's rate. "
-           "A bar well short of its tick is a group to document before calibration.")
+st.caption(
+    "Bars: items per engineer in each manager's group · black tick: the team's rate. "
+    "A bar well short of its tick is a group to document before calibration."
+)
 
 st.subheader("All evidence")
-text = st.text_input("Search", key=state.EVIDENCE_SEARCH, bind="query-params",
-                     placeholder="Words in the summary, a name, a category or a source")
+text = st.text_input(
+    "Search",
+    key=state.EVIDENCE_SEARCH,
+    bind="query-params",
+    placeholder="Words in the summary, a name, a category or a source",
+)
 items = queries.evidence_search(wh, f, text or "")
 st.caption(f"{len(items)} items" + (" (first 500)" if len(items) == 500 else ""))
-st.dataframe(items, hide_index=True, width="stretch", column_config={
-    "observed_on": st.column_config.DateColumn("Observed"),
-    "name": "Engineer", "team": "Team", "category": "Category", "level": "Level",
-    "kind": "Kind", "summary": st.column_config.TextColumn("Summary", width="large"),
-    "link": st.column_config.LinkColumn("Link", display_text="open"),
-    "source": "Source", "recorded_by": "Recorded by",
-})
+st.dataframe(
+    items,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "observed_on": st.column_config.DateColumn("Observed"),
+        "name": "Engineer",
+        "team": "Team",
+        "category": "Category",
+        "level": "Level",
+        "kind": "Kind",
+        "summary": st.column_config.TextColumn("Summary", width="large"),
+        "link": st.column_config.LinkColumn("Link", display_text="open"),
+        "source": "Source",
+        "recorded_by": "Recorded by",
+    },
+)

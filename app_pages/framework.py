@@ -12,8 +12,10 @@ ctx = page.context()
 page.header("app_pages/framework.py")
 fw, wh = ctx.fw, ctx.wh
 build = queries.latest_build(wh)
-st.caption(f"Framework version {build.get('framework_version')} · digest "
-           f"{build.get('framework_digest')} · as used by build {build['build_id']}")
+st.caption(
+    f"Framework version {build.get('framework_version')} · digest "
+    f"{build.get('framework_digest')} · as used by build {build['build_id']}"
+)
 
 st.subheader("What each level asks for")
 # Rows of columns rather than a table: expectations are lists, and a table cell cuts them off.
@@ -25,23 +27,40 @@ for level in fw.levels:
         cells = st.columns([1] + [3] * len(fw.categories))
         cells[0].markdown(f"### {level}")
         for column, category in zip(cells[1:], fw.categories, strict=True):
-            mine = fw.expectations.loc[(fw.expectations["level"] == level)
-                                       & (fw.expectations["category"] == category), "label"]
+            mine = fw.expectations.loc[
+                (fw.expectations["level"] == level) & (fw.expectations["category"] == category),
+                "label",
+            ]
             column.markdown("\n".join(f"- {label}" for label in mine) or "—")
 
 st.subheader("Metric bars")
 st.caption("A level carries its own bars and those of every level below it.")
 bars = fw.bars.iloc[fw.bars["level"].map(fw.levels.index).argsort(kind="stable")]
-st.table(bars[["level", "category", "label", "metric", "op", "value"]].rename(columns={
-    "level": "Level", "category": "Category", "label": "Bar", "metric": "Metric", "op": "Test",
-    "value": "Value"}).set_index("Level"))
+st.table(
+    bars[["level", "category", "label", "metric", "op", "value"]]
+    .rename(
+        columns={
+            "level": "Level",
+            "category": "Category",
+            "label": "Bar",
+            "metric": "Metric",
+            "op": "Test",
+            "value": "Value",
+        }
+    )
+    .set_index("Level")
+)
 
 st.subheader("Rule settings")
 settings = fw.settings.assign(
     value=fw.settings["value"].map("{:g}".format),
     default_value=fw.settings["default_value"].map("{:g}".format),
 )
-st.table(settings[["name", "value", "default_value", "help"]].rename(columns={
-    "name": "Setting", "value": "Value", "default_value": "Default", "help": "Meaning"})
-    .set_index("Setting"))
+st.table(
+    settings[["name", "value", "default_value", "help"]]
+    .rename(
+        columns={"name": "Setting", "value": "Value", "default_value": "Default", "help": "Meaning"}
+    )
+    .set_index("Setting")
+)
 st.caption("Change them in `data/framework.toml` under `[rules]` and rebuild.")

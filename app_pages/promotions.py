@@ -22,8 +22,10 @@ attainment = queries.attainment_at(wh, f)
 
 def _counters(row: pd.Series) -> str:
     nxt = fw.next_level(row["level"]) or "next level"
-    return (f"{min(int(row['months_at_level']), need_level)}/{need_level} at {row['level']} · "
-            f"{min(int(row['months_at_next']), need_next)}/{need_next} at {nxt}")
+    return (
+        f"{min(int(row['months_at_level']), need_level)}/{need_level} at {row['level']} · "
+        f"{min(int(row['months_at_next']), need_next)}/{need_next} at {nxt}"
+    )
 
 
 def _blocking(row: pd.Series) -> str:
@@ -32,30 +34,44 @@ def _blocking(row: pd.Series) -> str:
     if nxt is None:
         return ""
     mine = attainment.loc[attainment["engineer_id"] == row["engineer_id"]]
-    short = [c for c, shown in zip(mine["category"], mine["demonstrated_level"], strict=True)
-             if fw.rank(shown) < fw.rank(nxt)]
+    short = [
+        c
+        for c, shown in zip(mine["category"], mine["demonstrated_level"], strict=True)
+        if fw.rank(shown) < fw.rank(nxt)
+    ]
     return ", ".join(sorted(short, key=fw.categories.index)) or "none"
 
 
 def _table(rows: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
         return rows.assign(progress=[], blocking=[])
-    return rows.assign(progress=rows.apply(_counters, axis=1),
-                       blocking=rows.apply(_blocking, axis=1))
+    return rows.assign(
+        progress=rows.apply(_counters, axis=1), blocking=rows.apply(_blocking, axis=1)
+    )
 
 
 ready = _table(flagged.loc[flagged["promotion_ready"].astype(bool)])
-near = _table(flagged.loc[flagged["near_window"].astype(bool)
-                          & ~flagged["promotion_ready"].astype(bool)])
+near = _table(
+    flagged.loc[flagged["near_window"].astype(bool) & ~flagged["promotion_ready"].astype(bool)]
+)
 
 tiles = st.columns(2)
-tiles[0].metric("Promotion-ready", len(ready), border=True,
-                help=f"{need_level} consistent months at level and {need_next} showing the next.")
-tiles[1].metric("Near a window", len(near), border=True,
-                help="Already showing the next level and within a few months of ready.")
+tiles[0].metric(
+    "Promotion-ready",
+    len(ready),
+    border=True,
+    help=f"{need_level} consistent months at level and {need_next} showing the next.",
+)
+tiles[1].metric(
+    "Near a window",
+    len(near),
+    border=True,
+    help="Already showing the next level and within a few months of ready.",
+)
 
-search = st.text_input("Find", placeholder="Filter by name, team, manager or category",
-                       key="promotions_find")
+search = st.text_input(
+    "Find", placeholder="Filter by name, team, manager or category", key="promotions_find"
+)
 
 
 def _matches(rows: pd.DataFrame) -> pd.DataFrame:
@@ -71,8 +87,9 @@ COLUMNS = {
     "team": "Team",
     "manager_name": "Manager",
     "level": "Level",
-    "progress": st.column_config.TextColumn("Progress", help="Consistent months at level · "
-                                            "months showing the next level"),
+    "progress": st.column_config.TextColumn(
+        "Progress", help="Consistent months at level · months showing the next level"
+    ),
     "projected_window_month": st.column_config.DateColumn("Window opens", format="MMM YYYY"),
     "blocking": st.column_config.TextColumn("Still short in"),
 }
@@ -85,10 +102,17 @@ for title, rows, key, empty in (
     if rows.empty:
         st.caption(empty)
         continue
-    columns = [c for c in COLUMNS if c in rows.columns
-               and not (key == "ready" and c == "projected_window_month")]
+    columns = [
+        c
+        for c in COLUMNS
+        if c in rows.columns and not (key == "ready" and c == "projected_window_month")
+    ]
     st.dataframe(rows[columns], hide_index=True, column_config=COLUMNS, width="stretch")
-    page.download(rows[["engineer_id", *columns, "reason"]], f"Download {title.lower()} as CSV",
-                  f"rungs-{key}-{f.month:%Y-%m}.csv", key=f"download_{key}")
+    page.download(
+        rows[["engineer_id", *columns, "reason"]],
+        f"Download {title.lower()} as CSV",
+        f"rungs-{key}-{f.month:%Y-%m}.csv",
+        key=f"download_{key}",
+    )
     with st.expander(f"Why: the reason for each of the {len(rows)}", expanded=len(rows) <= 12):
         page.reason_lines(rows)

@@ -15,30 +15,57 @@ f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 lookback = int(fw.setting("in_band_lookback_months"))
 
 candidates = queries.readiness_at(wh, f, "rd.in_band_candidate")
-st.metric("In-band raise candidates", len(candidates), border=True,
-          help=f"Above their level in at least {int(fw.setting('in_band_min_categories_above'))} "
-               f"categories in each of the last {lookback} eligible months, not promotion-ready, "
-               "and no raise or promotion in the cooldown.")
+st.metric(
+    "In-band raise candidates",
+    len(candidates),
+    border=True,
+    help=f"Above their level in at least {int(fw.setting('in_band_min_categories_above'))} "
+    f"categories in each of the last {lookback} eligible months, not promotion-ready, "
+    "and no raise or promotion in the cooldown.",
+)
 if candidates.empty:
     st.info("Nobody in view is an in-band raise candidate this month.")
     st.stop()
 
 changes = queries.last_raise_or_promotion(wh, f)
 table = candidates.merge(changes, on="engineer_id", how="left")
-columns = ["name", "team", "manager_name", "level", "months_at_level", "above_categories",
-           "months_with_categories_above", "last_change", "last_change_on"]
-st.dataframe(table[columns], hide_index=True, width="stretch", column_config={
-    "name": "Engineer", "team": "Team", "manager_name": "Manager", "level": "Level",
-    "months_at_level": st.column_config.NumberColumn("Consistent months"),
-    "above_categories": st.column_config.TextColumn(
-        "Above level in", help="Categories shown above the level held in the as-of month."),
-    "months_with_categories_above": st.column_config.NumberColumn(
-        "Months above", help="Consecutive eligible months with enough categories above the "
-                             "level held."),
-    "last_change": "Last raise or promotion",
-    "last_change_on": st.column_config.DateColumn("On"),
-})
-page.download(table[["engineer_id", *columns, "reason"]], "Download candidates as CSV",
-              f"rungs-in-band-{f.month:%Y-%m}.csv", key="download_in_band")
+columns = [
+    "name",
+    "team",
+    "manager_name",
+    "level",
+    "months_at_level",
+    "above_categories",
+    "months_with_categories_above",
+    "last_change",
+    "last_change_on",
+]
+st.dataframe(
+    table[columns],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "name": "Engineer",
+        "team": "Team",
+        "manager_name": "Manager",
+        "level": "Level",
+        "months_at_level": st.column_config.NumberColumn("Consistent months"),
+        "above_categories": st.column_config.TextColumn(
+            "Above level in", help="Categories shown above the level held in the as-of month."
+        ),
+        "months_with_categories_above": st.column_config.NumberColumn(
+            "Months above",
+            help="Consecutive eligible months with enough categories above the level held.",
+        ),
+        "last_change": "Last raise or promotion",
+        "last_change_on": st.column_config.DateColumn("On"),
+    },
+)
+page.download(
+    table[["engineer_id", *columns, "reason"]],
+    "Download candidates as CSV",
+    f"rungs-in-band-{f.month:%Y-%m}.csv",
+    key="download_in_band",
+)
 with st.expander(f"Why: the reason for each of the {len(table)}", expanded=len(table) <= 12):
     page.reason_lines(table)

@@ -16,8 +16,10 @@ now = queries.team_kpis(wh, f, f.month)
 before = queries.team_kpis(wh, f, previous)
 
 if not now["headcount"]:
-    st.info("Nobody matches these filters in this month. Widen the team, region, manager or "
-            "level filters in the sidebar, or pick another as-of month.")
+    st.info(
+        "Nobody matches these filters in this month. Widen the team, region, manager or "
+        "level filters in the sidebar, or pick another as-of month."
+    )
     st.stop()
 
 
@@ -38,16 +40,23 @@ tiles = st.columns(3)
 tiles[0].metric("Headcount", int(now["headcount"]), delta=_count_delta("headcount"), border=True)
 sla = now["sla_adherence"]
 tiles[1].metric(
-    "Team SLA adherence", "—" if pd.isna(sla) else f"{sla:.1%}",
-    delta=None if _delta("sla_adherence", 100) is None
+    "Team SLA adherence",
+    "—" if pd.isna(sla) else f"{sla:.1%}",
+    delta=None
+    if _delta("sla_adherence", 100) is None
     else f"{_delta('sla_adherence', 100):+.1f} pts",
-    border=True, help="SLA targets met over SLA-bearing tickets solved in the month.")
+    border=True,
+    help="SLA targets met over SLA-bearing tickets solved in the month.",
+)
 hours = now["median_open_hours"]
 tiles[2].metric(
-    "Median open time", "—" if pd.isna(hours) else f"{hours:.1f} h",
+    "Median open time",
+    "—" if pd.isna(hours) else f"{hours:.1f} h",
     delta=None if _delta("median_open_hours") is None else f"{_delta('median_open_hours'):+.1f} h",
-    delta_color="inverse", border=True,
-    help="The middle of the engineers' own median open times that month.")
+    delta_color="inverse",
+    border=True,
+    help="The middle of the engineers' own median open times that month.",
+)
 
 if "ready" in now:
     flag_tiles = st.columns(4)
@@ -74,12 +83,31 @@ with left:
 with right:
     trends = queries.team_trends(wh, f, months=12)
     st.subheader("SLA adherence per team against the level bars")
-    page.chart(ctx, charts.team_trend(trends, "sla_adherence", fw.bars_for_metric("sla_adherence"),
-                                      fw.levels, "SLA adherence", ".0%", ".1%"))
+    page.chart(
+        ctx,
+        charts.team_trend(
+            trends,
+            "sla_adherence",
+            fw.bars_for_metric("sla_adherence"),
+            fw.levels,
+            "SLA adherence",
+            ".0%",
+            ".1%",
+        ),
+    )
 st.subheader("Median open time per team against the bar")
-page.chart(ctx, charts.team_trend(trends, "median_open_hours",
-                                  fw.bars_for_metric("median_open_hours"), fw.levels,
-                                  "Median open time (h)", ".0f", ".1f"))
+page.chart(
+    ctx,
+    charts.team_trend(
+        trends,
+        "median_open_hours",
+        fw.bars_for_metric("median_open_hours"),
+        fw.levels,
+        "Median open time (h)",
+        ".0f",
+        ".1f",
+    ),
+)
 
 if "ready" in now:
     at_risk = queries.readiness_at(wh, f, "rd.at_risk")
@@ -87,8 +115,11 @@ if "ready" in now:
     if at_risk.empty:
         st.caption("Nobody in view is below their level for the months the framework counts.")
     else:
-        page.reason_lines(at_risk.assign(
-            name=at_risk["name"] + " (" + at_risk["team"] + ", " + at_risk["level"] + ")"))
+        page.reason_lines(
+            at_risk.assign(
+                name=at_risk["name"] + " (" + at_risk["team"] + ", " + at_risk["level"] + ")"
+            )
+        )
 
 build = queries.latest_build(wh)
 st.caption(

@@ -9,8 +9,9 @@ import sys
 
 
 def main() -> int:
-    return subprocess.run([sys.executable, "-m", "rungs_ui.bench", *sys.argv[1:]],
-                          check=False).returncode
+    return subprocess.run(
+        [sys.executable, "-m", "rungs_ui.bench", *sys.argv[1:]], check=False
+    ).returncode
 
 
 if __name__ == "__main__":

@@ -42,8 +42,9 @@ class Anonymiser:
         )
 
     def merged(self, other: Anonymiser) -> Anonymiser:
-        return Anonymiser({**other.aliases, **self.aliases}, {**other.real_names,
-                                                              **self.real_names})
+        return Anonymiser(
+            {**other.aliases, **self.aliases}, {**other.real_names, **self.real_names}
+        )
 
     def alias(self, person_id: str) -> str:
         return self.aliases.get(person_id, "Someone")

@@ -46,31 +46,46 @@ def bench(warehouse: Path, warm_runs: int = 3) -> list[dict]:
         at.switch_page(spec.script)
         cold = _timed_run(at)
         warm = statistics.median(_timed_run(at) for _ in range(warm_runs))
-        results.append({"page": spec.title, "cold_s": round(cold, 3), "warm_s": round(warm, 3),
-                        "ok": cold < COLD_TARGET_S and warm < WARM_TARGET_S})
+        results.append(
+            {
+                "page": spec.title,
+                "cold_s": round(cold, 3),
+                "warm_s": round(warm, 3),
+                "ok": cold < COLD_TARGET_S and warm < WARM_TARGET_S,
+            }
+        )
     return results
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path,
-                        default=Path(os.environ.get(WAREHOUSE_ENV, "data/bench/w.duckdb")))
+    parser.add_argument(
+        "--warehouse", type=Path, default=Path(os.environ.get(WAREHOUSE_ENV, "data/bench/w.duckdb"))
+    )
     parser.add_argument("--warm-runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("bench-results/pages.json"))
     args = parser.parse_args(argv)
     if not args.warehouse.exists():
-        raise SystemExit(f"{args.warehouse}: no warehouse. Build one first, e.g. `make bench` "
-                         "(1,000 engineers x 60 months into data/bench/w.duckdb) or "
-                         "`python -m pipelines build --source DIR --warehouse PATH`.")
+        raise SystemExit(
+            f"{args.warehouse}: no warehouse. Build one first, e.g. `make bench` "
+            "(1,000 engineers x 60 months into data/bench/w.duckdb) or "
+            "`python -m pipelines build --source DIR --warehouse PATH`."
+        )
     results = bench(args.warehouse, args.warm_runs)
-    print(f"{'page':<18}{'cold s':>8}{'warm s':>8}   target: cold < {COLD_TARGET_S} s, "
-          f"warm < {WARM_TARGET_S} s")
+    print(
+        f"{'page':<18}{'cold s':>8}{'warm s':>8}   target: cold < {COLD_TARGET_S} s, "
+        f"warm < {WARM_TARGET_S} s"
+    )
     for r in results:
-        print(f"{r['page']:<18}{r['cold_s']:>8.2f}{r['warm_s']:>8.2f}   "
-              f"{'ok' if r['ok'] else 'SLOW'}")
-    report = {"warehouse": str(args.warehouse), "bytes": args.warehouse.stat().st_size,
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-              "pages": results}
+        print(
+            f"{r['page']:<18}{r['cold_s']:>8.2f}{r['warm_s']:>8.2f}   {'ok' if r['ok'] else 'SLOW'}"
+        )
+    report = {
+        "warehouse": str(args.warehouse),
+        "bytes": args.warehouse.stat().st_size,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "pages": results,
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
 

@@ -38,8 +38,10 @@ def bar_rules(
     """
     levels = list(levels)
     data = bars[["level", "value"]].copy()
-    data["bar"] = [f"{lv} bar · {value_format.format(v)}" for lv, v in
-                   zip(data["level"], data["value"], strict=True)]
+    data["bar"] = [
+        f"{lv} bar · {value_format.format(v)}"
+        for lv, v in zip(data["level"], data["value"], strict=True)
+    ]
     data["emphasised"] = data["level"].isin(list(emphasise)) if emphasise else True
     base = alt.Chart(data)
     rule = base.mark_rule(color=theme.BAR_RULE_COLOUR).encode(
@@ -54,8 +56,9 @@ def bar_rules(
         tooltip=[alt.Tooltip("bar:N", title="Bar")],
     )
     # Label text stays dark: pale level colours (sky blue, yellow) wash out on a projector.
-    label = base.mark_text(align="left", baseline="bottom", dx=6, dy=-3, color="#222222",
-                           fontWeight="bold").encode(
+    label = base.mark_text(
+        align="left", baseline="bottom", dx=6, dy=-3, color="#222222", fontWeight="bold"
+    ).encode(
         x=alt.value(0),
         y="value:Q",
         text="bar:N",
@@ -66,14 +69,22 @@ def bar_rules(
 
 def _insufficient_columns(df: pd.DataFrame, sample: str, min_sample: float, what: str):
     thin = df.loc[df[sample] < min_sample].copy()
-    thin["note"] = [f"{int(n)} {what} (fewer than {int(min_sample)}): not judged"
-                    for n in thin[sample]]
+    thin["note"] = [
+        f"{int(n)} {what} (fewer than {int(min_sample)}): not judged" for n in thin[sample]
+    ]
     # No per-column text: adjacent thin months made the labels overprint; the tooltip and the
     # page caption carry the sample size.
-    return alt.Chart(thin).mark_rect(color=theme.INSUFFICIENT_COLOUR, opacity=0.45).encode(
-        x="month:T", x2="month_end:T",
-        tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
-                 alt.Tooltip("note:N", title="Sample")],
+    return (
+        alt.Chart(thin)
+        .mark_rect(color=theme.INSUFFICIENT_COLOUR, opacity=0.45)
+        .encode(
+            x="month:T",
+            x2="month_end:T",
+            tooltip=[
+                alt.Tooltip("month:T", title="Month", format="%B %Y"),
+                alt.Tooltip("note:N", title="Sample"),
+            ],
+        )
     )
 
 
@@ -103,15 +114,27 @@ def metric_against_bars(
     if domain is None and values:
         pad = (max(values) - min(values)) * 0.08 or 1
         domain = (min(values) - pad, max(values) + pad)
-    y = alt.Y(f"{metric}:Q", title=title, axis=alt.Axis(format=axis_format),
-              scale=alt.Scale(domain=list(domain) if domain else alt.Undefined, zero=False))
-    tooltip = [alt.Tooltip("month:T", title="Month", format="%B %Y"),
-               alt.Tooltip(f"{metric}:Q", title=title, format=value_format),
-               alt.Tooltip(f"{sample}:Q", title=sample_label)]
-    line = alt.Chart(line_data).mark_line(color=theme.OKABE_ITO[0]).encode(
-        x=alt.X("month:T", title=None, axis=MONTH_AXIS), y=y)
-    points = alt.Chart(judged).mark_point(color=theme.OKABE_ITO[0]).encode(
-        x="month:T", y=y, tooltip=tooltip)
+    y = alt.Y(
+        f"{metric}:Q",
+        title=title,
+        axis=alt.Axis(format=axis_format),
+        scale=alt.Scale(domain=list(domain) if domain else alt.Undefined, zero=False),
+    )
+    tooltip = [
+        alt.Tooltip("month:T", title="Month", format="%B %Y"),
+        alt.Tooltip(f"{metric}:Q", title=title, format=value_format),
+        alt.Tooltip(f"{sample}:Q", title=sample_label),
+    ]
+    line = (
+        alt.Chart(line_data)
+        .mark_line(color=theme.OKABE_ITO[0])
+        .encode(x=alt.X("month:T", title=None, axis=MONTH_AXIS), y=y)
+    )
+    points = (
+        alt.Chart(judged)
+        .mark_point(color=theme.OKABE_ITO[0])
+        .encode(x="month:T", y=y, tooltip=tooltip)
+    )
     return alt.layer(
         _insufficient_columns(data, sample, min_sample, sample_label.lower()),
         bar_rules(bars, levels, emphasise, value_format="{" + value_format_py(value_format) + "}"),
@@ -133,24 +156,43 @@ def volume_against_team(months: pd.DataFrame, bar_ratio: float | None) -> alt.La
     if bar_ratio is not None:
         data["volume_bar"] = data["team_median_solved"] * bar_ratio
         series["volume_bar"] = f"Volume bar ({bar_ratio:g} × team median)"
-    long = data.melt(id_vars="month", value_vars=list(series), var_name="series",
-                     value_name="tickets")
+    long = data.melt(
+        id_vars="month", value_vars=list(series), var_name="series", value_name="tickets"
+    )
     long["series"] = long["series"].map(series)
     order = list(series.values())
-    return alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("month:T", title=None, axis=MONTH_AXIS),
-        y=alt.Y("tickets:Q", title="Tickets per month"),
-        color=alt.Color("series:N", title=None, sort=order, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=order, range=["#0072B2", "#999999", "#E69F00"])),
-        strokeDash=alt.StrokeDash("series:N", sort=order, legend=None,
-                                  scale=alt.Scale(domain=order, range=[[1, 0], [6, 3], [2, 3]])),
-        tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"), "series:N",
-                 alt.Tooltip("tickets:Q", format=".0f")],
-    ).properties(height=280)
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:T", title=None, axis=MONTH_AXIS),
+            y=alt.Y("tickets:Q", title="Tickets per month"),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                sort=order,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=order, range=["#0072B2", "#999999", "#E69F00"]),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                sort=order,
+                legend=None,
+                scale=alt.Scale(domain=order, range=[[1, 0], [6, 3], [2, 3]]),
+            ),
+            tooltip=[
+                alt.Tooltip("month:T", title="Month", format="%B %Y"),
+                "series:N",
+                alt.Tooltip("tickets:Q", format=".0f"),
+            ],
+        )
+        .properties(height=280)
+    )
 
 
-def attainment_status(demonstrated: pd.Series, current: pd.Series, rank,
-                      eligible: pd.Series | None = None) -> pd.Series:
+def attainment_status(
+    demonstrated: pd.Series, current: pd.Series, rank, eligible: pd.Series | None = None
+) -> pd.Series:
     """below / at / above the current level, by framework rank ("below IC1" ranks below all);
     "not judged" for a month that is not eligible or has no demonstrated level."""
     eligible = eligible if eligible is not None else pd.Series(True, index=demonstrated.index)
@@ -166,9 +208,11 @@ def attainment_status(demonstrated: pd.Series, current: pd.Series, rank,
 
 def _status_colour(title: str | None = "Vs level held") -> alt.Color:
     return alt.Color(
-        "status:N", title=title,
-        scale=alt.Scale(domain=list(STATUS_ORDER),
-                        range=[theme.ATTAINMENT_COLOURS[s] for s in STATUS_ORDER]),
+        "status:N",
+        title=title,
+        scale=alt.Scale(
+            domain=list(STATUS_ORDER), range=[theme.ATTAINMENT_COLOURS[s] for s in STATUS_ORDER]
+        ),
     )
 
 
@@ -179,16 +223,20 @@ def attainment_heatmap(
     it compares with the level held. Tooltips carry the inputs of the check."""
     data = cells.copy()
     data["month"] = pd.to_datetime(data["month"])
-    tooltip = [alt.Tooltip("month:T", title="Month", format="%B %Y"), "category:N",
-               alt.Tooltip("current_level:N", title="Level held"),
-               alt.Tooltip("demonstrated_level:N", title="Level shown")]
+    tooltip = [
+        alt.Tooltip("month:T", title="Month", format="%B %Y"),
+        "category:N",
+        alt.Tooltip("current_level:N", title="Level held"),
+        alt.Tooltip("demonstrated_level:N", title="Level shown"),
+    ]
     tooltip += [alt.Tooltip(f"{c}:N") for c in tooltip_fields]
     base = alt.Chart(data).encode(
         x=alt.X("yearmonth(month):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-45)),
         y=alt.Y("category:N", title=None, sort=list(categories)),
     )
     cells_chart = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
-        color=_status_colour(), tooltip=tooltip)
+        color=_status_colour(), tooltip=tooltip
+    )
     labels = base.mark_text(fontSize=12).encode(text="demonstrated_level:N")
     return alt.layer(cells_chart, labels).properties(height=60 * len(categories) + 40)
 
@@ -199,32 +247,63 @@ def level_history(history: pd.DataFrame, levels: Sequence[str], until) -> alt.Ch
     data["effective_on"] = pd.to_datetime(data["effective_on"])
     end = pd.DataFrame({"level": [data["level"].iloc[-1]], "effective_on": [pd.Timestamp(until)]})
     data = pd.concat([data, end], ignore_index=True)
-    return alt.Chart(data).mark_line(interpolate="step-after", color="#0072B2", point=True).encode(
-        x=alt.X("effective_on:T", title=None,
-                axis=alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1})),
-        y=alt.Y("level:O", title="Level", sort=list(reversed(levels)),
-                scale=alt.Scale(domain=list(reversed(levels)))),
-        tooltip=[alt.Tooltip("level:N", title="Level"),
-                 alt.Tooltip("effective_on:T", title="From", format="%d %b %Y")],
-    ).properties(height=220)
+    return (
+        alt.Chart(data)
+        .mark_line(interpolate="step-after", color="#0072B2", point=True)
+        .encode(
+            x=alt.X(
+                "effective_on:T",
+                title=None,
+                axis=alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}),
+            ),
+            y=alt.Y(
+                "level:O",
+                title="Level",
+                sort=list(reversed(levels)),
+                scale=alt.Scale(domain=list(reversed(levels))),
+            ),
+            tooltip=[
+                alt.Tooltip("level:N", title="Level"),
+                alt.Tooltip("effective_on:T", title="From", format="%d %b %Y"),
+            ],
+        )
+        .properties(height=220)
+    )
 
 
-def evidence_timeline(evidence: pd.DataFrame, categories: Sequence[str],
-                      levels: Sequence[str]) -> alt.Chart:
+def evidence_timeline(
+    evidence: pd.DataFrame, categories: Sequence[str], levels: Sequence[str]
+) -> alt.Chart:
     """One dot per evidence item: row by category, shape by kind, colour by level."""
     data = evidence.copy()
     data["observed_on"] = pd.to_datetime(data["observed_on"])
-    return alt.Chart(data).mark_point(size=260, filled=True, opacity=0.9).encode(
-        x=alt.X("observed_on:T", title=None, axis=MONTH_AXIS, scale=alt.Scale(padding=24)),
-        y=alt.Y("category:N", title=None, sort=list(categories),
-                scale=alt.Scale(domain=list(categories))),
-        shape=alt.Shape("kind:N", title="Kind",
-                        scale=alt.Scale(domain=["example", "concern"],
-                                        range=["circle", "triangle-down"])),
-        color=alt.Color("level:N", title="Level", scale=theme.level_scale(levels)),
-        tooltip=[alt.Tooltip("observed_on:T", title="Observed", format="%d %b %Y"),
-                 "category:N", "level:N", "kind:N", "summary:N"],
-    ).properties(height=60 * len(categories) + 40)
+    return (
+        alt.Chart(data)
+        .mark_point(size=260, filled=True, opacity=0.9)
+        .encode(
+            x=alt.X("observed_on:T", title=None, axis=MONTH_AXIS, scale=alt.Scale(padding=24)),
+            y=alt.Y(
+                "category:N",
+                title=None,
+                sort=list(categories),
+                scale=alt.Scale(domain=list(categories)),
+            ),
+            shape=alt.Shape(
+                "kind:N",
+                title="Kind",
+                scale=alt.Scale(domain=["example", "concern"], range=["circle", "triangle-down"]),
+            ),
+            color=alt.Color("level:N", title="Level", scale=theme.level_scale(levels)),
+            tooltip=[
+                alt.Tooltip("observed_on:T", title="Observed", format="%d %b %Y"),
+                "category:N",
+                "level:N",
+                "kind:N",
+                "summary:N",
+            ],
+        )
+        .properties(height=60 * len(categories) + 40)
+    )
 
 
 def level_distribution(counts: pd.DataFrame, levels: Sequence[str]) -> alt.LayerChart:
@@ -233,7 +312,7 @@ def level_distribution(counts: pd.DataFrame, levels: Sequence[str]) -> alt.Layer
     data["engineers"] = data["engineers"].fillna(0).astype(int)
     base = alt.Chart(data).encode(
         x=alt.X("level:N", title=None, sort=list(levels), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("engineers:Q", title="Engineers"),
+        y=alt.Y("engineers:Q", title="Engineers", axis=alt.Axis(tickMinStep=1, format="d")),
     )
     bars = base.mark_bar(size=48).encode(
         color=alt.Color("level:N", scale=theme.level_scale(levels), legend=None),
@@ -244,29 +323,53 @@ def level_distribution(counts: pd.DataFrame, levels: Sequence[str]) -> alt.Layer
 
 
 def team_trend(
-    trends: pd.DataFrame, metric: str, bars: pd.DataFrame, levels: Sequence[str], title: str,
-    axis_format: str, value_format: str,
+    trends: pd.DataFrame,
+    metric: str,
+    bars: pd.DataFrame,
+    levels: Sequence[str],
+    title: str,
+    axis_format: str,
+    value_format: str,
 ) -> alt.LayerChart:
     """One line per team over the months, against every level's bar for the metric."""
     data = trends.copy()
     data["month"] = pd.to_datetime(data["month"])
-    line = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("month:T", title=None, axis=MONTH_AXIS),
-        y=alt.Y(f"{metric}:Q", title=title, axis=alt.Axis(format=axis_format),
-                scale=alt.Scale(zero=False)),
-        color=alt.Color("team:N", title="Team"),
-        tooltip=["team:N", alt.Tooltip("month:T", format="%B %Y"),
-                 alt.Tooltip(f"{metric}:Q", title=title, format=value_format)],
+    line = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:T", title=None, axis=MONTH_AXIS),
+            y=alt.Y(
+                f"{metric}:Q",
+                title=title,
+                axis=alt.Axis(format=axis_format),
+                scale=alt.Scale(zero=False),
+            ),
+            color=alt.Color("team:N", title="Team"),
+            tooltip=[
+                "team:N",
+                alt.Tooltip("month:T", format="%B %Y"),
+                alt.Tooltip(f"{metric}:Q", title=title, format=value_format),
+            ],
+        )
     )
     # Teams and levels each keep their own colour scale; shared, the level domain would hide teams.
-    return alt.layer(
-        bar_rules(bars, levels, value_format="{" + value_format_py(value_format) + "}"), line
-    ).resolve_scale(color="independent", strokeDash="independent").properties(height=320)
+    return (
+        alt.layer(
+            bar_rules(bars, levels, value_format="{" + value_format_py(value_format) + "}"), line
+        )
+        .resolve_scale(color="independent", strokeDash="independent")
+        .properties(height=320)
+    )
 
 
 def trajectories(
-    months: pd.DataFrame, bars: pd.DataFrame, levels: Sequence[str], emphasise: Sequence[str],
-    min_sample: float, columns: int = 4,
+    months: pd.DataFrame,
+    bars: pd.DataFrame,
+    levels: Sequence[str],
+    emphasise: Sequence[str],
+    min_sample: float,
+    columns: int = 4,
 ) -> alt.FacetChart:
     """Small multiples: each person's monthly SLA adherence, one panel each, same bars in all.
 
@@ -282,12 +385,17 @@ def trajectories(
     lows = [*data["shown"].dropna().tolist(), *bars["value"].tolist()]
     low = round(min(lows) - 0.02, 2) if lows else 0.8
     data["floor"] = low
-    data["sample_note"] = [f"{int(n)} SLA tickets" + ("" if ok else " (not judged)")
-                           for n, ok in zip(data["sla_sample"], data["judged"], strict=True)]
+    data["sample_note"] = [
+        f"{int(n)} SLA tickets" + ("" if ok else " (not judged)")
+        for n, ok in zip(data["sla_sample"], data["judged"], strict=True)
+    ]
     data["row_type"] = "month"
     rule_rows = pd.DataFrame(
-        [(person, b.level, b.value, b.level in emphasise)
-         for person in data["person"].unique() for b in bars.itertuples()],
+        [
+            (person, b.level, b.value, b.level in emphasise)
+            for person in data["person"].unique()
+            for b in bars.itertuples()
+        ],
         columns=["person", "level", "value", "emphasised"],
     ).assign(row_type="bar")
     data = pd.concat([data, rule_rows], ignore_index=True)
@@ -296,49 +404,82 @@ def trajectories(
     x = alt.X("month:T", title=None, axis=alt.Axis(format="%b", labelAngle=0, tickCount=4))
     months_only = alt.Chart().transform_filter("datum.row_type == 'month'")
     line = months_only.mark_line(color="#0072B2").encode(
-        x=x, y=alt.Y("shown:Q", title="SLA adherence", axis=alt.Axis(format=".0%"),
-                     scale=y_scale))
+        x=x, y=alt.Y("shown:Q", title="SLA adherence", axis=alt.Axis(format=".0%"), scale=y_scale)
+    )
     points = months_only.mark_point(color="#0072B2", size=50).encode(
-        x=x, y=alt.Y("shown:Q", scale=y_scale),
-        tooltip=["person:N", alt.Tooltip("month:T", format="%B %Y"),
-                 alt.Tooltip("shown:Q", title="SLA adherence", format=".1%"),
-                 alt.Tooltip("sample_note:N", title="Sample")],
+        x=x,
+        y=alt.Y("shown:Q", scale=y_scale),
+        tooltip=[
+            "person:N",
+            alt.Tooltip("month:T", format="%B %Y"),
+            alt.Tooltip("shown:Q", title="SLA adherence", format=".1%"),
+            alt.Tooltip("sample_note:N", title="Sample"),
+        ],
     )
-    thin = months_only.transform_filter("!datum.judged").mark_tick(
-        color=theme.INSUFFICIENT_COLOUR, thickness=4, size=16).encode(
-        x=x, y=alt.Y("floor:Q", scale=y_scale),
-        tooltip=["person:N", alt.Tooltip("month:T", format="%B %Y"),
-                 alt.Tooltip("sample_note:N", title="Sample")])
-    rules = alt.Chart().transform_filter("datum.row_type == 'bar'").mark_rule(
-        color=theme.BAR_RULE_COLOUR).encode(
-        y=alt.Y("value:Q", scale=y_scale),
-        strokeDash=alt.StrokeDash(
-            "level:N", title="Bar",
-            scale=alt.Scale(domain=levels, range=[theme.level_dash(levels, lv) for lv in levels])),
-        strokeWidth=alt.condition("datum.emphasised", alt.value(3), alt.value(1.5)),
-        opacity=alt.condition("datum.emphasised", alt.value(1.0), alt.value(0.45)),
+    thin = (
+        months_only.transform_filter("!datum.judged")
+        .mark_tick(color=theme.INSUFFICIENT_COLOUR, thickness=4, size=16)
+        .encode(
+            x=x,
+            y=alt.Y("floor:Q", scale=y_scale),
+            tooltip=[
+                "person:N",
+                alt.Tooltip("month:T", format="%B %Y"),
+                alt.Tooltip("sample_note:N", title="Sample"),
+            ],
+        )
     )
-    return alt.layer(rules, line, points, thin, data=data).properties(
-        width=230, height=150
-    ).facet(facet=alt.Facet("person:N", title=None, header=alt.Header(labelFontSize=16)),
-            columns=columns)
+    rules = (
+        alt.Chart()
+        .transform_filter("datum.row_type == 'bar'")
+        .mark_rule(color=theme.BAR_RULE_COLOUR)
+        .encode(
+            y=alt.Y("value:Q", scale=y_scale),
+            strokeDash=alt.StrokeDash(
+                "level:N",
+                title="Bar",
+                scale=alt.Scale(
+                    domain=levels, range=[theme.level_dash(levels, lv) for lv in levels]
+                ),
+            ),
+            strokeWidth=alt.condition("datum.emphasised", alt.value(3), alt.value(1.5)),
+            opacity=alt.condition("datum.emphasised", alt.value(1.0), alt.value(0.45)),
+        )
+    )
+    return (
+        alt.layer(rules, line, points, thin, data=data)
+        .properties(width=230, height=150)
+        .facet(
+            facet=alt.Facet("person:N", title=None, header=alt.Header(labelFontSize=16)),
+            columns=columns,
+        )
+    )
 
 
 def attainment_matrix(cells: pd.DataFrame, categories: Sequence[str]) -> alt.LayerChart:
     """People down, categories across, each cell the level shown at the as-of month."""
     base = alt.Chart(cells).encode(
-        x=alt.X("category:N", title=None, sort=list(categories),
-                axis=alt.Axis(orient="top", labelAngle=0)),
+        x=alt.X(
+            "category:N",
+            title=None,
+            sort=list(categories),
+            axis=alt.Axis(orient="top", labelAngle=0),
+        ),
         y=alt.Y("person:N", title=None, sort=None),
     )
     rect = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
         color=_status_colour(),
-        tooltip=["person:N", "category:N", alt.Tooltip("current_level:N", title="Level held"),
-                 alt.Tooltip("demonstrated_level:N", title="Level shown")],
+        tooltip=[
+            "person:N",
+            "category:N",
+            alt.Tooltip("current_level:N", title="Level held"),
+            alt.Tooltip("demonstrated_level:N", title="Level shown"),
+        ],
     )
     text = base.mark_text(fontSize=15).encode(text="demonstrated_level:N")
     return alt.layer(rect, text).properties(
-        height=alt.Step(34), width=max(140 * len(categories), 400))
+        height=alt.Step(34), width=max(140 * len(categories), 400)
+    )
 
 
 def coverage_heatmap(cells: pd.DataFrame, categories: Sequence[str]) -> alt.LayerChart:
@@ -348,24 +489,34 @@ def coverage_heatmap(cells: pd.DataFrame, categories: Sequence[str]) -> alt.Laye
     data["label"] = data["months_since"].map(lambda v: "none" if pd.isna(v) else f"{int(v)}")
     data["staleness"] = data["months_since"].fillna(99).clip(upper=24)
     base = alt.Chart(data).encode(
-        x=alt.X("category:N", title=None, sort=list(categories),
-                axis=alt.Axis(orient="top", labelAngle=0)),
+        x=alt.X(
+            "category:N",
+            title=None,
+            sort=list(categories),
+            axis=alt.Axis(orient="top", labelAngle=0),
+        ),
         y=alt.Y("person:N", title=None, sort=None),
     )
     rect = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
-        color=alt.Color("staleness:Q", title="Months since",
-                        scale=alt.Scale(scheme="oranges", domain=[0, 24])),
-        tooltip=["person:N", "category:N", alt.Tooltip("which:N", title="Examples at"),
-                 alt.Tooltip("label:N", title="Months since latest")],
+        color=alt.Color(
+            "staleness:Q", title="Months since", scale=alt.Scale(scheme="oranges", domain=[0, 24])
+        ),
+        tooltip=[
+            "person:N",
+            "category:N",
+            alt.Tooltip("which:N", title="Examples at"),
+            alt.Tooltip("label:N", title="Months since latest"),
+        ],
     )
     text = base.mark_text(fontSize=13).encode(
         text="label:N",
         color=alt.condition("datum.staleness > 12", alt.value("#FFFFFF"), alt.value("#222222")),
     )
-    return alt.layer(rect, text, data=data).properties(
-        height=alt.Step(28), width=110 * len(categories)
-    ).facet(column=alt.Column("which:N", title=None, sort=["at current level",
-                                                            "at next level"]))
+    return (
+        alt.layer(rect, text, data=data)
+        .properties(height=alt.Step(28), width=110 * len(categories))
+        .facet(column=alt.Column("which:N", title=None, sort=["at current level", "at next level"]))
+    )
 
 
 def evidence_per_manager(per_manager: pd.DataFrame) -> alt.LayerChart:
@@ -375,13 +526,20 @@ def evidence_per_manager(per_manager: pd.DataFrame) -> alt.LayerChart:
     )
     bars = base.mark_bar(color="#0072B2", height=22).encode(
         x=alt.X("items_per_engineer:Q", title="Evidence items per engineer"),
-        tooltip=[alt.Tooltip("manager_name:N", title="Manager"), "team:N", "engineers:Q",
-                 "items:Q", alt.Tooltip("items_per_engineer:Q", format=".1f"),
-                 alt.Tooltip("team_items_per_engineer:Q", title="Team rate", format=".1f")],
+        tooltip=[
+            alt.Tooltip("manager_name:N", title="Manager"),
+            "team:N",
+            "engineers:Q",
+            "items:Q",
+            alt.Tooltip("items_per_engineer:Q", format=".1f"),
+            alt.Tooltip("team_items_per_engineer:Q", title="Team rate", format=".1f"),
+        ],
     )
     team = base.mark_tick(color="#000000", thickness=5, size=34).encode(
         x="team_items_per_engineer:Q",
-        tooltip=["team:N", alt.Tooltip("team_items_per_engineer:Q", title="Team rate",
-                                       format=".1f")],
+        tooltip=[
+            "team:N",
+            alt.Tooltip("team_items_per_engineer:Q", title="Team rate", format=".1f"),
+        ],
     )
     return alt.layer(bars, team).properties(height=alt.Step(34))

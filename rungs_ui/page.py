@@ -22,8 +22,12 @@ FLAGS = {
     "in_band_candidate": "In-band raise candidate",
     "at_risk": "At risk",
 }
-_FLAG_COLOURS = {"promotion_ready": "green", "near_window": "blue",
-                 "in_band_candidate": "violet", "at_risk": "orange"}
+_FLAG_COLOURS = {
+    "promotion_ready": "green",
+    "near_window": "blue",
+    "in_band_candidate": "violet",
+    "at_risk": "orange",
+}
 
 
 @dataclass(frozen=True)
@@ -86,13 +90,21 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v)
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
+            )
     return safe.to_csv(index=False).encode("utf-8")
 
 
 def download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
-    st.download_button(label, csv_bytes(df), file_name=file_name, mime="text/csv", key=key,
-                       icon=":material/download:", on_click="ignore")
+    st.download_button(
+        label,
+        csv_bytes(df),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 
 def flags_of(row: pd.Series) -> list[str]:

@@ -58,11 +58,16 @@ def framework(wh: Warehouse) -> FrameworkView:
     return FrameworkView(
         levels=tuple(levels),
         categories=tuple(categories),
-        bars=query(wh, "select level, category, metric, op, value::double as value, label "
-                       "from framework_bars"),
+        bars=query(
+            wh,
+            "select level, category, metric, op, value::double as value, label from framework_bars",
+        ),
         expectations=query(wh, "select level, category, label from framework_expectations"),
-        settings=query(wh, "select name, value::double as value, default_value::double as "
-                           "default_value, help from framework_settings order by name"),
+        settings=query(
+            wh,
+            "select name, value::double as value, default_value::double as "
+            "default_value, help from framework_settings order by name",
+        ),
     )
 
 
@@ -76,8 +81,9 @@ def builds(wh: Warehouse) -> pd.DataFrame:
 
 
 def build_files(wh: Warehouse, build_id: str) -> pd.DataFrame:
-    return query(wh, "select * from build_files where build_id = ? order by table_name, file",
-                 [build_id])
+    return query(
+        wh, "select * from build_files where build_id = ? order by table_name, file", [build_id]
+    )
 
 
 def rejected_rows(wh: Warehouse, build_id: str) -> pd.DataFrame:
@@ -103,10 +109,12 @@ def build_as_of(wh: Warehouse) -> date | None:
 
 def filter_options(wh: Warehouse) -> dict[str, pd.DataFrame]:
     return {
-        "teams": query(wh, "select distinct team from engineers where team is not null "
-                           "order by team"),
-        "regions": query(wh, "select distinct region from engineers where region is not null "
-                             "order by region"),
+        "teams": query(
+            wh, "select distinct team from engineers where team is not null order by team"
+        ),
+        "regions": query(
+            wh, "select distinct region from engineers where region is not null order by region"
+        ),
         "managers": query(
             wh,
             "select distinct e.manager_id, coalesce(m.name, e.manager_id) as manager_name "
@@ -169,34 +177,44 @@ def roster(wh: Warehouse, f: Filters, month: date | None = None) -> pd.DataFrame
 def team_kpis(wh: Warehouse, f: Filters, month: date) -> dict:
     """Headline numbers for one month over the people in view then."""
     cte, params = _roster_cte(f, month)
-    metrics = query(
-        wh,
-        f"with {cte} select count(*) as headcount, "
-        "sum(em.sla_met) / nullif(sum(em.sla_sample), 0) as sla_adherence, "
-        "median(em.median_open_hours) as median_open_hours "
-        "from roster r left join engineer_months em "
-        "on em.engineer_id = r.engineer_id and em.month = ?",
-        [*params, month],
-    ).iloc[0].to_dict()
-    if wh.has("readiness"):
-        flags = query(
+    metrics = (
+        query(
             wh,
-            f"with {cte} select "
-            "count(*) filter (where rd.promotion_ready) as ready, "
-            "count(*) filter (where rd.near_window) as near, "
-            "count(*) filter (where rd.in_band_candidate) as in_band, "
-            "count(*) filter (where rd.at_risk) as at_risk "
-            "from roster r join readiness rd on rd.engineer_id = r.engineer_id and rd.month = ?",
+            f"with {cte} select count(*) as headcount, "
+            "sum(em.sla_met) / nullif(sum(em.sla_sample), 0) as sla_adherence, "
+            "median(em.median_open_hours) as median_open_hours "
+            "from roster r left join engineer_months em "
+            "on em.engineer_id = r.engineer_id and em.month = ?",
             [*params, month],
-        ).iloc[0].to_dict()
+        )
+        .iloc[0]
+        .to_dict()
+    )
+    if wh.has("readiness"):
+        flags = (
+            query(
+                wh,
+                f"with {cte} select "
+                "count(*) filter (where rd.promotion_ready) as ready, "
+                "count(*) filter (where rd.near_window) as near, "
+                "count(*) filter (where rd.in_band_candidate) as in_band, "
+                "count(*) filter (where rd.at_risk) as at_risk "
+                "from roster r join readiness rd "
+                "on rd.engineer_id = r.engineer_id and rd.month = ?",
+                [*params, month],
+            )
+            .iloc[0]
+            .to_dict()
+        )
         metrics.update(flags)
     return metrics
 
 
 def level_distribution(wh: Warehouse, f: Filters) -> pd.DataFrame:
     cte, params = _roster_cte(f)
-    return query(wh, f"with {cte} select level, count(*) as engineers from roster group by level",
-                 params)
+    return query(
+        wh, f"with {cte} select level, count(*) as engineers from roster group by level", params
+    )
 
 
 def team_trends(wh: Warehouse, f: Filters, months: int) -> pd.DataFrame:
@@ -277,10 +295,25 @@ def trajectories(wh: Warehouse, engineer_ids: list[str], month: date, months: in
 # Columns of category_attainment that explain a check, in the order a reader wants them; the
 # engineer page's heatmap tooltips show those the build wrote.
 ATTAINMENT_INPUTS = (
-    "not_eligible_because", "bars_checked", "sla_adherence", "sla_sample", "median_open_hours",
-    "tickets_solved", "volume_ratio", "team_median_solved", "example_ids", "concern_ids",
-    "blocked_level", "blocker_kind", "blocker_metric", "blocker_observed", "blocker_bar",
-    "blocker_sample", "blocker_evidence_id", "unjudged_metric", "unjudged_sample",
+    "not_eligible_because",
+    "bars_checked",
+    "sla_adherence",
+    "sla_sample",
+    "median_open_hours",
+    "tickets_solved",
+    "volume_ratio",
+    "team_median_solved",
+    "example_ids",
+    "concern_ids",
+    "blocked_level",
+    "blocker_kind",
+    "blocker_metric",
+    "blocker_observed",
+    "blocker_bar",
+    "blocker_sample",
+    "blocker_evidence_id",
+    "unjudged_metric",
+    "unjudged_sample",
     "evidence_ids",
 )
 
@@ -314,8 +347,11 @@ def engineer_attainment(wh: Warehouse, engineer_id: str, month: date) -> pd.Data
 
 
 def level_history(wh: Warehouse, engineer_id: str) -> pd.DataFrame:
-    return query(wh, "select level, effective_on from levels where engineer_id = ? "
-                     "order by effective_on", [engineer_id])
+    return query(
+        wh,
+        "select level, effective_on from levels where engineer_id = ? order by effective_on",
+        [engineer_id],
+    )
 
 
 def engineer_evidence(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:
@@ -329,8 +365,12 @@ def engineer_evidence(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFr
 
 
 def engineer_decisions(wh: Warehouse, engineer_id: str) -> pd.DataFrame:
-    return query(wh, "select decided_on, decision, note from decisions where engineer_id = ? "
-                     "order by decided_on desc", [engineer_id])
+    return query(
+        wh,
+        "select decided_on, decision, note from decisions where engineer_id = ? "
+        "order by decided_on desc",
+        [engineer_id],
+    )
 
 
 # --- evidence -----------------------------------------------------------------------------

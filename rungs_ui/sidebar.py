@@ -30,8 +30,9 @@ def _keep_known(key: str, options: list, many: bool) -> None:
         del st.session_state[key]
 
 
-def render(wh: Warehouse, fw: queries.FrameworkView,
-           manager_label: Callable[[str], str] | None = None) -> Filters:
+def render(
+    wh: Warehouse, fw: queries.FrameworkView, manager_label: Callable[[str], str] | None = None
+) -> Filters:
     """Draw the filters and return what they select. `manager_label` replaces manager names
     (the calibration page passes its anonymiser)."""
     months = queries.as_of_months(wh)
@@ -52,28 +53,47 @@ def render(wh: Warehouse, fw: queries.FrameworkView,
     levels = list(fw.levels)
 
     _keep_known(state.MONTH, labels, many=False)
-    for key, values in ((state.TEAMS, teams), (state.REGIONS, regions),
-                        (state.MANAGERS, manager_ids), (state.LEVELS, levels)):
+    for key, values in (
+        (state.TEAMS, teams),
+        (state.REGIONS, regions),
+        (state.MANAGERS, manager_ids),
+        (state.LEVELS, levels),
+    ):
         _keep_known(key, values, many=True)
 
     bar = st.sidebar
     month = bar.selectbox(
-        "As-of month", labels, index=labels.index(default), key=state.MONTH,
+        "As-of month",
+        labels,
+        index=labels.index(default),
+        key=state.MONTH,
         bind="query-params",
         help="Flags and levels as they stood at the end of this month. The default is the "
-             "latest month the last build could judge.",
+        "latest month the last build could judge.",
     )
-    picked_teams = bar.multiselect("Team", teams, key=state.TEAMS, bind="query-params",
-                                   placeholder="All teams")
-    picked_regions = bar.multiselect("Region", regions, key=state.REGIONS, bind="query-params",
-                                     placeholder="All regions")
+    picked_teams = bar.multiselect(
+        "Team", teams, key=state.TEAMS, bind="query-params", placeholder="All teams"
+    )
+    picked_regions = bar.multiselect(
+        "Region", regions, key=state.REGIONS, bind="query-params", placeholder="All regions"
+    )
     label = manager_label or (lambda mid: str(manager_names.get(mid, mid)))
-    picked_managers = bar.multiselect("Manager", manager_ids, key=state.MANAGERS,
-                                      format_func=label, bind="query-params",
-                                      placeholder="All managers")
-    picked_levels = bar.multiselect("Level", levels, key=state.LEVELS, bind="query-params",
-                                    placeholder="All levels",
-                                    help="The level each person held in the as-of month.")
+    picked_managers = bar.multiselect(
+        "Manager",
+        manager_ids,
+        key=state.MANAGERS,
+        format_func=label,
+        bind="query-params",
+        placeholder="All managers",
+    )
+    picked_levels = bar.multiselect(
+        "Level",
+        levels,
+        key=state.LEVELS,
+        bind="query-params",
+        placeholder="All levels",
+        help="The level each person held in the as-of month.",
+    )
     bar.caption(_freshness(wh))
     return Filters(
         month=pd.Timestamp(month + "-01").date(),

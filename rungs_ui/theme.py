@@ -99,6 +99,6 @@ def for_presentation(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Larger type for a shared screen; chart config overrides the theme's, key by key."""
     size = round(BASE_FONT_SIZE * PRESENTATION_SCALE)
     config = _config(size)["config"]
-    return chart.properties(config=alt.Config(**{k: config[k] for k in ("axis", "legend",
-                                                                         "header", "title",
-                                                                         "text")}))
+    return chart.properties(
+        config=alt.Config(**{k: config[k] for k in ("axis", "legend", "header", "title", "text")})
+    )

@@ -27,14 +27,27 @@ from rungs_ui.navigation import PAGES
 
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "screenshots"
-CHROMIUM = next((p for p in (os.environ.get("CHROMIUM"), shutil.which("chromium"),
-                             shutil.which("chromium-browser"), "/usr/bin/chromium")
-                 if p and Path(p).exists()), None)
+CHROMIUM = next(
+    (
+        p
+        for p in (
+            os.environ.get("CHROMIUM"),
+            shutil.which("chromium"),
+            shutil.which("chromium-browser"),
+            "/usr/bin/chromium",
+        )
+        if p and Path(p).exists()
+    ),
+    None,
+)
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed; `.ci/run` installs it "
-                       "from Debian (apt-get install chromium)"),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no Chromium installed; `.ci/run` installs it "
+        "from Debian (apt-get install chromium)",
+    ),
 ]
 
 
@@ -61,10 +74,25 @@ def app_url(fixture_warehouse, tmp_path_factory):
     env = {**os.environ, "RUNGS_WAREHOUSE": str(fixture_warehouse)}
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
-             str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_for(f"http://127.0.0.1:{port}/_stcore/health", 30)
@@ -82,15 +110,26 @@ class Browser:
 
         port = _free_port()
         self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--no-first-run",
-             f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
-             "--window-size=1600,1000", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                f"--remote-debugging-port={port}",
+                "--window-size=1600,1000",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         _wait_for(f"http://127.0.0.1:{port}/json/version", 20)
-        target = next(t for t in httpx.get(f"http://127.0.0.1:{port}/json/list").json()
-                      if t["type"] == "page")
+        target = next(
+            t for t in httpx.get(f"http://127.0.0.1:{port}/json/list").json() if t["type"] == "page"
+        )
         self.stack = contextlib.ExitStack()
         self.ws = self.stack.enter_context(connect(target["webSocketDebuggerUrl"], max_size=None))
         self.ids = itertools.count(1)
@@ -139,8 +178,13 @@ _CONTENT_HEIGHT = """Math.max(...[...document.querySelectorAll(
 
 
 def load(browser: Browser, url: str, seconds: float = 40) -> None:
-    browser.send("Emulation.setDeviceMetricsOverride", width=1600, height=1000,
-                 deviceScaleFactor=1, mobile=False)
+    browser.send(
+        "Emulation.setDeviceMetricsOverride",
+        width=1600,
+        height=1000,
+        deviceScaleFactor=1,
+        mobile=False,
+    )
     browser.send("Page.navigate", url=url)
     time.sleep(1.0)  # let the new document replace the old before asking whether it settled
     deadline = time.monotonic() + seconds
@@ -153,8 +197,13 @@ def load(browser: Browser, url: str, seconds: float = 40) -> None:
 
 def screenshot(browser: Browser, path: Path) -> None:
     height = min(int(browser.evaluate(_CONTENT_HEIGHT) or 1000) + 120, 7000)
-    browser.send("Emulation.setDeviceMetricsOverride", width=1600, height=max(height, 1000),
-                 deviceScaleFactor=1, mobile=False)
+    browser.send(
+        "Emulation.setDeviceMetricsOverride",
+        width=1600,
+        height=max(height, 1000),
+        deviceScaleFactor=1,
+        mobile=False,
+    )
     time.sleep(1.0)
     data = browser.send("Page.captureScreenshot", format="png")["data"]
     path.write_bytes(base64.b64decode(data))
@@ -178,5 +227,6 @@ def test_calibration_presentation_mode_hides_the_sidebar(app_url, browser):
     assert browser.evaluate(_EXCEPTIONS) == []
     sidebar_shown = browser.evaluate(
         "(() => { const s = document.querySelector('[data-testid=\"stSidebar\"]');"
-        " return !!s && s.offsetWidth > 0; })()")
+        " return !!s && s.offsetWidth > 0; })()"
+    )
     assert not sidebar_shown

@@ -13,8 +13,10 @@ from rungs_ui.page import csv_bytes
 
 FW = load_framework()
 LEVELS = list(FW.levels)
-BARS = pd.DataFrame([(b.level, b.category, b.metric, b.op, b.value, b.label) for b in FW.bars],
-                    columns=["level", "category", "metric", "op", "value", "label"])
+BARS = pd.DataFrame(
+    [(b.level, b.category, b.metric, b.op, b.value, b.label) for b in FW.bars],
+    columns=["level", "category", "metric", "op", "value", "label"],
+)
 SLA_BARS = BARS.loc[BARS["metric"] == "sla_adherence"].reset_index(drop=True)
 
 
@@ -42,15 +44,31 @@ def mark_type(view: dict) -> str:
 
 def months_frame(sla: list[float], samples: list[int]) -> pd.DataFrame:
     months = pd.date_range("2026-01-01", periods=len(sla), freq="MS")
-    return pd.DataFrame({"month": months, "sla_adherence": sla, "sla_sample": samples,
-                         "median_open_hours": [15.0] * len(sla),
-                         "tickets_solved": samples})
+    return pd.DataFrame(
+        {
+            "month": months,
+            "sla_adherence": sla,
+            "sla_sample": samples,
+            "median_open_hours": [15.0] * len(sla),
+            "tickets_solved": samples,
+        }
+    )
 
 
 def sla_chart(df: pd.DataFrame, emphasise=("IC2", "IC3")) -> dict:
     return charts.metric_against_bars(
-        df, "sla_adherence", "sla_sample", 10, SLA_BARS, LEVELS, list(emphasise),
-        "SLA adherence", ".0%", ".1%", "SLA tickets").to_dict()
+        df,
+        "sla_adherence",
+        "sla_sample",
+        10,
+        SLA_BARS,
+        LEVELS,
+        list(emphasise),
+        "SLA adherence",
+        ".0%",
+        ".1%",
+        "SLA tickets",
+    ).to_dict()
 
 
 def rule_values(spec: dict) -> dict[str, float]:
@@ -89,8 +107,9 @@ def test_a_month_with_too_few_tickets_is_a_grey_column_not_a_zero():
 
 def test_each_level_bar_is_drawn_the_same_way_on_every_chart():
     months = months_frame([0.95, 0.97], [40, 40])
-    team = charts.team_trend(months.assign(team="A"), "sla_adherence", SLA_BARS, LEVELS, "SLA",
-                             ".0%", ".1%").to_dict()
+    team = charts.team_trend(
+        months.assign(team="A"), "sla_adherence", SLA_BARS, LEVELS, "SLA", ".0%", ".1%"
+    ).to_dict()
     person = sla_chart(months)
     small = charts.trajectories(months.assign(person="A"), SLA_BARS, LEVELS, ["IC2"], 10)
     for spec in (team, person, small.to_dict()):
@@ -103,16 +122,33 @@ def test_each_level_bar_is_drawn_the_same_way_on_every_chart():
 
 def test_team_lines_keep_their_own_colours_next_to_the_level_bars():
     months = months_frame([0.95, 0.97], [40, 40])
-    spec = charts.team_trend(pd.concat([months.assign(team="A"), months.assign(team="B")]),
-                             "sla_adherence", SLA_BARS, LEVELS, "SLA", ".0%", ".1%").to_dict()
+    spec = charts.team_trend(
+        pd.concat([months.assign(team="A"), months.assign(team="B")]),
+        "sla_adherence",
+        SLA_BARS,
+        LEVELS,
+        "SLA",
+        ".0%",
+        ".1%",
+    ).to_dict()
     assert spec["resolve"]["scale"]["color"] == "independent"
 
 
 def test_open_time_chart_draws_the_twenty_hour_rule():
     bars = BARS.loc[BARS["metric"] == "median_open_hours"]
     spec = charts.metric_against_bars(
-        months_frame([0.9, 0.9], [40, 40]), "median_open_hours", "tickets_solved", 10, bars,
-        LEVELS, ["IC2"], "Median open time (h)", ".0f", ".1f", "Tickets solved").to_dict()
+        months_frame([0.9, 0.9], [40, 40]),
+        "median_open_hours",
+        "tickets_solved",
+        10,
+        bars,
+        LEVELS,
+        ["IC2"],
+        "Median open time (h)",
+        ".0f",
+        ".1f",
+        "Tickets solved",
+    ).to_dict()
     assert rule_values(spec) == {"IC2": 20.0}
 
 
@@ -127,8 +163,9 @@ def test_attainment_status_compares_with_the_level_held():
 
 
 def test_level_distribution_lists_every_level_even_when_empty():
-    spec = charts.level_distribution(pd.DataFrame({"level": ["IC2"], "engineers": [3]}),
-                                     LEVELS).to_dict()
+    spec = charts.level_distribution(
+        pd.DataFrame({"level": ["IC2"], "engineers": [3]}), LEVELS
+    ).to_dict()
     bar = next(v for v in layers(spec) if mark_type(v) == "bar")
     counts = {r["level"]: r["engineers"] for r in rows(spec, bar)}
     assert counts == {"IC1": 0, "IC2": 3, "IC3": 0, "IC4": 0, "IC5": 0}
@@ -149,8 +186,9 @@ def test_presentation_makes_the_type_larger_than_the_theme():
     assert presented > normal
 
 
-@pytest.mark.parametrize(("index", "label"), [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"),
-                                              (701, "ZZ"), (702, "AAA")])
+@pytest.mark.parametrize(
+    ("index", "label"), [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")]
+)
 def test_letters_count_like_spreadsheet_columns(index, label):
     assert letters(index) == label
 
@@ -169,15 +207,20 @@ def test_anonymiser_scrubs_names_from_free_text_and_frames():
     masks = Anonymiser.for_people([("E1", "Ada Quill"), ("E2", "Bo Reyes")], salt="s")
     text = masks.scrub("Ada Quill paired with Reyes on the rota")
     assert "Ada" not in text and "Quill" not in text and "Reyes" not in text
-    frame = masks.frame(pd.DataFrame({"engineer_id": ["E1"], "name": ["Ada Quill"],
-                                      "email": ["e1@example.com"]}),
-                        {"name": "engineer_id"}, drop=["engineer_id", "email"])
+    frame = masks.frame(
+        pd.DataFrame({"engineer_id": ["E1"], "name": ["Ada Quill"], "email": ["e1@example.com"]}),
+        {"name": "engineer_id"},
+        drop=["engineer_id", "email"],
+    )
     assert frame.columns.tolist() == ["name"]
     assert frame["name"].iloc[0] == masks.alias("E1")
 
 
 def test_csv_download_neutralises_spreadsheet_formulas():
-    data = csv_bytes(pd.DataFrame({"summary": ['=HYPERLINK("http://x")', "@SUM(A1)", "fine"],
-                                   "count": [1, -2, 3]})).decode()
+    data = csv_bytes(
+        pd.DataFrame(
+            {"summary": ['=HYPERLINK("http://x")', "@SUM(A1)", "fine"], "count": [1, -2, 3]}
+        )
+    ).decode()
     assert "'=HYPERLINK" in data and "'@SUM" in data
     assert "\nfine," in data and ",-2\n" in data  # numbers stay numbers

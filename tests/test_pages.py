@@ -141,8 +141,11 @@ def test_filters_follow_the_user_to_another_page(monkeypatch, fixture_warehouse)
 def test_a_shared_link_opens_the_same_view(monkeypatch, fixture_warehouse):
     ready = readiness_rows(fixture_warehouse, "r.promotion_ready")
     team = ready["team"].iloc[0]
-    at = open_app(monkeypatch, fixture_warehouse,
-                  {state.MONTH: "2026-08", state.TEAMS: [team], state.LEVELS: ["IC2"]})
+    at = open_app(
+        monkeypatch,
+        fixture_warehouse,
+        {state.MONTH: "2026-08", state.TEAMS: [team], state.LEVELS: ["IC2"]},
+    )
     no_errors(at)
     assert at.sidebar.selectbox(key=state.MONTH).value == "2026-08"
     assert at.sidebar.multiselect(key=state.TEAMS).value == [team]
@@ -174,18 +177,18 @@ def test_anonymise_removes_every_name_from_the_calibration_page(monkeypatch, fix
     assert "Engineer A" in after
 
 
-def test_anonymised_letters_stay_with_the_same_person_across_reruns(monkeypatch,
-                                                                     fixture_warehouse):
-    at = on_page(open_app(monkeypatch, fixture_warehouse, {state.ANONYMISE: "true"}),
-                 "app_pages/calibration.py")
+def test_anonymised_letters_stay_with_the_same_person_across_reruns(monkeypatch, fixture_warehouse):
+    at = on_page(
+        open_app(monkeypatch, fixture_warehouse, {state.ANONYMISE: "true"}),
+        "app_pages/calibration.py",
+    )
     first = at.dataframe[0].value.copy()
     at.run()
     again = at.dataframe[0].value
     pd.testing.assert_frame_equal(first, again)
 
 
-def test_presentation_mode_hides_navigation_and_enlarges_chart_type(monkeypatch,
-                                                                    fixture_warehouse):
+def test_presentation_mode_hides_navigation_and_enlarges_chart_type(monkeypatch, fixture_warehouse):
     at = on_page(open_app(monkeypatch, fixture_warehouse), "app_pages/calibration.py")
     normal = at.get("vega_lite_chart")[0].proto.spec
     at.query_params[state.PRESENT] = "1"
@@ -226,7 +229,8 @@ def test_a_rebuild_swapped_in_mid_session_is_picked_up(monkeypatch, tmp_path, de
     live = build_warehouse(demo_source, tmp_path / "warehouse.duckdb")
     at = open_app(monkeypatch, live)
     at.sidebar.selectbox(key=state.MONTH).set_value(
-        at.sidebar.selectbox(key=state.MONTH).options[0]).run()
+        at.sidebar.selectbox(key=state.MONTH).options[0]
+    ).run()
     first_build = at.sidebar.caption[0].value
 
     # The next build ends a month earlier, so the month this session picked no longer exists.

@@ -22,16 +22,33 @@ END_MONTH = "2026-10"
 
 
 def _pipelines(*args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=REPO,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"python -m pipelines {' '.join(args)} failed:\n{done.stdout}\n"
-                           f"{done.stderr}")
+        raise RuntimeError(
+            f"python -m pipelines {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+        )
 
 
 def make_demo_source(folder: Path, seed: int = DEMO_SEED, end_month: str = END_MONTH) -> Path:
-    _pipelines("demo", "--out", str(folder), "--engineers", str(DEMO_ENGINEERS), "--months",
-               str(DEMO_MONTHS), "--seed", str(seed), "--end-month", end_month)
+    _pipelines(
+        "demo",
+        "--out",
+        str(folder),
+        "--engineers",
+        str(DEMO_ENGINEERS),
+        "--months",
+        str(DEMO_MONTHS),
+        "--seed",
+        str(seed),
+        "--end-month",
+        end_month,
+    )
     return folder
 
 
