@@ -1,5 +1,10 @@
 """The dashboard's pages, registered once: `dashboard.py` builds st.navigation from this list and
-the smoke test walks the same list, so a page added here is tested the day it is added."""
+the smoke test walks the same list, so a page added here is tested the day it is added.
+
+Page scripts live one folder down, in pages/<group>/. Streamlit still treats *.py files directly
+in pages/ as old-style pages and, on a fresh server, would run a shared link such as
+/calibration straight from that file, without the dashboard's sidebar and warehouse; with none
+at the top of pages/, every request goes through dashboard.py and st.navigation."""
 
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "Team",
-        "app_pages/team_health.py",
+        "pages/team/team_health.py",
         "Team health",
         ":material/monitor_heart:",
         "team-health",
@@ -29,7 +34,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "People",
-        "app_pages/engineer.py",
+        "pages/people/engineer.py",
         "Engineer",
         ":material/person:",
         "engineer",
@@ -37,7 +42,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "People",
-        "app_pages/promotions.py",
+        "pages/people/promotions.py",
         "Promotions",
         ":material/trending_up:",
         "promotions",
@@ -45,7 +50,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "People",
-        "app_pages/raises.py",
+        "pages/people/raises.py",
         "In-band raises",
         ":material/payments:",
         "raises",
@@ -53,7 +58,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "Calibration",
-        "app_pages/calibration.py",
+        "pages/calibration/calibration.py",
         "Calibration",
         ":material/balance:",
         "calibration",
@@ -61,7 +66,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "Calibration",
-        "app_pages/evidence.py",
+        "pages/calibration/evidence.py",
         "Evidence",
         ":material/fact_check:",
         "evidence",
@@ -69,7 +74,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "Data",
-        "app_pages/data_health.py",
+        "pages/data/data_health.py",
         "Data health",
         ":material/database:",
         "data-health",
@@ -77,7 +82,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "Data",
-        "app_pages/framework.py",
+        "pages/data/framework.py",
         "Framework",
         ":material/stairs:",
         "framework",

@@ -6,6 +6,8 @@ engineer, change the month, anonymise) and check what the page then says.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pyarrow as pa
@@ -107,7 +109,7 @@ def test_landing_page_counts_every_flag_the_pipeline_raised(monkeypatch, fixture
 
 def test_engineer_page_shows_the_flag_with_its_reason(monkeypatch, fixture_warehouse):
     at_risk = readiness_rows(fixture_warehouse, "r.at_risk").iloc[0]
-    at = on_page(open_app(monkeypatch, fixture_warehouse), "app_pages/engineer.py")
+    at = on_page(open_app(monkeypatch, fixture_warehouse), "pages/people/engineer.py")
     at.selectbox(key=state.ENGINEER).set_value(at_risk["engineer_id"]).run()
     no_errors(at)
     assert at.subheader[0].value == at_risk["name"]
@@ -131,7 +133,7 @@ def test_filters_follow_the_user_to_another_page(monkeypatch, fixture_warehouse)
     team = ready["team"].iloc[0]
     at = open_app(monkeypatch, fixture_warehouse)
     at.sidebar.multiselect(key=state.TEAMS).set_value([team]).run()
-    at = on_page(at, "app_pages/promotions.py")
+    at = on_page(at, "pages/people/promotions.py")
     no_errors(at)
     assert at.sidebar.multiselect(key=state.TEAMS).value == [team]
     listed = pd.concat([d.value for d in at.dataframe])
@@ -162,7 +164,7 @@ def test_anonymise_removes_every_name_from_the_calibration_page(monkeypatch, fix
 
     monkeypatch.setattr(page_module, "download", record)
     names = set(people_names(fixture_warehouse).values())
-    at = on_page(open_app(monkeypatch, fixture_warehouse), "app_pages/calibration.py")
+    at = on_page(open_app(monkeypatch, fixture_warehouse), "pages/calibration/calibration.py")
     no_errors(at)
     before = everything_shown(at)
     assert any(name in before for name in names), "the cohort should be named before"
@@ -180,7 +182,7 @@ def test_anonymise_removes_every_name_from_the_calibration_page(monkeypatch, fix
 def test_anonymised_letters_stay_with_the_same_person_across_reruns(monkeypatch, fixture_warehouse):
     at = on_page(
         open_app(monkeypatch, fixture_warehouse, {state.ANONYMISE: "true"}),
-        "app_pages/calibration.py",
+        "pages/calibration/calibration.py",
     )
     first = at.dataframe[0].value.copy()
     at.run()
@@ -189,7 +191,7 @@ def test_anonymised_letters_stay_with_the_same_person_across_reruns(monkeypatch,
 
 
 def test_presentation_mode_hides_navigation_and_enlarges_chart_type(monkeypatch, fixture_warehouse):
-    at = on_page(open_app(monkeypatch, fixture_warehouse), "app_pages/calibration.py")
+    at = on_page(open_app(monkeypatch, fixture_warehouse), "pages/calibration/calibration.py")
     normal = at.get("vega_lite_chart")[0].proto.spec
     at.query_params[state.PRESENT] = "1"
     at.run()
@@ -240,5 +242,13 @@ def test_a_rebuild_swapped_in_mid_session_is_picked_up(monkeypatch, tmp_path, de
     no_errors(at)
     assert at.sidebar.caption[0].value != first_build
     assert at.sidebar.selectbox(key=state.MONTH).value == "2026-09"
-    at = on_page(at, "app_pages/engineer.py")
+    at = on_page(at, "pages/people/engineer.py")
     no_errors(at)
+
+
+def test_no_page_script_sits_directly_in_pages_folder():
+    # Streamlit would serve such a file bare on a fresh server (see rungs_ui/navigation.py).
+    root = Path(__file__).resolve().parent.parent / "pages"
+    assert sorted(p.name for p in root.glob("*.py")) == []
+    assert {Path(p.script).parent.name for p in PAGES} == {"team", "people", "calibration",
+                                                          "data"}

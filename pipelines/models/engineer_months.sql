@@ -15,7 +15,8 @@ solved as (
       and status in ('solved', 'closed')
 ),
 
-from_tickets as (
+-- Materialized: three later steps read it, and it is the one pass over every ticket.
+from_tickets as materialized (
     select
         engineer_id,
         month,
@@ -47,7 +48,7 @@ measured as (
 
 last_month as (
     select max(month) as month from (
-        select max(date_trunc('month', timezone($tz, created_at)))::date as month from tickets
+        select date_trunc('month', timezone($tz, max(created_at)))::date as month from tickets
         union all
         select max(month) from measured
     )

@@ -9,7 +9,7 @@ import streamlit as st
 from rungs_ui import page, queries
 
 ctx = page.context()
-page.header("app_pages/framework.py")
+page.header("pages/data/framework.py")
 fw, wh = ctx.fw, ctx.wh
 build = queries.latest_build(wh)
 st.caption(

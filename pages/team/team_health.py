@@ -9,7 +9,7 @@ import streamlit as st
 from rungs_ui import charts, page, queries
 
 ctx = page.context()
-page.header("app_pages/team_health.py")
+page.header("pages/team/team_health.py")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 previous = (pd.Timestamp(f.month) - pd.offsets.MonthBegin(1)).date()
 now = queries.team_kpis(wh, f, f.month)
@@ -61,9 +61,9 @@ tiles[2].metric(
 if "ready" in now:
     flag_tiles = st.columns(4)
     links = {
-        "ready": ("Promotion-ready", "app_pages/promotions.py"),
-        "near": ("Near a window", "app_pages/promotions.py"),
-        "in_band": ("In-band candidates", "app_pages/raises.py"),
+        "ready": ("Promotion-ready", "pages/people/promotions.py"),
+        "near": ("Near a window", "pages/people/promotions.py"),
+        "in_band": ("In-band candidates", "pages/people/raises.py"),
         "at_risk": ("At risk", None),
     }
     for column, (key, (label, target)) in zip(flag_tiles, links.items(), strict=True):

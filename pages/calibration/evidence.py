@@ -13,7 +13,7 @@ MAX_PEOPLE = 40
 WINDOW_MONTHS = 6
 
 ctx = page.context()
-page.header("app_pages/evidence.py")
+page.header("pages/calibration/evidence.py")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 
 coverage = queries.evidence_coverage(wh, f, fw.levels)

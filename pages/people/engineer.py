@@ -10,7 +10,7 @@ import streamlit as st
 from rungs_ui import charts, page, queries, state
 
 ctx = page.context()
-page.header("app_pages/engineer.py")
+page.header("pages/people/engineer.py")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 
 people = queries.roster(wh, f)

@@ -9,7 +9,7 @@ import streamlit as st
 from rungs_ui import page, queries
 
 ctx = page.context()
-page.header("app_pages/raises.py")
+page.header("pages/people/raises.py")
 page.require(ctx, "readiness", "category_attainment")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 lookback = int(fw.setting("in_band_lookback_months"))

@@ -15,7 +15,7 @@ from rungs_ui import anonymise, charts, page, queries, state
 MAX_PEOPLE = 36  # more panels than this stop being readable on one screen
 
 ctx = page.context()
-page.header("app_pages/calibration.py")
+page.header("pages/calibration/calibration.py")
 page.require(ctx, "readiness", "category_attainment")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 

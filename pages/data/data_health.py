@@ -6,7 +6,7 @@ import streamlit as st
 from rungs_ui import page, queries, state
 
 ctx = page.context()
-page.header("app_pages/data_health.py")
+page.header("pages/data/data_health.py")
 wh = ctx.wh
 
 builds = queries.builds(wh)

@@ -10,7 +10,7 @@ import streamlit as st
 from rungs_ui import page, queries
 
 ctx = page.context()
-page.header("app_pages/promotions.py")
+page.header("pages/people/promotions.py")
 page.require(ctx, "readiness", "category_attainment")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 need_level = int(fw.setting("promotion_months_at_level"))
