@@ -23,6 +23,7 @@ BARE_LOAD = """
 import duckdb, sys
 con = duckdb.connect(sys.argv[2])
 con.execute("set memory_limit = '2500MB'")
+con.execute("set enable_progress_bar = false")
 con.execute("create table t as select * from read_csv($p)", {"p": sys.argv[1]})
 print(con.execute("select count(*) from t").fetchone()[0])
 """
@@ -88,7 +89,7 @@ def main(
     file_wall, file_peak, _ = _measure(BARE_LOAD, str(tickets), str(into_file))
     into_file.unlink(missing_ok=True)
     build_wall, build_peak, info = _measure(BUILD, str(folder), str(folder / "w.duckdb"))
-    steps = json.loads(info)
+    steps = json.loads(info.splitlines()[-1])
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "org": f"{engineers} engineers x {months} months",

@@ -132,6 +132,8 @@ def _run(con: duckdb.DuckDBPyConnection, source: Path, framework: Framework,
          report: BuildReport, progress: bool, hasher: ThreadPoolExecutor,
          as_of: str | None) -> None:
     con.execute("set memory_limit = $m", {"m": MEMORY_LIMIT})
+    # DuckDB's own bar would interleave with the build's step lines (and its report on stdout).
+    con.execute("set enable_progress_bar = false")
     _write_framework(con, framework)
     con.execute(REJECTED_ROWS_DDL)
 
