@@ -1,6 +1,8 @@
 # Two commands for a newcomer: `make run` and `make test`. Everything else is a convenience.
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv gives a reproducible venv from uv.lock. Use the one on PATH, else the Python module
+# (installed for this user on first use, so nothing else is needed but python3).
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 SOURCE ?= data/demo
 WAREHOUSE ?= data/warehouse.duckdb
@@ -8,11 +10,8 @@ PORT ?= 8501
 
 .PHONY: run test lint bench demo build check flags screenshots clean
 
-# uv gives a reproducible venv from uv.lock; install it once if this machine lacks it.
-$(UV):
-	python3 -m pip install --user --quiet uv
-
-.venv/.synced: pyproject.toml uv.lock | $(UV)
+.venv/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
 	$(UV) sync --frozen --quiet
 	touch $@
 
