@@ -35,14 +35,27 @@ def test_month_figures_match_hand_computation(warehouse):
     ]
 
 
-def test_months_run_from_hire_to_last_data_month_zero_filled(warehouse):
+def test_months_run_while_there_is_data_and_are_zero_filled(warehouse):
+    # Both were hired in 2023, but the tickets start in January 2024: months before the data
+    # are unknown, not months without work.
     rows = query(warehouse, "select engineer_id, min(month), max(month), count(*) "
                             "from engineer_months group by 1 order by 1")
-    assert rows == [("E1", date(2023, 1, 1), date(2024, 2, 1), 14),
-                    ("E2", date(2023, 3, 1), date(2024, 2, 1), 12)]
+    assert rows == [("E1", date(2024, 1, 1), date(2024, 2, 1), 2),
+                    ("E2", date(2024, 1, 1), date(2024, 2, 1), 2)]
     feb = query(warehouse, f"select {COLUMNS} from engineer_months "
                            "where engineer_id = 'E1' and month = '2024-02-01'")
     assert feb == [("E1", date(2024, 2, 1), 0, 0, 0, 0, None, None, 0, 0, 0.0, None, "none")]
+
+
+def test_months_start_at_hire_when_hired_after_the_data_begins(tmp_path):
+    source = make_source(tmp_path / "in")
+    text = (source / "engineers.csv").read_text().replace("2023-03-01", "2024-02-10")
+    (source / "engineers.csv").write_text(text)
+    (source / "levels.csv").write_text((source / "levels.csv").read_text()
+                                       .replace("2023-03-01", "2024-02-10"))
+    build(source, tmp_path / "w.duckdb")
+    assert query(tmp_path / "w.duckdb", "select min(month) from engineer_months "
+                                        "where engineer_id = 'E2'") == [(date(2024, 2, 1),)]
 
 
 def test_people_without_level_or_tickets_get_no_months(warehouse):

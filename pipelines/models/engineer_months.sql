@@ -46,11 +46,16 @@ measured as (
     select * from from_reports
 ),
 
-last_month as (
-    select max(month) as month from (
-        select date_trunc('month', timezone($tz, max(created_at)))::date as month from tickets
+-- The months the data speaks for: before the first ticket or report nothing is known, and a
+-- month with no data must not pass for a month with no work.
+data_span as (
+    select min(first_month) as first_month, max(last_month) as last_month from (
+        select
+            date_trunc('month', timezone($tz, min(created_at)))::date as first_month,
+            date_trunc('month', timezone($tz, max(created_at)))::date as last_month
+        from tickets
         union all
-        select max(month) from measured
+        select min(month), max(month) from measured
     )
 ),
 
@@ -67,14 +72,14 @@ months as (
         e.team_lead,
         e.onboarding_ends_on,
         unnest(generate_series(
-            date_trunc('month', e.hire_date),
-            least(coalesce(date_trunc('month', e.left_on), l.month), l.month),
+            greatest(date_trunc('month', e.hire_date), d.first_month),
+            least(coalesce(date_trunc('month', e.left_on), d.last_month), d.last_month),
             interval 1 month
         ))::date as month
     from engineers e
     semi join assessed a on a.engineer_id = e.engineer_id
-    cross join last_month l
-    where l.month is not null
+    cross join data_span d
+    where d.last_month is not null
 ),
 
 filled as (
