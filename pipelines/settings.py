@@ -26,8 +26,9 @@ RULE_SETTINGS: tuple[RuleSetting, ...] = (
                 "needed for a promotion case.", 1),
     RuleSetting("near_window_months", 3, "An engineer within this many months of promotion-ready "
                 "(and already showing the next level) is 'near a window'."),
-    RuleSetting("min_sample", 10, "Fewest SLA-bearing (or solved) tickets in a month for its SLA "
-                "(or open-time/volume) figure to count.", 1),
+    RuleSetting("min_sample", 10, "Fewest tickets behind a monthly figure for it to count: "
+                "SLA-bearing tickets for SLA, solved tickets for open time, the team's median "
+                "for volume.", 1),
     RuleSetting("metric_window_months", 1, "Calendar months each metric is computed over.", 1),
     RuleSetting("evidence_coverage_months", 2, "An evidence item covers its own month and this "
                 "many months after it."),

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from pipelines.dictionary import data_dictionary
 from rungs_ui import page, queries, state
 
 ctx = page.context()
@@ -13,7 +14,10 @@ builds = queries.builds(wh)
 latest = builds.iloc[0]
 tiles = st.columns(4)
 tiles[0].metric(
-    "Last build", pd.Timestamp(latest["built_at"]).strftime("%d %b %Y %H:%M"), border=True
+    "Last build",
+    pd.Timestamp(latest["built_at"]).strftime("%d %b %H:%M"),
+    border=True,
+    help=pd.Timestamp(latest["built_at"]).strftime("%d %B %Y %H:%M %Z"),
 )
 tiles[1].metric("As-of month", page.month_label(latest["as_of_month"]), border=True)
 tiles[2].metric("Rows loaded", f"{int(latest['rows_loaded']):,}", border=True)
@@ -65,12 +69,13 @@ else:
 
 st.subheader("Load your own data")
 st.markdown(
-    "Put your exports in a folder (CSV or Parquet named after the tables below, or a Zendesk "
-    "export), check them, then build:\n\n"
+    "Put your exports in a folder, one file per table named as in the data dictionary below "
+    "(or convert other exports with a mapping file, or pull from Zendesk: see "
+    "`docs/mappings/`), check them, then build:\n\n"
     "```\npython -m pipelines check --source data/private\n"
     "python -m pipelines build --source data/private --warehouse data/warehouse.duckdb\n```\n\n"
-    "The columns each file needs, with their meaning, are in the data dictionary "
-    "(`docs/data-dictionary.md`) and the README's *Load your own data* section; the tables "
-    "this dashboard reads are described in `docs/warehouse.md`. Rejected rows never stop a "
-    "build: they are listed here with the line to fix."
+    "Rejected rows never stop a build: they are listed here with the line to fix. The tables "
+    "this dashboard reads are described in `docs/warehouse.md`."
 )
+with st.expander("Data dictionary: the columns each file needs"):
+    st.markdown(data_dictionary())
