@@ -39,8 +39,10 @@ test: .venv/.synced
 lint: .venv/.synced
 	$(PY) -m ruff check .
 
+# Build speed against DuckDB's bare load, then each page cold and warm on that warehouse.
 bench: .venv/.synced
 	$(PY) -m pipelines.bench
+	$(PY) -m pipelines.bench_pages --warehouse data/bench/w.duckdb
 
 screenshots: .venv/.synced
 	$(PY) -m pytest -m browser -p no:cacheprovider tests/test_browser.py
