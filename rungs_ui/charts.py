@@ -456,9 +456,10 @@ def trajectories(
     )
 
 
-def attainment_matrix(cells: pd.DataFrame, categories: Sequence[str]) -> alt.LayerChart:
-    """People down, categories across, each cell the level shown at the as-of month."""
-    base = alt.Chart(cells).encode(
+def _people_by_category(data: pd.DataFrame, categories: Sequence[str]) -> alt.Chart:
+    """The grid both people-by-category charts share: framework order across, input order
+    down (the caller sorts people by what matters on its page)."""
+    return alt.Chart(data).encode(
         x=alt.X(
             "category:N",
             title=None,
@@ -467,6 +468,11 @@ def attainment_matrix(cells: pd.DataFrame, categories: Sequence[str]) -> alt.Lay
         ),
         y=alt.Y("person:N", title=None, sort=None),
     )
+
+
+def attainment_matrix(cells: pd.DataFrame, categories: Sequence[str]) -> alt.LayerChart:
+    """People down, categories across, each cell the level shown at the as-of month."""
+    base = _people_by_category(cells, categories)
     rect = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
         color=_status_colour(),
         tooltip=[
@@ -488,15 +494,7 @@ def coverage_heatmap(cells: pd.DataFrame, categories: Sequence[str]) -> alt.Laye
     data = cells.copy()
     data["label"] = data["months_since"].map(lambda v: "none" if pd.isna(v) else f"{int(v)}")
     data["staleness"] = data["months_since"].fillna(99).clip(upper=24)
-    base = alt.Chart(data).encode(
-        x=alt.X(
-            "category:N",
-            title=None,
-            sort=list(categories),
-            axis=alt.Axis(orient="top", labelAngle=0),
-        ),
-        y=alt.Y("person:N", title=None, sort=None),
-    )
+    base = _people_by_category(data, categories)
     rect = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
         color=alt.Color(
             "staleness:Q", title="Months since", scale=alt.Scale(scheme="oranges", domain=[0, 24])
