@@ -31,7 +31,7 @@ $(SOURCE)/engineers.csv:
 	$(MAKE) demo
 
 run: .venv/.synced $(SOURCE)/engineers.csv build
-	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+	$(PY) -m rungs_ui.serve --server.port $(PORT)
 
 test: .venv/.synced
 	$(PY) -m pytest

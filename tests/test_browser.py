@@ -67,19 +67,17 @@ def _wait_for(url: str, seconds: float) -> None:
     raise TimeoutError(f"{url} did not answer within {seconds} s")
 
 
-@pytest.fixture(scope="module")
-def app_url(fixture_warehouse, tmp_path_factory):
+@contextlib.contextmanager
+def serve(warehouse: Path, log: Path):
+    """The dashboard on a free localhost port, started the way `make run` starts it."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "RUNGS_WAREHOUSE": str(fixture_warehouse)}
+    env = {**os.environ, "RUNGS_WAREHOUSE": str(warehouse)}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "streamlit",
-                "run",
-                "dashboard.py",
+                "rungs_ui.serve",
                 "--server.port",
                 str(port),
                 "--server.address",
@@ -100,6 +98,12 @@ def app_url(fixture_warehouse, tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def app_url(fixture_warehouse, tmp_path_factory):
+    with serve(fixture_warehouse, tmp_path_factory.mktemp("streamlit") / "streamlit.log") as url:
+        yield url
 
 
 class Browser:
@@ -230,3 +234,16 @@ def test_calibration_presentation_mode_hides_the_sidebar(app_url, browser):
         " return !!s && s.offsetWidth > 0; })()"
     )
     assert not sidebar_shown
+
+
+def test_shared_link_as_first_request_after_start_opens_its_page(
+    fixture_warehouse, browser, tmp_path
+):
+    # A fresh server whose very first visitor follows a link to a page other than the default.
+    with serve(fixture_warehouse, tmp_path / "streamlit.log") as url:
+        load(browser, f"{url}/calibration?present=1")
+        assert browser.evaluate(_EXCEPTIONS) == []
+        text = browser.evaluate("document.body.innerText")
+        assert "Page not found" not in text
+        main = browser.evaluate("document.querySelector('[data-testid=\"stMain\"]').innerText")
+        assert "Calibration" in main
