@@ -7,7 +7,6 @@ warehouse exactly as it was, still readable by the dashboard.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -16,15 +15,16 @@ import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-from pipelines import integrity
+from pipelines import integrity, lines
 from pipelines.framework import DEFAULT_FRAMEWORK, Framework, load_framework
 from pipelines.load import REJECTED_ROWS_DDL, SQL_TYPES, load_table
 from pipelines.progress import Steps
+from pipelines.readiness import build_readiness
 from pipelines.schemas import TABLES, TableSpec
 from pipelines.settings import SETTINGS_BY_NAME
 from pipelines.sources import FileProblem, find_file
@@ -77,9 +77,6 @@ def _new_build_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def build(source: Path | str, warehouse: Path | str | None,
@@ -87,6 +84,7 @@ def build(source: Path | str, warehouse: Path | str | None,
           as_of: str | None = None) -> BuildReport:
     """Build `warehouse` from the files in `source`. With warehouse=None, validate only."""
     started = time.perf_counter()
+    as_of_month = _parse_as_of(as_of)
     source = Path(source)
     if not source.is_dir():
         raise BuildFailed(f"{source}: source folder not found. Fix: pass --source with the "
@@ -105,7 +103,7 @@ def build(source: Path | str, warehouse: Path | str | None,
         raise BuildFailed(f"{scratch}: cannot create the new warehouse ({exc})") from exc
     try:
         with con, ThreadPoolExecutor(max_workers=1) as hasher:
-            _run(con, source, framework, report, progress, hasher, as_of)
+            _run(con, source, framework, report, progress, hasher, as_of_month)
             report.duration_s = round(time.perf_counter() - started, 2)
             _record_build(con, report, framework)
         if scratch and target:
@@ -130,7 +128,7 @@ def _discard(scratch: Path | None) -> None:
 
 def _run(con: duckdb.DuckDBPyConnection, source: Path, framework: Framework,
          report: BuildReport, progress: bool, hasher: ThreadPoolExecutor,
-         as_of: str | None) -> None:
+         as_of: date | None) -> None:
     con.execute("set memory_limit = $m", {"m": MEMORY_LIMIT})
     # DuckDB's own bar would interleave with the build's step lines (and its report on stdout).
     con.execute("set enable_progress_bar = false")
@@ -143,15 +141,18 @@ def _run(con: duckdb.DuckDBPyConnection, source: Path, framework: Framework,
             with steps.step(f"load {spec.name}"):
                 _load_one(con, source, spec, framework, report, hasher)
         with steps.step("cross-table checks"):
-            _cross_checks(con, report, framework)
-        with steps.step("engineer_months"):
-            run_model(con, "engineer_months", {"tz": framework.timezone})
-        with steps.step("readiness"):
-            report.as_of_month = _readiness(con, framework, as_of)
+            _cross_checks(con, report, framework, source)
+        if has_metrics(report):
+            with steps.step("engineer_months"):
+                run_model(con, "engineer_months", {"tz": framework.timezone})
+            with steps.step("readiness"):
+                report.as_of_month = _readiness(con, framework, as_of)
+        else:
+            report.notes.append("no ticket or monthly metric loaded: nothing to judge yet")
     report.step_seconds = {name: round(s, 3) for name, s in steps.timings.items()}
     for stats in report.files:
         if isinstance(stats.sha256, Future):
-            stats.sha256 = stats.sha256.result()
+            stats.sha256 = stats.sha256.result()[0]
     report.rejected_sample = con.execute(
         "select table_name, file, line, \"column\", value, reason from rejected_rows "
         "order by table_name, line limit 20").fetchall()
@@ -164,9 +165,11 @@ def _load_one(con, source: Path, spec: TableSpec, framework: Framework, report: 
         _create_empty(con, spec)
         report.files.append(FileStats(spec.name, None))
         return
-    digest = hasher.submit(_sha256, path)  # hashed on a second thread while DuckDB reads
+    # Hashed (and its lines counted) on a second thread while DuckDB reads it.
+    digest = hasher.submit(lines.fingerprint, path)
     with tempfile.TemporaryDirectory(prefix="rungs-") as scratch:
-        result = load_table(con, path, spec, framework, report.build_id, Path(scratch))
+        result = load_table(con, path, spec, framework, report.build_id, Path(scratch),
+                            newlines=lambda: digest.result()[1])
     report.files.append(FileStats(spec.name, path.name, digest, path.stat().st_size,
                                   result.rows_read, result.rows_loaded, result.rows_rejected,
                                   result.extra_columns))
@@ -181,8 +184,20 @@ def _create_empty(con, spec: TableSpec) -> None:
     con.execute(f"create or replace table {spec.name} ({cols}, source_line bigint)")
 
 
-def _cross_checks(con, report: BuildReport, framework: Framework) -> None:
+def has_metrics(report: BuildReport) -> bool:
+    loaded = {f.table: f.rows_loaded for f in report.files}
+    return bool(loaded.get("tickets") or loaded.get("monthly_metrics"))
+
+
+def _cross_checks(con, report: BuildReport, framework: Framework, source: Path) -> None:
     stats = {s.table: s for s in report.files}
+    if not has_metrics(report) and report.warehouse:
+        # Without any metric every month would be 'presumed at level': flags with no basis.
+        # (A check still runs to the end, so its report can show why nothing loaded.)
+        raise FileProblem(source / (stats["tickets"].file or "tickets.csv"),
+                          "holds no ticket that loaded, and there is no monthly_metrics.csv",
+                          "export the helpdesk's tickets (or a monthly report per agent) "
+                          "into the source folder; see the data dictionary")
 
     def moved(table: str, n: int) -> None:
         stats[table].rows_loaded -= n
@@ -224,14 +239,20 @@ def run_model(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> None:
     con.execute(f"create or replace table {name} as {sql}", params)
 
 
-def _readiness(con, framework: Framework, as_of: str | None) -> str | None:
-    try:
-        from pipelines.readiness import build_readiness
-    except ImportError:  # the readiness engine is optional while it is being built
-        return None
-    as_of_date = datetime.strptime(as_of, "%Y-%m").date() if as_of else None
-    month = build_readiness(con, framework, as_of_date)
+def _readiness(con, framework: Framework, as_of: date | None) -> str | None:
+    month = build_readiness(con, framework, as_of)
     return f"{month:%Y-%m}" if month else None
+
+
+def _parse_as_of(as_of: str | None) -> date | None:
+    """Checked before any file is read: a typo should not cost a 25-million-row load."""
+    if as_of is None:
+        return None
+    try:
+        return datetime.strptime(as_of, "%Y-%m").date()
+    except ValueError as exc:
+        raise BuildFailed(f"--as-of {as_of!r} is not a month. Fix: write it as YYYY-MM, "
+                          "e.g. 2026-10") from exc
 
 
 def _write_framework(con, framework: Framework) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +21,16 @@ import pandera.polars as pa
 import polars as pl
 import pyarrow as pa_arrow
 
+from pipelines import lines
 from pipelines.framework import Framework
 from pipelines.schemas import TableSpec, schema_for
-from pipelines.sources import check_bytes, header, parquet_as_csv, require_columns
+from pipelines.sources import (
+    FileProblem,
+    check_bytes,
+    header,
+    parquet_as_csv,
+    require_columns,
+)
 
 # Rows handed to pandera at a time: large enough to amortise its per-call cost, small enough
 # to keep memory flat on a 25-million-row export.
@@ -42,7 +50,6 @@ SQL_TYPES = {kind: sql for kind, (sql, _why) in _READ_AS.items()}
 _STRUCTURAL = {
     "MISSING COLUMNS": "line has fewer fields than the header; check for a missing comma",
     "TOO MANY COLUMNS": "line has more fields than the header; quote values that contain commas",
-    "INVALID ENCODING": "line is not valid UTF-8; re-save the file as 'CSV UTF-8'",
     "UNQUOTED VALUE": "line has a stray quote; wrap the value in double quotes",
 }
 _CAST_VALUE = re.compile(r'Could not convert string "(.*)" to')
@@ -105,7 +112,10 @@ def _projection(name: str, meta: dict, present: bool) -> str:
 
 
 def load_table(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
-               framework: Framework, build_id: str, scratch: Path) -> LoadResult:
+               framework: Framework, build_id: str, scratch: Path,
+               newlines: Callable[[], int] | None = None) -> LoadResult:
+    """`newlines` gives the file's count of line feeds (the build counts them while hashing);
+    without it the file is counted here."""
     check_bytes(path)
     is_parquet = path.suffix == ".parquet"
     text = parquet_as_csv(con, path, scratch) if is_parquet else path
@@ -125,57 +135,113 @@ def load_table(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
     # Timestamps without an offset are read in the framework's zone; everything after works
     # in UTC, which is also what the stored values and their exports are in.
     con.execute(f"set TimeZone = '{framework.timezone}'")  # checked against IANA on load
-    con.execute(
+    _read_typed(
+        con,
         f"create or replace table {spec.name} as select {select} from read_csv($p, "
         f"header = true, auto_detect = false, delim = $d, quote = '\"', escape = '\"', "
         f"columns = {{{reader_types}}}{dateformat}, store_rejects = true, "
         f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scan') src",
-        {"p": str(text), "d": delimiter})
+        {"p": str(text), "d": delimiter}, path)
     con.execute("set TimeZone = 'UTC'")
 
-    set_aside = _record_reader_rejects(con, spec, path, build_id, rejects, contract, is_parquet)
-    _number_lines(con, spec.name, set_aside, is_parquet)
+    reader_rejects = _reader_rejects(con, path, rejects)
+    set_aside = sorted({line for line, *_ in reader_rejects})
     kept = con.execute(f"select count(*) from {spec.name}").fetchall()[0][0]
+    if is_parquet:
+        # Parquet has rows, not lines: row r of the file is DuckDB's row r + 1.
+        to_line, kept_lines = (lambda row: row - 1), None
+    else:
+        count = newlines() if newlines else lines.fingerprint(path)[1]
+        to_line, kept_lines = _physical_lines(text, delimiter, kept, set_aside, count)
+    _insert_reader_rejects(con, spec, path, build_id, reader_rejects, contract, to_line)
+    _number_lines(con, spec.name, set_aside, is_parquet, kept_lines)
     _validate(con, spec, framework, path, build_id)
     loaded = con.execute(f"select count(*) from {spec.name}").fetchall()[0][0]
     return LoadResult(spec.name, path, kept + len(set_aside), loaded,
                       [c for c in found if c not in contract])
 
 
-def _record_reader_rejects(con, spec: TableSpec, path: Path, build_id: str, rejects: str,
-                           contract: dict, is_parquet: bool) -> list[int]:
-    """Rows the reader set aside -> rejected_rows. Returns their line numbers, sorted."""
+def _read_typed(con, sql: str, params: dict, path: Path) -> None:
+    """Run the reader; a file it cannot parse at all becomes a FileProblem naming it."""
+    try:
+        con.execute(sql, params)
+    except duckdb.InvalidInputException as exc:
+        detail = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
+        raise FileProblem(path, f"could not be read as CSV ({detail[:200]})",
+                          "re-save it as 'CSV UTF-8' with one kind of line ending and a "
+                          "quote around any value that contains a comma or a line break") \
+            from exc
+
+
+def _reader_rejects(con, path: Path, rejects: str) -> list[tuple]:
+    """Rows the reader set aside, as (DuckDB row number, column, error type, message)."""
     rows = con.execute(f"select line, column_name, error_type, error_message from {rejects} "
                        "order by line, column_name").fetchall()
-    out, lines = [], set()
-    for line, column, kind, message in rows:
-        shown = line - 1 if is_parquet else line
+    con.execute(f"drop table {rejects}")
+    con.execute(f"drop table {rejects}_scan")
+    undecodable = sorted({line for line, _c, kind, _m in rows if kind == "INVALID ENCODING"})
+    if undecodable:
+        # Text in another encoding garbles names rather than breaking rows, and dropping the
+        # lines would silently drop people: the whole file has to be re-saved.
+        shown = ", ".join(str(n) for n in undecodable[:5]) + (" …" if len(undecodable) > 5
+                                                               else "")
+        raise FileProblem(path, f"is not UTF-8 text (row {shown}: bytes that are not UTF-8, "
+                                "typically an accented letter saved as Latin-1/Windows-1252)",
+                          "re-save the file as 'CSV UTF-8' and build again")
+    return rows
+
+
+def _physical_lines(text: Path, delimiter: str, kept: int, set_aside: list[int],
+                    newlines: int) -> tuple[Callable[[int], int], list[int] | None]:
+    """How DuckDB's row numbers become physical lines: the identity for one record per line;
+    otherwise a walk of the file, which also gives each kept row its line in order."""
+    if lines.one_record_per_line(newlines, kept + len(set_aside) + 1):
+        return (lambda row: row), None
+    starts = lines.record_starts(text, delimiter)
+    line_of = dict(starts)
+    aside = set(set_aside)
+    kept_lines = [line for row, line in starts if row not in aside]
+    if len(kept_lines) != kept:  # the two parsers disagree: fall back to row numbers
+        return (lambda row: row), None
+    return (lambda row: line_of.get(row, row)), kept_lines
+
+
+def _insert_reader_rejects(con, spec: TableSpec, path: Path, build_id: str, rows: list[tuple],
+                           contract: dict, to_line: Callable[[int], int]) -> None:
+    out, seen = [], set()
+    for row_number, column, kind, message in rows:
+        line = to_line(row_number)
         if kind == "CAST" and column in contract:
             match = _CAST_VALUE.search(message)
             why = _READ_AS[contract[column]["kind"]][1]
-            out.append((build_id, spec.name, path.name, shown, column,
+            out.append((build_id, spec.name, path.name, line, column,
                         match.group(1) if match else None, f"{column} {why}"))
-        elif line not in lines:
+        elif row_number not in seen:
             first = message.splitlines()[0] if message else kind
-            out.append((build_id, spec.name, path.name, shown, None, None,
+            out.append((build_id, spec.name, path.name, line, None, None,
                         _STRUCTURAL.get(kind, first)))
-        lines.add(line)
+        seen.add(row_number)
     if out:
         con.executemany("insert into rejected_rows values (?, ?, ?, ?, ?, ?, ?)", out)
-    con.execute(f"drop table {rejects}")
-    con.execute(f"drop table {rejects}_scan")
-    return sorted(lines)
 
 
-def _number_lines(con, table: str, set_aside: list[int], is_parquet: bool) -> None:
-    """source_line of each kept row: the header is line 1, so kept row r sits on line r + 2,
-    shifted past every line set aside before it (Parquet: the row number, from 1)."""
+def _number_lines(con, table: str, set_aside: list[int], is_parquet: bool,
+                  kept_lines: list[int] | None) -> None:
+    """source_line of each kept row. With one record per line the header is line 1, so kept
+    row r sits on line r + 2, shifted past every row set aside before it (Parquet: the row
+    number, from 1); otherwise `kept_lines` lists them in order."""
     con.execute(f"alter table {table} add column source_line bigint")
+    if kept_lines is not None:
+        con.register("_lines", pa_arrow.table({"r": range(len(kept_lines)), "line": kept_lines}))
+        con.execute(f"update {table} set source_line = m.line from _lines m "
+                    f"where {table}.rowid = m.r")
+        con.unregister("_lines")
+        return
     base = "rowid + 1" if is_parquet else "rowid + 2"
     if not set_aside:
         con.execute(f"update {table} set source_line = {base}")
         return
-    # Set-aside line l_i (sorted, i from 0) has l_i - 2 - i kept rows before it.
+    # Set-aside row l_i (sorted, i from 0) has l_i - 2 - i kept rows before it.
     con.execute(f"update {table} set source_line = {base} + "
                 "len(list_filter($before::bigint[], lambda n: n <= rowid))",
                 {"before": [line - 2 - i for i, line in enumerate(set_aside)]})

@@ -11,7 +11,7 @@ otherwise; a higher level must be shown by the data.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -46,11 +46,12 @@ class ReadinessInputError(ValueError):
 
 def determine_as_of(con: duckdb.DuckDBPyConnection, timezone: str = "UTC") -> date | None:
     """The latest calendar month (in `timezone`) that ended on or before the newest ticket
-    timestamp, or the latest month of monthly_metrics if later; None when neither has data."""
+    creation or solve, or the latest month of monthly_metrics if later; None when neither has
+    data. (updated_at is left out: a helpdesk touches old tickets for many reasons.)"""
     candidates: list[date] = []
     if _table_exists(con, "tickets"):
         newest = con.execute(
-            "select greatest(max(created_at), max(solved_at), max(updated_at)) from tickets"
+            "select greatest(max(created_at), max(solved_at)) from tickets"
         ).fetchone()[0]
         if newest is not None:
             # The month in progress at that instant has not ended, so it is the one before.
@@ -76,7 +77,10 @@ def build_readiness(con: duckdb.DuckDBPyConnection, framework: Framework,
     if as_of is not None:
         month = as_of.replace(day=1)
     else:
-        month = determine_as_of(con, framework.timezone) or _last_full_month(date.today())
+        month = determine_as_of(con, framework.timezone)
+        if month is None:
+            raise ReadinessInputError("no ticket or monthly metric has a date, so there is no "
+                                      "month to judge; load tickets.csv or monthly_metrics.csv")
     _check_inputs(con, framework)
     _register_framework(con, framework)
     params = {s.name: framework.rule(s.name) for s in RULE_SETTINGS} | {
@@ -159,5 +163,3 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     ).fetchone()[0] > 0
 
 
-def _last_full_month(today: date) -> date:
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)

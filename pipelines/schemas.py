@@ -127,7 +127,8 @@ class TicketSchema(pa.DataFrameModel):
                                      "empty. Only good and bad are scores.")
     reopens: int = pa.Field(ge=0, metadata=_kind("int", 0, optional=True),
                             description="Times the ticket was reopened. Default 0.")
-    updated_at: UTC_TS = pa.Field(nullable=True, metadata=_kind("timestamp", optional=True),
+    updated_at: UTC_TS = pa.Field(nullable=True,
+                                  metadata=_kind("timestamp", optional=True, no_future=True),
                                   description="Last update; decides between repeated ticket ids.")
 
     @pa.dataframe_check(error="solved_at is before created_at; export the latest solve time")

@@ -42,6 +42,11 @@ def find_file(source: Path, spec: TableSpec) -> Path | None:
                           "keep only one of them")
     if present:
         return present[0]
+    wanted = {n.casefold() for n in spec.file_names}
+    near = sorted(p.name for p in source.iterdir() if p.name.casefold() in wanted)
+    if near:
+        raise FileProblem(source / near[0], "is not named exactly as the contract says",
+                          f"rename it to {spec.file_names[0]} (names are lower case)")
     if spec.required:
         raise FileProblem(source / spec.file_names[0], "is missing and is required",
                           f"add {spec.file_names[0]} (see the data dictionary in the README)")
@@ -96,11 +101,24 @@ def header(path: Path, shown_as: Path) -> tuple[list[str], str]:
                           "re-save the file as 'CSV UTF-8'") from exc
     # The delimiter is whichever common one splits the header most; Excel in many locales
     # writes semicolons.
+    if "\r" in line:
+        raise FileProblem(shown_as, "ends its lines with a lone carriage return (old Mac "
+                                    "style), so it reads as one long line",
+                          "re-save it as 'CSV UTF-8' with Windows or Unix line endings")
     delimiter = max((",", ";", "\t", "|"), key=line.count)
-    columns = next(csv.reader([line], delimiter=delimiter)) if line else []
+    try:
+        columns = next(csv.reader([line], delimiter=delimiter)) if line else []
+    except csv.Error as exc:
+        raise FileProblem(shown_as, f"has a header line that is not valid CSV ({exc})",
+                          "put plain column names, separated by commas, on the first line") \
+            from exc
     if not [c for c in columns if c.strip()]:
         raise FileProblem(shown_as, "has no header row",
                           "put the column names on the first line")
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise FileProblem(shown_as, f"names column(s) {', '.join(map(repr, repeated))} twice",
+                          "keep one column of each name")
     return columns, delimiter
 
 

@@ -74,11 +74,36 @@ def test_empty_file_is_a_file_level_error(source, warehouse):
         build(source, warehouse)
 
 
-def test_header_only_file_loads_no_rows_without_error(source, warehouse):
-    write_csv(source / "tickets.csv", TICKET_HEADER, [])
+def test_header_only_optional_file_loads_no_rows_without_error(source, warehouse):
+    (source / "evidence.csv").write_text("evidence_id,engineer_id,observed_on,category,level,"
+                                         "kind,summary,link,source,recorded_by\n")
     report = build(source, warehouse)
-    assert query(warehouse, "select count(*) from tickets") == [(0,)]
+    assert query(warehouse, "select count(*) from evidence") == [(0,)]
     assert report.rows_rejected == 0
+
+
+def test_no_ticket_and_no_monthly_report_fails_instead_of_presuming_everyone(source, warehouse):
+    write_csv(source / "tickets.csv", TICKET_HEADER, [])
+    with pytest.raises(BuildFailed, match="holds no ticket that loaded") as err:
+        build(source, warehouse)
+    assert "monthly_metrics.csv" in str(err.value)
+    assert not warehouse.exists()
+
+
+def test_every_ticket_rejected_fails_the_build_but_check_still_lists_why(source, warehouse):
+    write_csv(source / "tickets.csv", TICKET_HEADER, [ticket(status="Escalated")])
+    with pytest.raises(BuildFailed, match="holds no ticket that loaded"):
+        build(source, warehouse)
+    report = build(source, None)
+    assert [r[5] for r in report.rejected_sample] == [
+        "status 'escalated' is not allowed; use one of new, open, pending, hold, solved, closed"]
+
+
+def test_file_named_with_other_case_is_named_with_the_fix(source, warehouse):
+    (source / "tickets.csv").rename(source / "Tickets.csv")
+    with pytest.raises(BuildFailed, match=r"Tickets\.csv: is not named exactly") as err:
+        build(source, warehouse)
+    assert "rename it to tickets.csv" in str(err.value)
 
 
 @pytest.mark.parametrize(("content", "expected"), [
@@ -125,6 +150,7 @@ def test_unknown_engineer_is_rejected_but_unassigned_loads(source, warehouse):
 def test_solved_before_created_is_rejected_with_the_column_to_fix(source, warehouse):
     build_with_tickets(source, warehouse, [
         ticket(created_at="2024-01-05T10:00:00Z", solved_at="2024-01-04T10:00:00Z"),
+        ticket(ticket_id="GOOD"),
     ])
     assert rejected(warehouse) == [
         ("tickets.csv", 2, "solved_at",
@@ -137,6 +163,7 @@ def test_future_dates_and_negative_values_are_rejected(source, warehouse):
         ticket(ticket_id="A", created_at="2099-01-01T00:00:00Z",
                solved_at="2099-01-02T00:00:00Z"),
         ticket(ticket_id="B", reopens="-3"),
+        ticket(ticket_id="GOOD"),
     ])
     reasons = {(line, column): reason for _f, line, column, reason in rejected(warehouse)}
     assert reasons[(2, "created_at")].startswith("created_at is in the future")
@@ -144,7 +171,7 @@ def test_future_dates_and_negative_values_are_rejected(source, warehouse):
 
 
 def test_values_outside_the_contract_list_the_allowed_ones(source, warehouse):
-    build_with_tickets(source, warehouse, [ticket(status="Escalated")])
+    build_with_tickets(source, warehouse, [ticket(status="Escalated"), ticket(ticket_id="GOOD")])
     (_, _, column, reason), = rejected(warehouse)
     assert column == "status"
     assert reason == ("status 'escalated' is not allowed; use one of new, open, pending, hold, "
@@ -213,16 +240,43 @@ def test_formula_cells_are_kept_as_inert_text(source, warehouse):
         (formula,)]
 
 
-def test_undecodable_bytes_reject_that_line_and_keep_the_rest(source, warehouse):
-    good = ",".join(ticket(ticket_id="A")).encode()
-    bad = ",".join(ticket(ticket_id="B", priority="h\xe9gh")).encode("latin-1")
-    (source / "tickets.csv").write_bytes(
-        ",".join(TICKET_HEADER).encode() + b"\n" + good + b"\n" + bad + b"\n")
+def test_undecodable_bytes_fail_the_file_naming_the_lines_and_the_fix(source, warehouse):
     build(source, warehouse)
-    assert query(warehouse, "select ticket_id from tickets") == [("A",)]
-    (file, line, _column, reason), = rejected(warehouse)
-    assert (file, line) == ("tickets.csv", 3)
-    assert "UTF-8" in reason
+    before = query(warehouse, "select build_id from builds")
+    people = (source / "engineers.csv").read_text().replace("Eli Park", "Eli Paré")
+    (source / "engineers.csv").write_bytes(people.encode("latin-1"))
+    with pytest.raises(BuildFailed) as err:
+        build(source, warehouse)
+    message = str(err.value)
+    assert "engineers.csv: is not UTF-8 text (row 3:" in message
+    assert "re-save the file as 'CSV UTF-8'" in message
+    assert query(warehouse, "select build_id from builds") == before
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"ticket_id,assignee_id,ticket_id\r1,E1,1\r", "lone carriage return"),
+    (b"ticket_id,assignee_id,assignee_id\n1,E1,E1\n", "'assignee_id' twice"),
+])
+def test_unreadable_layouts_are_file_problems_not_tracebacks(source, warehouse, content,
+                                                             expected):
+    (source / "tickets.csv").write_bytes(content)
+    with pytest.raises(BuildFailed, match=expected) as err:
+        build(source, warehouse)
+    assert "tickets.csv" in str(err.value) and "Fix:" in str(err.value)
+
+
+def test_future_updated_at_is_rejected_so_it_cannot_move_the_as_of_month(source, warehouse):
+    report = build_with_tickets(source, warehouse, [
+        ticket(ticket_id="A", updated_at="2099-01-10T11:00:00Z"),
+        ticket(ticket_id="B"),
+    ])
+    assert rejected(warehouse)[0][1:3] == (2, "updated_at")
+    assert report.as_of_month == "2023-12"
+
+
+def test_bad_as_of_is_refused_before_any_file_is_read(tmp_path, warehouse):
+    with pytest.raises(BuildFailed, match="'2024-1x' is not a month"):
+        build(tmp_path / "not-even-there", warehouse, as_of="2024-1x")
 
 
 def test_short_line_is_rejected_and_later_lines_keep_their_numbers(source, warehouse):
@@ -234,6 +288,23 @@ def test_short_line_is_rejected_and_later_lines_keep_their_numbers(source, wareh
         (3, "line has fewer fields than the header"),
         (4, "reopens is not a whole number"),
     ]
+
+
+def test_blank_lines_and_multi_line_cells_keep_physical_line_numbers(source, warehouse):
+    evidence = (
+        "evidence_id,engineer_id,observed_on,category,level,kind,summary\n"  # line 1
+        'V1,E1,2024-01-05,Impact,IC2,example,"Wrote the runbook\nand the FAQ"\n'  # lines 2-3
+        "\n"  # line 4, blank
+        "V2,E1,2024-01-06,Impact,IC9,example,Led the review\n"  # line 5
+        "V3,E1,2024-01-07,Scope,IC2,example,A,B,C\n"  # line 6, too many fields
+        "V4,E1,2024-01-08,Scope,IC2,example,Took the queue\n"  # line 7
+    )
+    (source / "evidence.csv").write_text(evidence)
+    build(source, warehouse)
+    assert [(f, line, col) for f, line, col, _r in rejected(warehouse)] == [
+        ("evidence.csv", 5, "level"), ("evidence.csv", 6, None)]
+    assert query(warehouse, "select evidence_id, source_line from evidence order by 1") == [
+        ("V1", 2), ("V4", 7)]
 
 
 def test_extra_columns_are_ignored_and_reported(source, warehouse):

@@ -13,18 +13,28 @@
 
 with
 
+level_changes as (
+    -- A row that repeats the level already held (HR re-recording a pay change, say) is not a
+    -- change: it must neither restart the count nor make its month ineligible.
+    select l.engineer_id, l.level, fl.rank as level_rank, l.effective_on
+    from levels as l
+    join rd_levels as fl on fl.level = l.level
+    qualify l.level is distinct from lag(l.level) over (
+        partition by l.engineer_id order by l.effective_on, fl.rank
+    )
+),
+
 stints as (
     -- One row per level held; it lasts until the next level change takes effect.
     select
-        l.engineer_id,
-        l.level,
-        fl.rank as level_rank,
-        l.effective_on,
-        lead(l.effective_on) over (
-            partition by l.engineer_id order by l.effective_on, fl.rank
+        engineer_id,
+        level,
+        level_rank,
+        effective_on,
+        lead(effective_on) over (
+            partition by engineer_id order by effective_on, level_rank
         ) as next_effective_on
-    from levels as l
-    join rd_levels as fl on fl.level = l.level
+    from level_changes
 ),
 
 people as (
@@ -33,11 +43,7 @@ people as (
         e.engineer_id,
         coalesce(e.team_lead, false) as team_lead,
         e.left_on,
-        coalesce(
-            e.onboarding_ends_on,
-            e.onboarded_on,
-            (e.hire_date + to_months($onboarding_months))::date
-        ) as onboarding_ends_on,
+        e.onboarding_ends_on,
         min(s.effective_on) as first_effective_on
     from engineers as e
     join stints as s on s.engineer_id = e.engineer_id
