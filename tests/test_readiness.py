@@ -290,6 +290,16 @@ def _level_change_resets_the_count():
     ]
 
 
+def _repeated_level_row_is_not_a_level_change():
+    # HR re-records IC2 mid-January 2024 (a pay change): the run at IC2 goes on through it.
+    org = Org().hire("e1", "IC2", date(2023, 1, 1)).promote("e1", "IC2", date(2024, 1, 15))
+    org.perform("e1", "2023-01", "2024-03", **MEETS_IC2)
+    return org, "2024-03", "e1", ["month", "level", "months_at_level"], [
+        ("2024-01", "IC2", 10),  # eligible from April 2023, after onboarding
+        ("2024-03", "IC2", 12),
+    ]
+
+
 def _onboarding_months_are_not_assessed():
     # Hired 10 February: onboarding ends 10 May, so June is the first whole month after it.
     org = Org().hire("e1", "IC1", date(2024, 2, 10))
@@ -400,7 +410,8 @@ GOLDEN = [_promotion_ready, _promotion_needs_twelve_months_at_level,
           _in_band_waits_a_year_after_a_raise,
           _in_band_waits_a_year_after_a_promotion_in_the_level_history,
           _at_risk_after_two_months_below, _below_the_first_level, _promotion_mid_month,
-          _level_change_resets_the_count, _onboarding_months_are_not_assessed,
+          _level_change_resets_the_count, _repeated_level_row_is_not_a_level_change,
+          _onboarding_months_are_not_assessed,
           _insufficient_sample_keeps_the_level_but_cannot_show_the_next,
           _concern_cancels_the_months_it_covers, _evidence_expires_after_its_coverage,
           _near_window_names_evidence_that_ends_before_it, _team_lead_volume_bar_is_scaled,
