@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.readiness_reasons import FLAG_LABELS, month_words
+from pipelines.spreadsheet import safe_csv
 
 COLUMNS = ("engineer", "name", "team", "level", "flags", "reason")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -54,7 +55,7 @@ def flags_frame(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> pd.
 
 def render_flags(df: pd.DataFrame, fmt: Literal["table", "csv", "json"]) -> str:
     if fmt == "csv":
-        return df.to_csv(index=False)
+        return safe_csv(df)
     if fmt == "json":
         records = df.astype(object).where(df.notna(), None).to_dict(orient="records")
         return json.dumps(records, indent=2, ensure_ascii=False) + "\n"

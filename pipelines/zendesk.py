@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field, fields
@@ -62,6 +63,9 @@ class PullReport:
         return "\n".join(lines)
 
 
+_SUBDOMAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}", re.IGNORECASE)
+
+
 def pull_zendesk(subdomain: str, email: str, token: str, out_dir: Path | str,
                  since: str | date | None = None, transport: httpx.BaseTransport | None = None,
                  from_files: Path | str | None = None, progress: bool = False, *,
@@ -77,6 +81,11 @@ def pull_zendesk(subdomain: str, email: str, token: str, out_dir: Path | str,
     if from_files is not None:
         objects = read_objects(Path(from_files))
     else:
+        if base_url is None and not _SUBDOMAIN.fullmatch(subdomain):
+            # Anything else could point the request, and the token with it, at another host.
+            raise SourceError(f"--subdomain {subdomain!r} is not a Zendesk subdomain. Fix: "
+                              "give just the first part of your address, e.g. acme for "
+                              "acme.zendesk.com")
         url = base_url or f"https://{subdomain}.zendesk.com"
         extra = {"sleep": sleep} if sleep else {}
         client = ZendeskClient(url, email, token, transport=transport, **extra)

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pipelines.spreadsheet import safe_csv
 from rungs_ui import navigation, theme
 from rungs_ui.queries import Filters, FrameworkView
 from rungs_ui.warehouse import Warehouse, WarehouseUnavailable, build_command
@@ -80,19 +81,8 @@ def chart(ctx: PageContext, figure: alt.TopLevelMixin, key: str | None = None) -
     st.altair_chart(figure, theme=None, width="stretch", key=key)
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV for a spreadsheet, with text cells that a spreadsheet would run as a formula
-    (=HYPERLINK(...), +cmd, @SUM) prefixed with a quote so they open as plain text."""
-    safe = df.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
-            )
-    return safe.to_csv(index=False).encode("utf-8")
+    return safe_csv(df).encode("utf-8")
 
 
 def download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:

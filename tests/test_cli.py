@@ -118,3 +118,17 @@ def test_zendesk_pull_builds_into_engineer_months_as_computed_by_hand(tmp_path):
     ]
     # 103 is unassigned and 105 still open: both load, neither counts for anyone.
     assert query(target, "select count(*) from tickets") == [(6,)]
+
+
+def test_flags_csv_opens_formula_names_as_plain_text(tmp_path):
+    from tests.pipeline_fixtures import ENGINEERS
+
+    source = make_source(tmp_path / "in")
+    formula = '=HYPERLINK("http://evil.example","x")'
+    people = [dict(p, name=formula) if p["engineer_id"] == "E1" else p for p in ENGINEERS]
+    write_csv(source / "engineers.csv", list(ENGINEERS[0]), people)
+    target = tmp_path / "w.duckdb"
+    assert run("build", "--source", source, "--warehouse", target, "--quiet").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(run("flags", "--warehouse", target,
+                                                "--format", "csv").output)))
+    assert {r["name"] for r in rows} == {"'" + formula, "Noor Vance"}

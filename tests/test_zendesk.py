@@ -311,3 +311,11 @@ def test_pull_over_real_http_from_a_local_server(tmp_path):
         server.shutdown()
         server.server_close()
     assert read_rows(tmp_path / "tickets.csv") == EXPECTED_TICKETS
+
+
+@pytest.mark.parametrize("subdomain", ["evil.example#", "acme.evil.example", "a b", ""])
+def test_subdomain_that_could_point_elsewhere_is_refused_before_any_request(tmp_path, subdomain):
+    api = RecordedZendesk()
+    with pytest.raises(SourceError, match="is not a Zendesk subdomain"):
+        pull_zendesk(subdomain, EMAIL, TOKEN, tmp_path, transport=httpx.MockTransport(api))
+    assert api.requests == []
