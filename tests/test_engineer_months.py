@@ -84,35 +84,75 @@ def test_monthly_metrics_fill_months_tickets_do_not_cover(tmp_path):
     assert any("also covered by tickets" in note for note in report.notes)
 
 
+def _recompute_from_csv(source: Path) -> pd.DataFrame:
+    """engineer_months from the raw demo CSVs with pandas, following docs/warehouse.md."""
+    people = pd.read_csv(source / "engineers.csv", dtype=str, keep_default_na=False)
+    levels = pd.read_csv(source / "levels.csv", dtype=str)
+    tickets = pd.read_csv(source / "tickets.csv", dtype=str, keep_default_na=False)
+    created = pd.to_datetime(tickets.created_at, utc=True, format="ISO8601")
+
+    def month_of(stamps: pd.Series) -> pd.Series:
+        return stamps.dt.tz_localize(None).dt.to_period("M").dt.start_time
+
+    solved = tickets[(tickets.assignee_id != "") & (tickets.solved_at != "")
+                     & tickets.status.isin(["solved", "closed"])]
+    solved_at = pd.to_datetime(solved.solved_at, utc=True, format="ISO8601")
+    per_ticket = pd.DataFrame({
+        "engineer_id": solved.assignee_id.to_numpy(),
+        "month": month_of(solved_at).to_numpy(),
+        "hours": ((solved_at - created[solved.index]).dt.total_seconds() / 3600).to_numpy(),
+        "met": (solved.sla_breached.str.lower() == "false").to_numpy(),
+        "breached": (solved.sla_breached.str.lower() == "true").to_numpy(),
+        "good": (solved.csat == "good").to_numpy(),
+        "bad": (solved.csat == "bad").to_numpy(),
+    })
+    measured = per_ticket.groupby(["engineer_id", "month"]).agg(
+        tickets_solved=("hours", "size"), sla_met=("met", "sum"),
+        sla_breached=("breached", "sum"), median_open_hours=("hours", "median"),
+        csat_good=("good", "sum"), csat_bad=("bad", "sum")).reset_index()
+
+    first, last = month_of(created).min(), month_of(created).max()
+    assessed = set(levels.engineer_id) | set(measured.engineer_id)
+    rows = []
+    for p in people[people.engineer_id.isin(assessed)].itertuples():
+        hired = pd.Timestamp(p.hire_date)
+        ends = pd.Timestamp(p.onboarded_on) if p.onboarded_on else hired + pd.DateOffset(months=3)
+        stop = min(pd.Timestamp(p.left_on).to_period("M").start_time, last) if p.left_on \
+            else last
+        for month in pd.date_range(max(hired.to_period("M").start_time, first), stop, freq="MS"):
+            rows.append({"engineer_id": p.engineer_id, "month": month, "team": p.team,
+                         "counts_for_median": month >= ends and p.team_lead != "true"})
+    frame = pd.DataFrame(rows).merge(measured, on=["engineer_id", "month"], how="left")
+    for column in ("tickets_solved", "sla_met", "sla_breached", "csat_good", "csat_bad"):
+        frame[column] = frame[column].fillna(0).astype(int)
+    sample = frame.sla_met + frame.sla_breached
+    frame["sla_adherence"] = (frame.sla_met / sample).where(sample > 0)
+    medians = frame[frame.counts_for_median].groupby(["team", "month"]).tickets_solved.median()
+    frame = frame.merge(medians.rename("team_median_solved").reset_index(),
+                        on=["team", "month"], how="left")
+    frame["volume_ratio"] = (frame.tickets_solved / frame.team_median_solved).where(
+        frame.team_median_solved > 0)
+    frame["month"] = frame.month.dt.date
+    return frame[["engineer_id", "month", "tickets_solved", "sla_met", "sla_breached",
+                  "sla_adherence", "median_open_hours", "csat_good", "csat_bad",
+                  "team_median_solved", "volume_ratio"]].sort_values(
+        ["engineer_id", "month"]).reset_index(drop=True)
+
+
 def test_demo_org_months_match_an_independent_recomputation(tmp_path):
-    """Recompute engineer_months with pandas straight from the demo CSVs and compare."""
+    """Every engineer_months row and figure, recomputed with pandas from the demo CSVs."""
     from pipelines.demo import generate_demo
 
     source = tmp_path / "demo"
     generate_demo(source, engineers=10, months=14, seed=3, end_month="2025-06")
     target = tmp_path / "w.duckdb"
     build(source, target)
-
-    tickets = pd.read_csv(source / "tickets.csv", dtype=str, keep_default_na=False)
-    tickets = tickets[(tickets.assignee_id != "") & (tickets.solved_at != "")
-                      & tickets.status.isin(["solved", "closed"])]
-    created = pd.to_datetime(tickets.created_at, utc=True, format="ISO8601")
-    solved = pd.to_datetime(tickets.solved_at, utc=True, format="ISO8601")
-    frame = pd.DataFrame({
-        "engineer_id": tickets.assignee_id.to_numpy(),
-        "month": solved.dt.tz_localize(None).dt.to_period("M").dt.start_time.dt.date.to_numpy(),
-        "hours": ((solved - created).dt.total_seconds() / 3600).to_numpy(),
-        "met": (tickets.sla_breached.str.lower() == "false").to_numpy(),
-        "breached": (tickets.sla_breached.str.lower() == "true").to_numpy(),
-    })
-    expected = frame.groupby(["engineer_id", "month"]).agg(
-        tickets_solved=("hours", "size"), sla_met=("met", "sum"),
-        sla_breached=("breached", "sum"), median_open_hours=("hours", "median")).reset_index()
-
-    actual = pd.DataFrame(query(target, "select engineer_id, month, tickets_solved, sla_met, "
-                                        "sla_breached, median_open_hours from engineer_months "
-                                        "where tickets_solved > 0 order by 1, 2"),
-                          columns=list(expected.columns))
-    expected = expected.sort_values(["engineer_id", "month"]).reset_index(drop=True)
-    assert len(actual) > 50
+    expected = _recompute_from_csv(source)
+    actual = pd.DataFrame(
+        query(target, "select engineer_id, month, tickets_solved, sla_met, sla_breached, "
+                      "sla_adherence, median_open_hours, csat_good, csat_bad, "
+                      "team_median_solved, volume_ratio from engineer_months order by 1, 2"),
+        columns=list(expected.columns))
+    assert len(actual) > 100
+    assert (actual.tickets_solved == 0).any(), "the fixture should include zero-filled months"
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False, rtol=1e-9)
