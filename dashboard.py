@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rungs_ui import anonymise, navigation, page, queries, sidebar, state, warehouse
+from rungs_ui import anonymise, gate, navigation, page, queries, sidebar, state, warehouse
 
 
 def _presenting() -> bool:
@@ -34,6 +34,8 @@ def main() -> None:
         layout="wide",
         initial_sidebar_state="collapsed" if present else "auto",
     )
+    if not gate.signed_in():
+        st.stop()
     sections = {
         group: [
             st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
