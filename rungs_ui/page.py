@@ -85,6 +85,20 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     return safe_csv(df).encode("utf-8")
 
 
+def evidence_columns() -> dict:
+    """How every evidence table names its columns (the Engineer and Evidence pages)."""
+    return {
+        "observed_on": st.column_config.DateColumn("Observed"),
+        "category": "Category",
+        "level": "Level",
+        "kind": "Kind",
+        "summary": st.column_config.TextColumn("Summary", width="large"),
+        "link": st.column_config.LinkColumn("Link", display_text="open"),
+        "source": "Source",
+        "recorded_by": "Recorded by",
+    }
+
+
 def download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
     st.download_button(
         label,

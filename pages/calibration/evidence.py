@@ -77,16 +77,5 @@ st.dataframe(
     items,
     hide_index=True,
     width="stretch",
-    column_config={
-        "observed_on": st.column_config.DateColumn("Observed"),
-        "name": "Engineer",
-        "team": "Team",
-        "category": "Category",
-        "level": "Level",
-        "kind": "Kind",
-        "summary": st.column_config.TextColumn("Summary", width="large"),
-        "link": st.column_config.LinkColumn("Link", display_text="open"),
-        "source": "Source",
-        "recorded_by": "Recorded by",
-    },
+    column_config={**page.evidence_columns(), "name": "Engineer", "team": "Team"},
 )

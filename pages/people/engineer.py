@@ -175,15 +175,5 @@ if not evidence.empty:
     st.dataframe(
         evidence,
         hide_index=True,
-        column_config={
-            "observed_on": st.column_config.DateColumn("Observed"),
-            "category": "Category",
-            "level": "Level",
-            "kind": "Kind",
-            "source": "Source",
-            "recorded_by": "Recorded by",
-            "summary": st.column_config.TextColumn("Summary", width="large"),
-            "link": st.column_config.LinkColumn("Link", display_text="open"),
-            "evidence_id": None,
-        },
+        column_config={**page.evidence_columns(), "evidence_id": None},
     )
