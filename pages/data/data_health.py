@@ -30,12 +30,22 @@ st.dataframe(
     builds,
     hide_index=True,
     width="stretch",
+    column_order=["built_at", "as_of_month", "rows_loaded", "rows_rejected", "duration_s",
+                  "source_dir", "framework_version", "timezone", "build_id"],
     column_config={
         "built_at": st.column_config.DatetimeColumn("Built", format="D MMM YYYY HH:mm"),
-        "duration_s": st.column_config.NumberColumn("Seconds", format="%.1f"),
         "as_of_month": st.column_config.DateColumn("As of", format="MMM YYYY"),
+        "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="localized"),
+        "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
+        "duration_s": st.column_config.NumberColumn("Seconds", format="%.1f"),
+        "source_dir": "Source folder",
+        "framework_version": "Framework",
+        "timezone": "Time zone",
+        "build_id": "Build id",
     },
 )
+for note in latest["notes"] if latest["notes"] is not None else []:
+    st.caption(f"Note from the last build: {note}")
 
 ids = builds["build_id"].tolist()
 if st.session_state.get(state.BUILD) not in ids:
@@ -44,7 +54,23 @@ build_id = st.selectbox(
     "Build", ids, key=state.BUILD, help="The warehouse keeps the record of earlier builds."
 )
 st.subheader("Files read")
-st.dataframe(queries.build_files(wh, build_id), hide_index=True, width="stretch")
+st.dataframe(
+    queries.build_files(wh, build_id),
+    hide_index=True,
+    width="stretch",
+    column_order=["table_name", "file", "rows_read", "rows_loaded", "rows_rejected",
+                  "extra_columns", "bytes", "sha256"],
+    column_config={
+        "table_name": "Table",
+        "file": st.column_config.TextColumn("File", help="empty: the optional file was absent"),
+        "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
+        "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
+        "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
+        "extra_columns": st.column_config.ListColumn("Ignored columns"),
+        "bytes": st.column_config.NumberColumn("Bytes", format="localized"),
+        "sha256": st.column_config.TextColumn("SHA-256", help="fingerprint of the file read"),
+    },
+)
 
 rejected = queries.rejected_rows(wh, build_id)
 st.subheader(f"Rejected rows ({len(rejected)})")
@@ -74,7 +100,8 @@ st.markdown(
     "`docs/mappings/`), check them, then build:\n\n"
     "```\npython -m pipelines check --source data/private\n"
     "python -m pipelines build --source data/private --warehouse data/warehouse.duckdb\n```\n\n"
-    "Rejected rows never stop a build: they are listed here with the line to fix. The tables "
+    "A rejected row does not stop the build: each is listed here with the line to fix. The "
+    "tables "
     "this dashboard reads are described in `docs/warehouse.md`."
 )
 with st.expander("Data dictionary: the columns each file needs"):
