@@ -6,7 +6,8 @@ solved as (
     select
         assignee_id as engineer_id,
         date_trunc('month', timezone($tz, solved_at))::date as month,
-        epoch(solved_at - created_at) / 3600.0 as open_hours,
+        -- Whole microseconds: DuckDB's median is about three times faster on integers.
+        epoch_us(solved_at) - epoch_us(created_at) as open_us,
         sla_breached,
         csat
     from tickets
@@ -23,7 +24,7 @@ from_tickets as materialized (
         count(*) as tickets_solved,
         count(*) filter (where not sla_breached) as sla_met,
         count(*) filter (where sla_breached) as sla_breached,
-        median(open_hours) as median_open_hours,
+        median(open_us) / 3600e6 as median_open_hours,
         count(*) filter (where csat = 'good') as csat_good,
         count(*) filter (where csat = 'bad') as csat_bad,
         'tickets' as metrics_source
