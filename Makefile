@@ -41,8 +41,8 @@ lint: .venv/.synced
 
 # Build speed against DuckDB's bare load, then each page cold and warm on that warehouse.
 bench: .venv/.synced
-	$(PY) -m pipelines.bench
-	$(PY) -m pipelines.bench_pages --warehouse data/bench/w.duckdb
+	$(PY) -m benchmarks.build
+	$(PY) -m benchmarks.pages --warehouse data/bench/w.duckdb
 
 screenshots: .venv/.synced
 	$(PY) -m pytest -m browser -p no:cacheprovider tests/test_browser.py

@@ -8,8 +8,11 @@ from typing import Annotated
 
 import typer
 
-from pipelines.build import BuildFailed, build, render_report
-from pipelines.framework import DEFAULT_FRAMEWORK, FrameworkError
+from pipelines.errors import BuildFailed, FrameworkError
+from pipelines.framework import DEFAULT_FRAMEWORK
+
+# The build (and pandera, which validates) is imported inside the commands that run it, so
+# `demo` and `docs` start without paying for it.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Rungs pipelines: build the warehouse, check inputs, make a demo org.")
@@ -28,7 +31,7 @@ def _fail(message: str) -> None:
 
 def _source_errors() -> tuple[type[Exception], ...]:
     """Errors that carry a message for the user rather than a bug to report."""
-    from pipelines.mapping_files import SourceError
+    from pipelines.errors import SourceError
 
     return BuildFailed, FrameworkError, SourceError
 
@@ -36,7 +39,7 @@ def _source_errors() -> tuple[type[Exception], ...]:
 def _resolve_source(source: Path, mapping: Path | None, scratch: Path) -> Path:
     if mapping is None:
         return source
-    from pipelines.cli_sources import mapped_source
+    from pipelines.importers.cli import mapped_source
 
     return mapped_source(mapping, scratch)
 
@@ -52,6 +55,8 @@ def build_cmd(
 ) -> None:
     """Validate the inputs and build a new warehouse, swapped in only when complete."""
     import tempfile
+
+    from pipelines.load.build import build, render_report
 
     try:
         with tempfile.TemporaryDirectory(prefix="rungs-mapped-") as scratch:
@@ -71,8 +76,10 @@ def check_cmd(
     """Validate the inputs and print the build report without writing a warehouse."""
     import tempfile
 
+    from pipelines.load.build import build, render_report
+
     if mapping is not None:
-        from pipelines.mapping import preview_mapping
+        from pipelines.importers.mapping import preview_mapping
 
         preview = preview_mapping(mapping)
         typer.echo(preview.render())
@@ -103,7 +110,7 @@ def demo_cmd(
         min=1, help="Mean tickets an engineer solves in a full month.")] = 30.0,
 ) -> None:
     """Write a synthetic org (fake people) in the input contract's format."""
-    from pipelines.demo import generate_demo
+    from pipelines.demo.generate import generate_demo
 
     summary = generate_demo(out, engineers=engineers, months=months, seed=seed,
                             end_month=end_month, progress=True,
@@ -121,7 +128,7 @@ def flags_cmd(
     """Print who is promotion-ready, near a window, an in-band candidate or at risk, and why."""
     import duckdb
 
-    from pipelines.flags import flags_frame, render_flags
+    from pipelines.rules.flags import flags_frame, render_flags
 
     if fmt not in ("table", "csv", "json"):
         _fail(f"--format {fmt!r} is not one of table, csv, json")
@@ -148,7 +155,7 @@ def docs_cmd(
 
 def _mount_optional() -> None:
     try:
-        from pipelines.cli_sources import pull_app
+        from pipelines.importers.cli import pull_app
     except ImportError:
         return
     app.add_typer(pull_app, name="pull", help="Pull from a helpdesk API into contract files.")

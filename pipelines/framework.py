@@ -11,6 +11,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.errors import FrameworkError
 from pipelines.settings import RULE_SETTINGS, SETTINGS_BY_NAME
 
 DEFAULT_FRAMEWORK = Path(__file__).resolve().parent.parent / "data" / "framework.toml"
@@ -24,8 +25,6 @@ METRICS = {
 OPS = (">=", "<=")
 
 
-class FrameworkError(ValueError):
-    """The framework file is unusable; the message names the file, the entry and the fix."""
 
 
 @dataclass(frozen=True)
@@ -180,3 +179,44 @@ def _rules(path: Path, table: dict) -> dict[str, float]:
             raise _fail(path, f"[rules].{name} = {value!r}", "use a whole number")
         rules[name] = type(setting.default)(value)
     return rules
+
+
+def framework_params(framework: Framework) -> dict:
+    """Every value a model may name as `$parameter`: the rule settings, the time zone and the
+    shape of the ladder. Rank convention, everywhere: the first level is 0, the top level
+    len(levels) - 1, and -1 stands for "below the first level"."""
+    return {s.name: framework.rule(s.name) for s in RULE_SETTINGS} | {
+        "tz": framework.timezone,
+        "top_rank": len(framework.levels) - 1,
+        "first_level": framework.levels[0],
+    }
+
+
+def write_framework(con, framework: Framework) -> None:
+    """The framework the build used travels inside the warehouse: the models join these
+    tables and the pages read them, so a rule and the chart that shows it see the same bars.
+    Ranks start at 0 (see framework_params)."""
+    con.execute("create or replace table framework_levels as select level, rank - 1 as rank "
+                "from (select unnest($l) as level, generate_subscripts($l, 1) as rank)",
+                {"l": list(framework.levels)})
+    con.execute("create or replace table framework_categories as select category, rank - 1 "
+                "as rank from (select unnest($c) as category, generate_subscripts($c, 1) as "
+                "rank)", {"c": list(framework.categories)})
+    con.execute("create or replace table framework_bars (level varchar, level_rank integer, "
+                "bar_order integer, category varchar, metric varchar, op varchar, "
+                "value double, label varchar)")
+    if framework.bars:
+        con.executemany("insert into framework_bars values (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(b.level, framework.rank(b.level), i, b.category, b.metric, b.op,
+                          b.value, b.label) for i, b in enumerate(framework.bars)])
+    con.execute("create or replace table framework_expectations (level varchar, "
+                "category varchar, label varchar)")
+    rows = [(lvl, cat, label) for lvl, cats in framework.expectations.items()
+            for cat, labels in cats.items() for label in labels]
+    if rows:
+        con.executemany("insert into framework_expectations values (?, ?, ?)", rows)
+    con.execute("create or replace table framework_settings (name varchar, value double, "
+                "default_value double, help varchar)")
+    con.executemany("insert into framework_settings values (?, ?, ?, ?)",
+                    [(n, v, SETTINGS_BY_NAME[n].default, SETTINGS_BY_NAME[n].help)
+                     for n, v in framework.rules.items()])

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.zendesk import pull_zendesk
+from pipelines.importers.zendesk import pull_zendesk
 from tests.pipeline_fixtures import TICKET_HEADER, TICKETS, make_source, query, write_csv
 from tests.test_zendesk import EMAIL, TOKEN, RecordedZendesk
 

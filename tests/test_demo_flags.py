@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.build import build
-from pipelines.demo import generate_demo
+from pipelines.demo.generate import generate_demo
+from pipelines.load.build import build
 from tests.pipeline_fixtures import query
 
 FLAG_COLUMNS = {

@@ -9,7 +9,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipelines.flags import FlagsError, flags_frame, render_flags
+from pipelines.errors import FlagsError
+from pipelines.rules.flags import flags_frame, render_flags
 from tests.test_readiness import MEETS_IC2, SHOWS_IC3, Org
 
 
@@ -68,7 +69,7 @@ def test_json_is_a_list_of_records(warehouse):
     records = json.loads(render_flags(flags_frame(warehouse), "json"))
     assert [r["engineer"] for r in records] == ["ready", "slipping", "steady"]
     assert records[0]["name"] == "Person ready"
-    assert records[0]["reason"].startswith("Promotion-ready: 14 whole months at IC2")
+    assert records[0]["reason"].startswith("Promotion-ready: 17 whole months at IC2 (14 judged)")
 
 
 def test_table_shows_the_month_names_and_reasons(warehouse):

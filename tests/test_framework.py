@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.framework import FrameworkError, load_framework
+from pipelines.errors import FrameworkError
+from pipelines.framework import load_framework
 from pipelines.settings import RULE_SETTINGS
 
 DEFAULT = Path("data/framework.toml")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli_sources import mapped_source
-from pipelines.mapping import apply_mapping, preview_mapping
-from pipelines.mapping_config import load_mapping
-from pipelines.mapping_dates import suggest_format
-from pipelines.mapping_files import SourceError
+from pipelines.errors import SourceError
+from pipelines.importers.cli import mapped_source
+from pipelines.importers.mapping import apply_mapping, preview_mapping
+from pipelines.importers.mapping_config import load_mapping
+from pipelines.importers.mapping_dates import suggest_format
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mapping"
 DOCS = Path(__file__).parent.parent / "docs" / "mappings"

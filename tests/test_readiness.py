@@ -15,8 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.framework import Framework, load_framework
-from pipelines.readiness import ReadinessInputError, build_readiness, determine_as_of
+from pipelines.errors import ReadinessInputError
+from pipelines.framework import Framework, framework_params, load_framework, write_framework
+from pipelines.models import run_model
+from pipelines.rules.readiness import build_readiness, determine_as_of
 
 FRAMEWORK = load_framework()
 
@@ -24,7 +26,7 @@ FRAMEWORK = load_framework()
 INPUT_TABLES = {
     "engineers": "engineer_id varchar, name varchar, email varchar, team varchar,"
                  " region varchar, manager_id varchar, hire_date date, team_lead boolean,"
-                 " left_on date, onboarded_on date, onboarding_ends_on date",
+                 " left_on date, onboarded_on date",
     "levels": "engineer_id varchar, level varchar, effective_on date",
     "tickets": "ticket_id varchar, assignee_id varchar, created_at timestamptz,"
                " solved_at timestamptz, status varchar, priority varchar,"
@@ -77,18 +79,16 @@ class Org:
 
     def hire(self, engineer_id: str, level: str, hired: date, *, team_lead: bool = False,
              left_on: date | None = None, onboarded_on: date | None = None) -> Org:
-        onboarding_ends = onboarded_on or add_months(
-            hired, int(self.framework.rule("onboarding_months")))
         self.tables["engineers"].append((
             engineer_id, f"Person {engineer_id}", f"{engineer_id}@example.com", "Alpha", "EMEA",
-            None, hired, team_lead, left_on, onboarded_on, onboarding_ends))
+            None, hired, team_lead, left_on, onboarded_on))
         self.tables["levels"].append((engineer_id, level, hired))
         return self
 
     def manager(self, engineer_id: str, hired: date) -> Org:
         self.tables["engineers"].append((
             engineer_id, f"Boss {engineer_id}", f"{engineer_id}@example.com", "Alpha", "EMEA",
-            None, hired, False, None, None, add_months(hired, 3)))
+            None, hired, False, None, None))
         return self
 
     def promote(self, engineer_id: str, level: str, on: date) -> Org:
@@ -128,6 +128,8 @@ class Org:
         return self
 
     def connect(self) -> duckdb.DuckDBPyConnection:
+        """The input tables, the framework tables and engineer_dates, as a build leaves them
+        before the rules run."""
         con = duckdb.connect()
         for table, columns in INPUT_TABLES.items():
             con.execute(f"create table {table} ({columns})")
@@ -135,6 +137,8 @@ class Org:
             if rows:
                 marks = ", ".join("?" * len(rows[0]))
                 con.executemany(f"insert into {table} values ({marks})", rows)
+        write_framework(con, self.framework)
+        run_model(con, "engineer_dates", framework_params(self.framework))
         return con
 
     def build(self, as_of: str) -> duckdb.DuckDBPyConnection:
@@ -249,7 +253,7 @@ def _at_risk_after_two_months_below():
     return org, "2024-10", "e1", [
         "month", "overall_level", "months_at_level", "at_risk", "reason"], [
         ("2024-08", "IC2", 12, False,
-         "12 whole months at IC2, all consistent; IC3 not shown — Scope SLA adherence 95.0% "
+         "15 whole months at IC2 (12 judged), all consistent; IC3 not shown — Scope SLA adherence 95.0% "
          "(bar 96%, 100 tickets) in August 2024."),
         ("2024-09", "IC1", 0, False,
          "Below IC2 in September 2024: Scope SLA adherence 91.2% (bar 94%, 143 tickets) in "
@@ -306,7 +310,7 @@ def _onboarding_months_are_not_assessed():
     org.hire("e2", "IC1", date(2024, 2, 10), onboarded_on=date(2024, 3, 1))
     for engineer in ("e1", "e2"):
         org.perform(engineer, "2024-02", "2024-07", **MEETS_IC2)
-    return org, "2024-07", "e1", ["month", "eligible_months_at_level"], [
+    return org, "2024-07", "e1", ["month", "judged_months_at_level"], [
         ("2024-06", 1),
         ("2024-07", 2),
     ]
@@ -320,10 +324,10 @@ def _insufficient_sample_keeps_the_level_but_cannot_show_the_next():
     return org, "2024-10", "e1", [
         "month", "overall_level", "months_at_level", "months_at_next", "reason"], [
         ("2024-09", "IC3", 13, 1,
-         "13 whole months at IC2, all consistent; IC3 shown for 1 of 3 months, window in "
+         "16 whole months at IC2 (13 judged), all consistent; IC3 shown for 1 of 3 months, window in "
          "November 2024 if it holds."),
         ("2024-10", "IC2", 14, 0,
-         "14 whole months at IC2, all consistent; IC3 not shown — too few tickets (6 < 10) to "
+         "17 whole months at IC2 (14 judged), all consistent; IC3 not shown — too few tickets (6 < 10) to "
          "judge Impact SLA adherence in October 2024."),
     ]
 
@@ -333,13 +337,13 @@ def _concern_cancels_the_months_it_covers():
     org.perform("e1", "2023-06", "2024-10", **MEETS_IC2)
     org.observe("e1", date(2024, 6, 10), "IC2", "Teamwork", kind="concern")
     return org, "2024-10", "e1", ["month", "overall_level", "months_at_level", "reason"], [
-        ("2024-05", "IC2", 9, "9 whole months at IC2, all consistent (12 needed); IC3 not shown"
+        ("2024-05", "IC2", 9, "12 whole months at IC2 (9 judged), all consistent (12 needed); IC3 not shown"
          " — Scope SLA adherence 95.0% (bar 96%, 100 tickets) in May 2024."),
         ("2024-06", "IC1", 0, "Below IC2 in June 2024: a Teamwork concern at IC2 (EV1, 10 June "
          "2024) covers June 2024; at risk if it lasts 1 month more."),
         ("2024-08", "IC1", 0, "Below IC2 in the last 3 months: a Teamwork concern at IC2 (EV1, "
          "10 June 2024) covers August 2024."),
-        ("2024-09", "IC2", 1, "13 whole months at IC2, 1 of them consistent (12 needed); IC3 "
+        ("2024-09", "IC2", 1, "16 whole months at IC2 (13 judged), 1 of them consistent (12 needed); IC3 "
          "not shown — Scope SLA adherence 95.0% (bar 96%, 100 tickets) in September 2024."),
     ]
 
@@ -349,11 +353,11 @@ def _evidence_expires_after_its_coverage():
     org.perform("e1", "2023-06", "2024-04", **SHOWS_IC3)
     org.observe("e1", date(2024, 1, 20), "IC3")
     return org, "2024-04", "e1", ["month", "overall_level", "months_at_next", "reason"], [
-        ("2023-12", "IC2", 0, "4 whole months at IC2, all consistent (12 needed); IC3 not "
+        ("2023-12", "IC2", 0, "7 whole months at IC2 (4 judged), all consistent (12 needed); IC3 not "
          "shown — no Impact example at IC3 covers December 2023."),
-        ("2024-03", "IC3", 3, "7 whole months at IC2, all consistent (12 needed); IC3 shown "
+        ("2024-03", "IC3", 3, "10 whole months at IC2 (7 judged), all consistent (12 needed); IC3 shown "
          "for the last 3 months, promotion-ready in 5 months at the earliest."),
-        ("2024-04", "IC2", 0, "8 whole months at IC2, all consistent (12 needed); IC3 not "
+        ("2024-04", "IC2", 0, "11 whole months at IC2 (8 judged), all consistent (12 needed); IC3 not "
          "shown — no Impact example at IC3 covers April 2024."),
     ]
 
@@ -364,7 +368,7 @@ def _near_window_names_evidence_that_ends_before_it():
     org.observe("e1", date(2024, 10, 1), "IC3", "Impact", "Scope", "Execution")
     org.observe("e1", date(2024, 9, 1), "IC3", "Teamwork")
     return org, "2024-11", "e1", ["month", "near_window", "projected_window_month", "reason"], [
-        ("2024-11", True, "2025-02", "9 whole months at IC2, all consistent (12 needed); IC3 "
+        ("2024-11", True, "2025-02", "12 whole months at IC2 (9 judged), all consistent (12 needed); IC3 "
          "shown for 2 of 3 months, window in February 2025 if it holds — Teamwork evidence at "
          "IC3 ends in November 2024."),
     ]
@@ -388,7 +392,7 @@ def _top_level_is_never_promotion_ready():
     return org, "2024-06", "e1", [
         "month", "months_at_level", "months_at_next", "promotion_ready", "near_window",
         "reason"], [
-        ("2024-06", 27, None, False, False, "27 whole months at IC5, all consistent; IC5 is "
+        ("2024-06", 27, None, False, False, "30 whole months at IC5 (27 judged), all consistent; IC5 is "
          "the top level."),
     ]
 
@@ -398,7 +402,7 @@ def _leave_month_neither_breaks_nor_extends_a_run():
     org.perform("e1", "2023-10", "2024-05", **MEETS_IC2)
     org.away("e1", date(2024, 3, 1), date(2024, 3, 20))   # 20 of 31 days: mostly leave
     org.away("e1", date(2024, 4, 1), date(2024, 4, 15))   # 15 of 30 days: not more than half
-    return org, "2024-05", "e1", ["month", "months_at_level", "eligible_months_at_level"], [
+    return org, "2024-05", "e1", ["month", "months_at_level", "judged_months_at_level"], [
         ("2024-02", 2, 2),
         ("2024-04", 3, 3),
         ("2024-05", 4, 4),
@@ -431,7 +435,7 @@ def test_promotion_mid_month_is_not_an_eligible_month():
     con = org.build(as_of)
     assert date(2024, 3, 1) not in readiness_months(con, "e1")
     assert con.execute(
-        "select distinct not_eligible_because from category_attainment"
+        "select distinct not_judged_because from category_attainment"
         " where engineer_id = 'e1' and month = date '2024-03-01'").fetchall() == [
         ("level changed during the month",)]
 

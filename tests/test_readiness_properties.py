@@ -69,7 +69,8 @@ def _org(history: dict, extra: tuple | None = None) -> Org:
 def _demonstrated(org: Org) -> dict[tuple[date, str], int]:
     con = org.build(AS_OF)
     return {(m, c): rank for m, c, rank in con.execute(
-        "select month, category, demonstrated_rank from category_attainment").fetchall()}
+        "select month, category, demonstrated_rank from category_attainment where judged"
+    ).fetchall()}
 
 
 @PROPERTY_SETTINGS

@@ -22,9 +22,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from pipelines.mapping_files import SourceError
-from pipelines.zendesk import PULL_DIR, STATE_FILE, pull_zendesk
-from pipelines.zendesk_transform import csat_from_score, sla_breached
+from pipelines.errors import SourceError
+from pipelines.importers.zendesk import PULL_DIR, STATE_FILE, pull_zendesk
+from pipelines.importers.zendesk_transform import csat_from_score, sla_breached
 
 API = Path(__file__).parent / "fixtures" / "zendesk" / "api"
 RECORDED_BASE = "https://acme.zendesk.com"

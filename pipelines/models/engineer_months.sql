@@ -1,5 +1,6 @@
 -- engineer_months: one row per engineer per calendar month, the unit every bar is judged on.
--- Parameters: $tz (framework time zone: months are calendar months there).
+-- Parameters: $tz (framework time zone: months are calendar months there). Reads
+-- engineer_dates for the end of onboarding.
 with
 
 solved as (
@@ -71,13 +72,14 @@ months as (
         e.engineer_id,
         e.team,
         e.team_lead,
-        e.onboarding_ends_on,
+        ed.onboarding_ends_on,
         unnest(generate_series(
             greatest(date_trunc('month', e.hire_date), d.first_month),
             least(coalesce(date_trunc('month', e.left_on), d.last_month), d.last_month),
             interval 1 month
         ))::date as month
     from engineers e
+    join engineer_dates ed using (engineer_id)
     semi join assessed a on a.engineer_id = e.engineer_id
     cross join data_span d
     where d.last_month is not null

@@ -1,9 +1,10 @@
--- readiness (before reasons): one row per engineer per eligible month with the overall level,
--- the consecutive-month counters and the four flags. pipelines/readiness.py adds the reason
--- sentence from the detail columns and writes the table.
+-- readiness (before reasons): one row per engineer per judged month with the overall level,
+-- the consecutive-month counters and the four flags. pipelines/rules/readiness.py adds the
+-- reason sentence from the detail columns and writes the table.
 --
--- Runs are counted over eligible months only, within one stint at a level: a month on leave is
--- not a row, so it neither breaks nor extends a run, and a level change starts a new count.
+-- Runs are counted over judged months only, within one stint at a level (level_stints): a
+-- month on leave is not a row, so it neither breaks nor extends a run, and a level change
+-- starts a new count. Inputs: category_attainment, assessed_months, level_stints, decisions.
 
 with
 
@@ -45,30 +46,23 @@ assessed as (
                 + category_rank
         ) filter (where next_level_evidence_until is not null) as expiring
     from category_attainment
-    where eligible
+    where judged
     group by engineer_id, month
-),
-
-stints as (
-    select
-        l.engineer_id,
-        l.effective_on,
-        fl.rank as level_rank,
-        lag(fl.rank) over (partition by l.engineer_id order by l.effective_on, fl.rank)
-            as previous_rank
-    from levels as l
-    join rd_levels as fl on fl.level = l.level
 ),
 
 raises as (
     -- In-band raises and promotions, from decisions and from the level history.
-    select engineer_id, decided_on as raised_on
+    select engineer_id, decided_on as raised_on, 'in-band raise' as raise
     from decisions
-    where decision in ('in_band_raise', 'promotion')
+    where decision = 'in_band_raise'
     union all
-    select engineer_id, effective_on
-    from stints
-    where level_rank > previous_rank
+    select engineer_id, decided_on, 'promotion'
+    from decisions
+    where decision = 'promotion'
+    union all
+    select engineer_id, started_on, 'promotion to ' || level
+    from level_stints
+    where change = 'promotion'
 ),
 
 numbered as (
@@ -77,11 +71,12 @@ numbered as (
         nxt.level as next_level,
         nxt.rank as next_rank,
         coalesce(shown.level, 'below ' || $first_level) as overall_level,
-        row_number() over stint as eligible_months_at_level
+        am.whole_months_at_level,
+        am.judged_months_at_level
     from assessed as a
-    left join rd_levels as nxt on nxt.rank = a.current_rank + 1
-    left join rd_levels as shown on shown.rank = a.overall_rank
-    window stint as (partition by a.engineer_id, a.level_since order by a.month)
+    join assessed_months as am on am.engineer_id = a.engineer_id and am.month = a.month
+    left join framework_levels as nxt on nxt.rank = a.current_rank + 1
+    left join framework_levels as shown on shown.rank = a.overall_rank
 ),
 
 runs as (
@@ -89,17 +84,17 @@ runs as (
     -- month in the stint that broke the condition.
     select
         *,
-        eligible_months_at_level - coalesce(max(case when overall_rank < current_rank
-            then eligible_months_at_level end) over so_far, 0) as months_at_level,
+        judged_months_at_level - coalesce(max(case when overall_rank < current_rank
+            then judged_months_at_level end) over so_far, 0) as months_at_level,
         case when next_rank is not null then
-            eligible_months_at_level - coalesce(max(case when overall_rank < next_rank
-                then eligible_months_at_level end) over so_far, 0)
+            judged_months_at_level - coalesce(max(case when overall_rank < next_rank
+                then judged_months_at_level end) over so_far, 0)
         end as months_at_next,
-        eligible_months_at_level - coalesce(max(case when overall_rank >= current_rank
-            then eligible_months_at_level end) over so_far, 0) as months_below_level,
-        eligible_months_at_level - coalesce(max(case
+        judged_months_at_level - coalesce(max(case when overall_rank >= current_rank
+            then judged_months_at_level end) over so_far, 0) as months_below_level,
+        judged_months_at_level - coalesce(max(case
             when categories_above < $in_band_min_categories_above
-            then eligible_months_at_level end) over so_far, 0) as months_with_categories_above
+            then judged_months_at_level end) over so_far, 0) as months_with_categories_above
     from numbered
     window so_far as (
         partition by engineer_id, level_since order by month
@@ -108,7 +103,8 @@ runs as (
 ),
 
 last_raises as (
-    select r.engineer_id, r.month, max(x.raised_on) as last_raise_on
+    select r.engineer_id, r.month, max(x.raised_on) as last_raise_on,
+        arg_max(x.raise, x.raised_on) as last_raise
     from runs as r
     join raises as x
         on x.engineer_id = r.engineer_id and x.raised_on < r.month + interval 1 month
@@ -119,6 +115,7 @@ flagged as (
     select
         r.*,
         lr.last_raise_on,
+        lr.last_raise,
         coalesce(
             r.months_at_level >= $promotion_months_at_level
             and r.months_at_next >= $promotion_months_at_next,

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from pipelines.mapping_files import SourceError
+from pipelines.errors import SourceError
 
 MAX_RETRIES = 6
 DEFAULT_RETRY_AFTER_S = 60.0  # Zendesk's rate-limit window is a minute

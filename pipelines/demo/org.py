@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from faker import Faker
 
-from pipelines import demo_calendar as cal
+from pipelines.demo import calendar as cal
 from pipelines.framework import Framework
 
 PROMOTION_READY = "promotion_ready"

@@ -20,23 +20,27 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import integrity, lines
-from pipelines.framework import DEFAULT_FRAMEWORK, Framework, load_framework
-from pipelines.load import REJECTED_ROWS_DDL, SQL_TYPES, load_table
-from pipelines.progress import Steps
-from pipelines.readiness import build_readiness
+from pipelines.errors import BuildFailed, FileProblem
+from pipelines.framework import (
+    DEFAULT_FRAMEWORK,
+    Framework,
+    framework_params,
+    load_framework,
+    write_framework,
+)
+from pipelines.load import integrity, lines
+from pipelines.load.progress import Steps
+from pipelines.load.sources import find_file
+from pipelines.load.table import REJECTED_ROWS_DDL, SQL_TYPES, load_table
+from pipelines.models import run_model
+from pipelines.rules.readiness import build_readiness
 from pipelines.schemas import TABLES, TableSpec
-from pipelines.settings import SETTINGS_BY_NAME
-from pipelines.sources import FileProblem, find_file
 
-MODELS = Path(__file__).resolve().parent / "models"
 # DuckDB may use this much memory before spilling to disk; keeps a 25M-ticket build well under
 # 4 GiB on a laptop. Override with RUNGS_MEMORY_LIMIT (e.g. "8GB").
 MEMORY_LIMIT = os.environ.get("RUNGS_MEMORY_LIMIT", "2500MB")
 
 
-class BuildFailed(Exception):
-    """The build stopped; the previous warehouse is untouched. The message says why."""
 
 
 @dataclass
@@ -132,7 +136,7 @@ def _run(con: duckdb.DuckDBPyConnection, source: Path, framework: Framework,
     con.execute("set memory_limit = $m", {"m": MEMORY_LIMIT})
     # DuckDB's own bar would interleave with the build's step lines (and its report on stdout).
     con.execute("set enable_progress_bar = false")
-    _write_framework(con, framework)
+    write_framework(con, framework)
     con.execute(REJECTED_ROWS_DDL)
 
     steps = Steps(progress)
@@ -142,9 +146,11 @@ def _run(con: duckdb.DuckDBPyConnection, source: Path, framework: Framework,
                 _load_one(con, source, spec, framework, report, hasher)
         with steps.step("cross-table checks"):
             _cross_checks(con, report, framework, source)
+        with steps.step("engineer_dates"):
+            run_model(con, "engineer_dates", framework_params(framework))
         if has_metrics(report):
             with steps.step("engineer_months"):
-                run_model(con, "engineer_months", {"tz": framework.timezone})
+                run_model(con, "engineer_months", framework_params(framework))
             with steps.step("readiness"):
                 report.as_of_month = _readiness(con, framework, as_of)
         else:
@@ -203,10 +209,6 @@ def _cross_checks(con, report: BuildReport, framework: Framework, source: Path) 
         stats[table].rows_loaded -= n
         stats[table].rows_rejected += n
 
-    con.execute("alter table engineers add column onboarding_ends_on date")
-    con.execute("update engineers set onboarding_ends_on = coalesce(onboarded_on, "
-                "(hire_date + to_months($m::integer))::date)",
-                {"m": framework.rule("onboarding_months")})
     if stats["tickets"].file:
         superseded, tied = integrity.dedupe_tickets(con, report.build_id, stats["tickets"].file)
         moved("tickets", tied)
@@ -233,12 +235,6 @@ def _cross_checks(con, report: BuildReport, framework: Framework, source: Path) 
                             "tickets; the ticket figures were used")
 
 
-def run_model(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> None:
-    """Create table `name` from models/<name>.sql."""
-    sql = (MODELS / f"{name}.sql").read_text()
-    con.execute(f"create or replace table {name} as {sql}", params)
-
-
 def _readiness(con, framework: Framework, as_of: date | None) -> str | None:
     month = build_readiness(con, framework, as_of)
     return f"{month:%Y-%m}" if month else None
@@ -253,31 +249,6 @@ def _parse_as_of(as_of: str | None) -> date | None:
     except ValueError as exc:
         raise BuildFailed(f"--as-of {as_of!r} is not a month. Fix: write it as YYYY-MM, "
                           "e.g. 2026-10") from exc
-
-
-def _write_framework(con, framework: Framework) -> None:
-    """The framework the build used travels inside the warehouse, so pages show the same."""
-    con.execute("create table framework_levels as select unnest($l) as level, "
-                "generate_subscripts($l, 1) as rank", {"l": list(framework.levels)})
-    con.execute("create table framework_categories as select unnest($c) as category, "
-                "generate_subscripts($c, 1) as rank", {"c": list(framework.categories)})
-    con.execute("create table framework_bars (level varchar, category varchar, metric varchar, "
-                "op varchar, value double, label varchar)")
-    if framework.bars:
-        con.executemany("insert into framework_bars values (?, ?, ?, ?, ?, ?)",
-                        [(b.level, b.category, b.metric, b.op, b.value, b.label)
-                         for b in framework.bars])
-    con.execute("create table framework_expectations (level varchar, category varchar, "
-                "label varchar)")
-    rows = [(lvl, cat, label) for lvl, cats in framework.expectations.items()
-            for cat, labels in cats.items() for label in labels]
-    if rows:
-        con.executemany("insert into framework_expectations values (?, ?, ?)", rows)
-    con.execute("create table framework_settings (name varchar, value double, "
-                "default_value double, help varchar)")
-    con.executemany("insert into framework_settings values (?, ?, ?, ?)",
-                    [(n, v, SETTINGS_BY_NAME[n].default, SETTINGS_BY_NAME[n].help)
-                     for n, v in framework.rules.items()])
 
 
 def _record_build(con, report: BuildReport, framework: Framework) -> None:

@@ -98,10 +98,16 @@ def blocker_phrase(detail: Mapping[str, Any], month: date, team_lead: bool,
 
 
 def _tenure(row: Mapping[str, Any], needed: int | None) -> str:
-    whole, consistent = row["eligible_months_at_level"], row["months_at_level"]
+    """Whole calendar months at the level, how many were judged when that differs (onboarding,
+    leave and months before the level was held all month are not), and how many of the judged
+    ones in a row were consistent: the same three counts the Engineer page shows."""
+    whole = row["whole_months_at_level"]
+    judged, consistent = row["judged_months_at_level"], row["months_at_level"]
     text = f"{whole} whole {'month' if whole == 1 else 'months'} at {row['level']}"
-    if consistent == whole:
-        text += ", all consistent" if whole > 1 else ", consistent"
+    if judged != whole:
+        text += f" ({judged} judged)"
+    if consistent == judged:
+        text += ", all consistent" if judged > 1 else ", consistent"
     else:
         text += f", {consistent} of them consistent"
     if needed is not None and consistent < needed:

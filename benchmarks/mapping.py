@@ -1,5 +1,5 @@
 """Benchmark: import a 1-million-row activity log through a mapping, against DuckDB reading the
-same CSV bare, in the same run. `python -m pipelines.bench_mapping [--rows N]`.
+same CSV bare, in the same run. `python -m benchmarks.mapping [--rows N]`.
 
 Each measurement runs in its own child process so that its peak memory (ru_maxrss) is its own
 and not the high-water mark of whatever ran before it; both children import the same modules,
@@ -83,7 +83,7 @@ def _peak_mib() -> float:
 
 def _step(kind: str, folder: Path) -> dict:
     # Imported before the clock starts: pandera/polars import time is not conversion time.
-    from pipelines.mapping import apply_mapping
+    from pipelines.importers.mapping import apply_mapping
 
     started = time.perf_counter()
     count = 0
@@ -99,7 +99,7 @@ def _step(kind: str, folder: Path) -> dict:
 
 
 def _measure(kind: str, folder: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "pipelines.bench_mapping", "--step", kind,
+    out = subprocess.run([sys.executable, "-m", "benchmarks.mapping", "--step", kind,
                           "--folder", str(folder)], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 

@@ -23,22 +23,23 @@ from pathlib import Path
 import duckdb
 import pyarrow.csv as pa_csv
 
-from pipelines.mapping_config import (
-    ACTIVITY_DERIVED,
-    Mapping,
-    Source,
-    TableMapping,
-    load_mapping,
-)
-from pipelines.mapping_contract import (
+from pipelines.errors import SourceError
+from pipelines.importers.contract import (
     FALSE_WORDS,
     TRUE_WORDS,
     Column,
     contract,
     contract_file,
 )
-from pipelines.mapping_dates import suggest_format
-from pipelines.mapping_files import SourceError, publish
+from pipelines.importers.mapping_config import (
+    ACTIVITY_DERIVED,
+    Mapping,
+    Source,
+    TableMapping,
+    load_mapping,
+)
+from pipelines.importers.mapping_dates import suggest_format
+from pipelines.importers.publish import publish
 
 ISO_OFFSET = r"(Z|[+-]\d\d:?\d\d)$"
 OUTPUT_FORMATS = {"timestamp": "%Y-%m-%dT%H:%M:%SZ", "date": "%Y-%m-%d", "month": "%Y-%m"}

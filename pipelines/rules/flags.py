@@ -14,15 +14,14 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.readiness_reasons import FLAG_LABELS, month_words
+from pipelines.errors import FlagsError
+from pipelines.rules.reasons import FLAG_LABELS, month_words
 from pipelines.spreadsheet import safe_csv
 
 COLUMNS = ("engineer", "name", "team", "level", "flags", "reason")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
-class FlagsError(ValueError):
-    """The request cannot be answered; the message says what to do instead."""
 
 
 def flags_frame(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> pd.DataFrame:

@@ -25,10 +25,11 @@ from pathlib import Path
 
 import httpx
 
-from pipelines.mapping_contract import column_names, contract_file
-from pipelines.mapping_files import SourceError, publish
-from pipelines.zendesk_client import ZendeskClient, ZendeskHTTPError
-from pipelines.zendesk_transform import Conversion, Objects, convert
+from pipelines.errors import SourceError
+from pipelines.importers.contract import column_names, contract_file
+from pipelines.importers.publish import publish
+from pipelines.importers.zendesk_client import ZendeskClient, ZendeskHTTPError
+from pipelines.importers.zendesk_transform import Conversion, Objects, convert
 
 STATE_FILE = ".zendesk_state.json"
 PULL_DIR = ".zendesk_pull"

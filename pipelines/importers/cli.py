@@ -12,9 +12,9 @@ from typing import Annotated
 
 import typer
 
-from pipelines.mapping import apply_mapping
-from pipelines.mapping_files import SourceError
-from pipelines.zendesk import pull_zendesk
+from pipelines.errors import SourceError
+from pipelines.importers.mapping import apply_mapping
+from pipelines.importers.zendesk import pull_zendesk
 
 pull_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Pull from a helpdesk API into contract files.")

@@ -11,14 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-class SourceError(RuntimeError):
-    """A source cannot be turned into contract files.
-
-    The message names where the trouble is (mapping file and line, source file, row and column,
-    or the HTTP status of an API call) and says how to fix it.
-    """
-
-
 def publish(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> list[Path]:
     """Write every contract file into a scratch folder first, then move them into `out_dir`.
 

@@ -21,16 +21,17 @@ import pandera.polars as pa
 import polars as pl
 import pyarrow as pa_arrow
 
-from pipelines import lines
 from pipelines.framework import Framework
-from pipelines.schemas import TableSpec, schema_for
-from pipelines.sources import (
+from pipelines.load import lines
+from pipelines.load.sources import (
     FileProblem,
     check_bytes,
     header,
     parquet_as_csv,
     require_columns,
 )
+from pipelines.schemas import schema_for
+from pipelines.tables import TableSpec
 
 # Rows handed to pandera at a time: large enough to amortise its per-call cost, small enough
 # to keep memory flat on a 25-million-row export.

@@ -1,7 +1,7 @@
 """Time the readiness steps on a synthetic org (default 1,000 engineers x 60 months).
 
 Only the readiness inputs are generated, straight into an in-memory DuckDB, so the figure is
-the readiness engine's own: `python -m pipelines.bench_readiness [--engineers N] [--months M]`.
+the readiness engine's own: `python -m benchmarks.readiness [--engineers N] [--months M]`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 
 from pipelines.framework import Framework, load_framework
-from pipelines.readiness import build_readiness
+from pipelines.rules.readiness import build_readiness
 
 FIRST_MONTH = date(2021, 1, 1)
 

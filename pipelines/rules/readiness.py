@@ -1,47 +1,47 @@
 """Readiness engine: which level each engineer demonstrates, month by month, and the flags
 leadership acts on (promotion-ready, near a window, in-band raise, at risk), each with a reason.
 
-The set-based work lives in two SQL models named after the tables they build
-(pipelines/models/category_attainment.sql, pipelines/models/readiness.sql). This module
-registers the framework for them, binds every rule setting as a parameter, and adds the reason
-sentences (pipelines/readiness_reasons.py). The current level is presumed unless the data shows
-otherwise; a higher level must be shown by the data.
+The set-based work lives in SQL models named after the tables they build, run in this order:
+level_stints (the level history, repeats folded), assessed_months (which months are judged,
+tenure counters, metric figures), bar_checks (each bar as it applies to the person, and its
+verdict), category_attainment (the level shown per category) and readiness (the flags). This
+module binds every rule setting as a parameter and adds the reason sentences
+(pipelines/rules/reasons.py). The current level is presumed unless the data shows otherwise; a
+higher level must be shown by the data. The framework tables and engineer_dates must already
+be in the database (the build writes them first).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines.framework import METRICS, Framework
-from pipelines.readiness_reasons import flag_labels, reason_for
-from pipelines.settings import RULE_SETTINGS
+from pipelines.errors import ReadinessInputError
+from pipelines.framework import METRICS, Framework, framework_params
+from pipelines.models import model_sql, run_model
+from pipelines.rules.reasons import flag_labels, reason_for
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"
-
-# category_attainment.sql reads each metric with a CASE; a metric added to the framework
-# without a branch there would silently never be judged.
+# bar_checks.sql reads each metric with a CASE; a metric added to the framework without a
+# branch there would silently never be judged.
 _METRICS_IN_SQL = {"sla_adherence", "median_open_hours", "volume_ratio"}
 if set(METRICS) != _METRICS_IN_SQL:
-    raise RuntimeError("pipelines/models/category_attainment.sql must learn the new metric(s) "
+    raise RuntimeError("pipelines/models/bar_checks.sql must learn the new metric(s) "
                        f"{sorted(set(METRICS) - _METRICS_IN_SQL)}")
+
+# The tables the rules build, in the order they depend on each other (readiness last).
+RULE_MODELS = ("level_stints", "assessed_months", "bar_checks", "category_attainment")
 
 READINESS_COLUMNS = (
     "engineer_id", "month", "level", "overall_level", "months_at_level", "months_at_next",
     "promotion_ready", "near_window", "projected_window_month", "in_band_candidate", "at_risk",
     "reason",
-    # For inspection and for the dashboard's counters.
-    "flags", "next_level", "overall_rank", "eligible_months_at_level", "months_below_level",
-    "categories_above", "above_categories", "months_with_categories_above", "last_raise_on",
+    # The counters behind the reason, for the pages, the flags command and inspection.
+    "flags", "next_level", "overall_rank", "level_since", "whole_months_at_level",
+    "judged_months_at_level", "months_to_ready", "months_below_level", "categories_above",
+    "above_categories", "months_with_categories_above", "last_raise_on", "last_raise",
 )
-
-
-class ReadinessInputError(ValueError):
-    """An input table holds something the framework cannot place; the message says the fix."""
 
 
 def determine_as_of(con: duckdb.DuckDBPyConnection, timezone: str = "UTC") -> date | None:
@@ -82,15 +82,10 @@ def build_readiness(con: duckdb.DuckDBPyConnection, framework: Framework,
             raise ReadinessInputError("no ticket or monthly metric has a date, so there is no "
                                       "month to judge; load tickets.csv or monthly_metrics.csv")
     _check_inputs(con, framework)
-    _register_framework(con, framework)
-    params = {s.name: framework.rule(s.name) for s in RULE_SETTINGS} | {
-        "as_of": month,
-        "top_rank": len(framework.levels) - 1,
-        "first_level": framework.levels[0],
-    }
-    sql, bound = _model_sql("category_attainment", params)
-    con.execute(f"create or replace table category_attainment as\n{sql}", bound)
-    sql, bound = _model_sql("readiness", params)
+    params = framework_params(framework) | {"as_of": month}
+    for table in RULE_MODELS:
+        run_model(con, table, params)
+    sql, bound = model_sql("readiness", params)
     base = con.sql(sql, params=bound).pl()
     rows = list(base.iter_rows(named=True))
     with_reasons = base.with_columns(
@@ -103,30 +98,6 @@ def build_readiness(con: duckdb.DuckDBPyConnection, framework: Framework,
     finally:
         con.unregister("rd_readiness_frame")
     return month
-
-
-def _model_sql(table: str, params: dict) -> tuple[str, dict]:
-    """A model's SELECT and the parameters it names (DuckDB rejects unused ones)."""
-    sql = (MODELS_DIR / f"{table}.sql").read_text(encoding="utf-8")
-    return sql, {name: params[name] for name in re.findall(r"\$([a-z_]+)", sql)}
-
-
-def _register_framework(con: duckdb.DuckDBPyConnection, framework: Framework) -> None:
-    """The framework as small temp tables the models join against."""
-    con.execute("create or replace temp table rd_levels (rank integer, level varchar)")
-    con.executemany("insert into rd_levels values (?, ?)", list(enumerate(framework.levels)))
-    con.execute("create or replace temp table rd_categories (rank integer, category varchar)")
-    con.executemany("insert into rd_categories values (?, ?)",
-                    list(enumerate(framework.categories)))
-    con.execute(
-        "create or replace temp table rd_bars (level varchar, level_rank integer,"
-        " bar_order integer, category varchar, metric varchar, op varchar, value double,"
-        " label varchar)"
-    )
-    bars = [(b.level, framework.rank(b.level), i, b.category, b.metric, b.op, b.value, b.label)
-            for i, b in enumerate(framework.bars)]
-    if bars:
-        con.executemany("insert into rd_bars values (?, ?, ?, ?, ?, ?, ?, ?)", bars)
 
 
 def _check_inputs(con: duckdb.DuckDBPyConnection, framework: Framework) -> None:

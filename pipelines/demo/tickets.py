@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pyarrow as pa
 
-from pipelines import demo_calendar as cal
-from pipelines.demo_org import REGIONS, Org
-from pipelines.demo_plan import Plan
+from pipelines.demo import calendar as cal
+from pipelines.demo.org import REGIONS, Org
+from pipelines.demo.plan import Plan
 
 DICT = pa.dictionary(pa.int32(), pa.string())
 TICKET_SCHEMA = pa.schema(

@@ -30,7 +30,7 @@ print(con.execute("select count(*) from t").fetchone()[0])
 
 BUILD = """
 import json, sys
-from pipelines.build import build
+from pipelines.load.build import build
 r = build(sys.argv[1], sys.argv[2])
 print(json.dumps({"rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected,
                   "steps": r.step_seconds}))
@@ -63,7 +63,7 @@ def _ensure_org(folder: Path, engineers: int, months: int, per_month: float) -> 
               "tickets_per_month": per_month}
     if marker.exists() and json.loads(marker.read_text()) == wanted:
         return 0.0
-    from pipelines.demo import generate_demo
+    from pipelines.demo.generate import generate_demo
 
     started = time.perf_counter()
     generate_demo(folder, engineers=engineers, months=months, seed=11, end_month="2026-10",

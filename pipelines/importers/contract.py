@@ -1,9 +1,9 @@
 """The input contract as the real sources need to see it: each table's columns in order, and how
 each column's text must be shaped (timestamp, date, boolean, a fixed vocabulary...).
 
-Read from the pandera models in pipelines/schemas.py, which stay the one definition of the
-contract and the judge of validity; this only tells the importers how to convert a foreign
-export's text into the contract's spelling so the build accepts it.
+Read from pipelines/tables.py, the one definition of the contract (the pandera models in
+pipelines/schemas.py stay the judge of validity); this only tells the importers how to convert a
+foreign export's text into the contract's spelling so the build accepts it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from pipelines.schemas import TABLES_BY_NAME
+from pipelines.tables import TABLES_BY_NAME
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Column:
     choices: tuple[str, ...] = ()
 
 
-# The schemas' parsing kinds, folded into what conversion needs: ids, levels and categories
+# The contract's parsing kinds, folded into what conversion needs: ids, levels and categories
 # are text to the importer (the build checks levels and categories against the framework).
 _KINDS = {"id": "text", "text": "text", "level": "text", "category": "text", "enum": "choice",
           "float": "number", "timestamp": "timestamp", "date": "date", "month": "month",
@@ -33,15 +33,8 @@ FALSE_WORDS = ("false", "0", "no")
 
 @cache
 def contract() -> dict[str, tuple[Column, ...]]:
-    tables = {}
-    for name, spec in TABLES_BY_NAME.items():
-        columns = []
-        for col_name, col in spec.model.to_schema().columns.items():
-            allowed = next((c.statistics["allowed_values"] for c in col.checks
-                            if c.name == "isin"), ())
-            columns.append(Column(col_name, _KINDS[col.metadata["kind"]], tuple(allowed)))
-        tables[name] = tuple(columns)
-    return tables
+    return {name: tuple(Column(col.name, _KINDS[col.kind], col.choices) for col in spec.fields)
+            for name, spec in TABLES_BY_NAME.items()}
 
 
 def contract_file(table: str) -> str:

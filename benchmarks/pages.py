@@ -3,7 +3,7 @@
 Cold: every st.cache_data / st.cache_resource entry cleared, so the run opens the warehouse
 and runs every query. Warm: the same page rerun with the caches filled (median of a few runs),
 which is what a user clicking around after the first view gets. Run it with
-`python -m pipelines.bench_pages --warehouse data/bench/w.duckdb`.
+`python -m benchmarks.pages --warehouse data/bench/w.duckdb`.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines import demo_calendar as cal
-from pipelines.demo_org import RAMP_UP, Org, Person
+from pipelines.demo import calendar as cal
+from pipelines.demo.org import RAMP_UP, Org, Person
 from pipelines.framework import Framework
 
 # Slipping months: adherence this far under the bar, at worst this much further down.

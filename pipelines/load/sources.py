@@ -12,16 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.schemas import TableSpec
-
-
-class FileProblem(Exception):
-    """A whole file cannot be used. The build stops and the previous warehouse stays."""
-
-    def __init__(self, file: Path | str, what: str, fix: str):
-        self.file, self.what, self.fix = str(file), what, fix
-        super().__init__(f"{file}: {what}. Fix: {fix}")
-
+from pipelines.errors import FileProblem
+from pipelines.tables import TableSpec
 
 # Signatures of files people export by mistake, with what to do instead.
 _MAGIC = (

@@ -12,9 +12,9 @@ import datetime as dt
 
 import numpy as np
 
-from pipelines import demo_calendar as cal
-from pipelines.demo_org import LEAVER, STEADY, TEAM_LEAD, Org, Person
-from pipelines.demo_plan import Plan
+from pipelines.demo import calendar as cal
+from pipelines.demo.org import LEAVER, STEADY, TEAM_LEAD, Org, Person
+from pipelines.demo.plan import Plan
 
 ROUTINE_NOTE_CHANCE = 0.2  # per engineer-month
 NOT_YET_CHANCE = 0.02  # per engineer-month: a concern one level up, i.e. "not there yet"

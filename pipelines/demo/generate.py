@@ -22,11 +22,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from pipelines import demo_calendar as cal
-from pipelines.demo_evidence import EvidenceWriter, decision_rows, leave_rows
-from pipelines.demo_org import MANAGER, Org, OrgBuilder
-from pipelines.demo_plan import build_plan
-from pipelines.demo_tickets import TICKET_SCHEMA, TicketStream
+from pipelines.demo import calendar as cal
+from pipelines.demo.evidence import EvidenceWriter, decision_rows, leave_rows
+from pipelines.demo.org import MANAGER, Org, OrgBuilder
+from pipelines.demo.plan import build_plan
+from pipelines.demo.tickets import TICKET_SCHEMA, TicketStream
 from pipelines.framework import DEFAULT_FRAMEWORK, load_framework
 
 # The export happens this many days into the month after end_month, so that month is partial

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from pipelines.mapping_contract import contract
-from pipelines.mapping_files import SourceError
+from pipelines.errors import SourceError
+from pipelines.importers.contract import contract
 
 SHAPES = ("plain", "snapshot_log", "activity_log")
 # Settings a table inherits from the top of the file unless it sets its own.
