@@ -82,7 +82,7 @@ def _peak_mib() -> float:
 
 
 def _step(kind: str, folder: Path) -> dict:
-    # Imported before the clock starts: pandera/polars import time is not conversion time.
+    # Imported before the clock starts: import time is not conversion time.
     from pipelines.importers.mapping import apply_mapping
 
     started = time.perf_counter()

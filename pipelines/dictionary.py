@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipelines.schemas import TABLES
 from pipelines.settings import RULE_SETTINGS
+from pipelines.tables import TABLES
 
 _TYPE_NAMES = {"id": "text (id)", "text": "text", "enum": "text (fixed values)",
                "level": "level name", "category": "category name", "date": "date YYYY-MM-DD",
@@ -21,19 +21,17 @@ _TYPE_NAMES = {"id": "text (id)", "text": "text", "enum": "text (fixed values)",
 def data_dictionary() -> str:
     parts = []
     for spec in TABLES:
-        schema = spec.model.to_schema()
         need = "required" if spec.required else "optional"
         files = " or ".join(f"`{n}`" for n in spec.file_names)
-        about = (spec.model.__doc__ or "").strip().split(": ", 1)[-1]
-        parts.append(f"#### {files} ({need})\n\n{about[:1].upper()}{about[1:]}\n")
+        about = f"{spec.about[:1].upper()}{spec.about[1:]}"
+        parts.append(f"#### {files} ({need})\n\n{about}\n")
         parts.append("| column | type | must have a value | meaning |\n|---|---|---|---|")
-        for name, col in schema.columns.items():
-            meta = col.metadata
-            kind = _TYPE_NAMES[meta["kind"]]
-            if meta["optional_column"]:
+        for col in spec.fields:
+            kind = _TYPE_NAMES[col.kind]
+            if col.optional_column:
                 kind += ", column optional"
-            required = "no" if col.nullable or meta["default"] is not None else "yes"
-            parts.append(f"| `{name}` | {kind} | {required} | {col.description} |")
+            required = "yes" if col.must_have_value else "no"
+            parts.append(f"| `{col.name}` | {kind} | {required} | {col.description} |")
         parts.append("")
     return "\n".join(parts).rstrip() + "\n"
 

@@ -1,40 +1,43 @@
-"""The input contract: one pandera model per input table. These models ARE the data dictionary.
+"""The pandera models that enforce the input contract declared in pipelines/tables.py.
 
-Each field's `description` is what the README shows users preparing their exports; its
-`metadata` says how the raw text is parsed (`kind`) and, for columns a file may leave out, the
-value used instead (`default`). Checks that depend on the framework (levels, categories) are
-added at validation time by `schema_for`, because the framework file is data.
+Import this only where rows are validated (the build's loader, tests): pandera is slow to
+import, and the dashboard and the demo generator never need it. Each field takes its meaning,
+nullability, vocabulary and parsing metadata from the table's ColumnSpec, so the data
+dictionary has one source; the model adds what only validation needs: dtypes, uniqueness,
+lengths, patterns, bounds and rules across columns. Checks that depend on the framework
+(levels, categories) or on the clock (nothing in the future) are added at validation time by
+`schema_for`, because the framework file is data and the future starts when the build runs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import pandera.polars as pa
 import polars as pl
 
 from pipelines.framework import Framework
+from pipelines.tables import FUTURE_SLACK, SOLVED_STATUSES, TABLES, TABLES_BY_NAME, TableSpec
 
-TICKET_STATUSES = ["new", "open", "pending", "hold", "solved", "closed"]
-SOLVED_STATUSES = ["solved", "closed"]
-PRIORITIES = ["low", "normal", "high", "urgent"]
-CSAT_VALUES = ["good", "bad", "offered", "unoffered"]
-EVIDENCE_KINDS = ["example", "concern"]
-EVIDENCE_SOURCES = ["manager", "peer", "self", "customer", "other"]
-DECISIONS = ["in_band_raise", "promotion", "deferred"]
-
-# A timestamp this far past the build's clock is a data error (wrong year, wrong zone), not a
-# ticket from the future; a day of slack absorbs helpdesks whose clocks run ahead.
-FUTURE_SLACK = timedelta(days=1)
+__all__ = ["MODELS", "TABLES", "TABLES_BY_NAME", "TableSpec", "schema_for"]
 
 UTC_TS = pl.Datetime("us", "UTC")
+NON_EMPTY = {"min_value": 1}
 
 
-def _kind(kind: str, default: object = None, optional: bool = False,
-          no_future: bool = False) -> dict:
-    return {"kind": kind, "default": default, "optional_column": optional,
-            "no_future": no_future}
+def _fields_of(table: str) -> Callable[..., Any]:
+    """A pa.Field factory for `table`'s columns: the contract's part comes from the
+    ColumnSpec, the checks given here are added to it."""
+    spec = TABLES_BY_NAME[table]
+
+    def field(name: str, **checks: Any) -> Any:
+        col = spec.column(name)
+        return pa.Field(nullable=col.nullable, isin=list(col.choices) or None,
+                        description=col.description, metadata=col.metadata, **checks)
+
+    return field
 
 
 def _not_future(col: str, is_date: bool) -> pa.Check:
@@ -46,33 +49,22 @@ def _not_future(col: str, is_date: bool) -> pa.Check:
                     error=f"{col} is in the future; check the year and the time zone")
 
 
-class EngineerSchema(pa.DataFrameModel):
-    """engineers.csv: everyone on the team, one row per person."""
+_engineer = _fields_of("engineers")
 
-    engineer_id: str = pa.Field(unique=True, str_length={"min_value": 1}, metadata=_kind("id"),
-                                description="Stable id of the person, as your HR or helpdesk "
-                                            "knows them. Other files refer to it.")
-    name: str = pa.Field(str_length={"min_value": 1}, metadata=_kind("text"),
-                         description="Display name.")
-    email: str = pa.Field(nullable=True, str_matches=r"^[^@\s]+@[^@\s]+$",
-                          metadata=_kind("text"), description="Work email (optional value).")
-    team: str = pa.Field(str_length={"min_value": 1}, metadata=_kind("text"),
-                         description="Team name; volume is compared within a team.")
-    region: str = pa.Field(str_length={"min_value": 1}, metadata=_kind("text"),
-                           description="Region, e.g. AMER, EMEA, APAC.")
-    manager_id: str = pa.Field(nullable=True, metadata=_kind("id"),
-                               description="engineer_id of the person's manager; empty for none.")
-    hire_date: pl.Date = pa.Field(metadata=_kind("date", no_future=True),
-                                  description="First working day (YYYY-MM-DD).")
-    team_lead: bool = pa.Field(metadata=_kind("bool", False, optional=True),
-                               description="true for designated team leads (less IC scope, so "
-                                           "their volume bar is scaled). Default false.")
-    left_on: pl.Date = pa.Field(nullable=True, metadata=_kind("date", optional=True),
-                                description="Last day with the team; empty while employed.")
-    onboarded_on: pl.Date = pa.Field(nullable=True, metadata=_kind("date", optional=True),
-                                     description="End of onboarding, when it differs from "
-                                                 "hire_date plus the framework's onboarding "
-                                                 "months.")
+
+class EngineerSchema(pa.DataFrameModel):
+    """Validates engineers.csv."""
+
+    engineer_id: str = _engineer("engineer_id", unique=True, str_length=NON_EMPTY)
+    name: str = _engineer("name", str_length=NON_EMPTY)
+    email: str = _engineer("email", str_matches=r"^[^@\s]+@[^@\s]+$")
+    team: str = _engineer("team", str_length=NON_EMPTY)
+    region: str = _engineer("region", str_length=NON_EMPTY)
+    manager_id: str = _engineer("manager_id")
+    hire_date: pl.Date = _engineer("hire_date")
+    team_lead: bool = _engineer("team_lead")
+    left_on: pl.Date = _engineer("left_on")
+    onboarded_on: pl.Date = _engineer("onboarded_on")
 
     @pa.dataframe_check(error="left_on is before hire_date; fix one of the two dates")
     def leaves_after_hire(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -83,53 +75,37 @@ class EngineerSchema(pa.DataFrameModel):
         coerce = True
 
 
-class LevelSchema(pa.DataFrameModel):
-    """levels.csv: one row per level change; the first row of a person is the level at hire."""
+_level = _fields_of("levels")
 
-    engineer_id: str = pa.Field(str_length={"min_value": 1}, metadata=_kind("id"),
-                                description="Who changed level.")
-    level: str = pa.Field(metadata=_kind("level"),
-                          description="The level from then on, one of the framework's levels "
-                                      "(e.g. IC1..IC5).")
-    effective_on: pl.Date = pa.Field(metadata=_kind("date", no_future=True),
-                                     description="Date the level took effect (YYYY-MM-DD).")
+
+class LevelSchema(pa.DataFrameModel):
+    """Validates levels.csv."""
+
+    engineer_id: str = _level("engineer_id", str_length=NON_EMPTY)
+    level: str = _level("level")
+    effective_on: pl.Date = _level("effective_on")
 
     class Config:
         coerce = True
         unique = ["engineer_id", "effective_on"]
 
 
-class TicketSchema(pa.DataFrameModel):
-    """tickets.csv or tickets.parquet: one row per ticket (helpdesk export)."""
+_ticket = _fields_of("tickets")
 
-    ticket_id: str = pa.Field(str_length={"min_value": 1}, metadata=_kind("id"),
-                              description="Helpdesk ticket id. A repeated id keeps the row with "
-                                          "the newest updated_at.")
-    assignee_id: str = pa.Field(nullable=True, metadata=_kind("id"),
-                                description="engineer_id of the assignee; empty when "
-                                            "unassigned (loaded, counts for nobody).")
-    created_at: UTC_TS = pa.Field(metadata=_kind("timestamp", no_future=True),
-                                  description="When the ticket was opened (ISO-8601; an offset "
-                                              "or Z is honoured, else the framework time zone).")
-    solved_at: UTC_TS = pa.Field(nullable=True, metadata=_kind("timestamp", no_future=True),
-                                 description="Latest solve, so a reopened ticket counts its full "
-                                             "resolution time; empty while unsolved.")
-    status: str = pa.Field(isin=TICKET_STATUSES, metadata=_kind("enum"),
-                           description="One of " + ", ".join(TICKET_STATUSES) + ".")
-    priority: str = pa.Field(nullable=True, isin=PRIORITIES,
-                             metadata=_kind("enum", optional=True),
-                             description="One of " + ", ".join(PRIORITIES) + "; may be empty.")
-    sla_breached: bool = pa.Field(nullable=True, metadata=_kind("bool", optional=True),
-                                  description="true if the SLA target was missed, false if met; "
-                                              "empty when no SLA applied or it is still running.")
-    csat: str = pa.Field(nullable=True, isin=CSAT_VALUES, metadata=_kind("enum", optional=True),
-                         description="Satisfaction: " + ", ".join(CSAT_VALUES) + "; may be "
-                                     "empty. Only good and bad are scores.")
-    reopens: int = pa.Field(ge=0, metadata=_kind("int", 0, optional=True),
-                            description="Times the ticket was reopened. Default 0.")
-    updated_at: UTC_TS = pa.Field(nullable=True,
-                                  metadata=_kind("timestamp", optional=True, no_future=True),
-                                  description="Last update; decides between repeated ticket ids.")
+
+class TicketSchema(pa.DataFrameModel):
+    """Validates tickets.csv or tickets.parquet."""
+
+    ticket_id: str = _ticket("ticket_id", str_length=NON_EMPTY)
+    assignee_id: str = _ticket("assignee_id")
+    created_at: UTC_TS = _ticket("created_at")
+    solved_at: UTC_TS = _ticket("solved_at")
+    status: str = _ticket("status")
+    priority: str = _ticket("priority")
+    sla_breached: bool = _ticket("sla_breached")
+    csat: str = _ticket("csat")
+    reopens: int = _ticket("reopens", ge=0)
+    updated_at: UTC_TS = _ticket("updated_at")
 
     @pa.dataframe_check(error="solved_at is before created_at; export the latest solve time")
     def solved_after_created(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -146,60 +122,51 @@ class TicketSchema(pa.DataFrameModel):
         coerce = True
 
 
-class EvidenceSchema(pa.DataFrameModel):
-    """evidence.csv (optional): observed behaviours tagged with a level and a category."""
+_evidence = _fields_of("evidence")
 
-    evidence_id: str = pa.Field(unique=True, str_length={"min_value": 1}, metadata=_kind("id"),
-                                description="Unique id of the observation.")
-    engineer_id: str = pa.Field(str_length={"min_value": 1}, metadata=_kind("id"),
-                                description="Who was observed.")
-    observed_on: pl.Date = pa.Field(metadata=_kind("date", no_future=True),
-                                    description="When it happened (YYYY-MM-DD).")
-    category: str = pa.Field(metadata=_kind("category"),
-                             description="One of the framework's categories "
-                                         "(case-insensitive).")
-    level: str = pa.Field(metadata=_kind("level"),
-                          description="The level the behaviour is typical of.")
-    kind: str = pa.Field(isin=EVIDENCE_KINDS, metadata=_kind("enum", "example", optional=True),
-                         description="example (shows the level) or concern (falls short of it). "
-                                     "Default example.")
-    summary: str = pa.Field(str_length={"min_value": 1}, metadata=_kind("text"),
-                            description="What was observed, in a sentence.")
-    link: str = pa.Field(nullable=True, str_matches=r"^https?://\S+$",
-                         metadata=_kind("text", optional=True),
-                         description="URL of the ticket, doc or review (optional).")
-    source: str = pa.Field(isin=EVIDENCE_SOURCES, metadata=_kind("enum", "manager", optional=True),
-                           description="Who reported it: " + ", ".join(EVIDENCE_SOURCES) + ".")
-    recorded_by: str = pa.Field(nullable=True, metadata=_kind("id", optional=True),
-                                description="engineer_id or name of whoever recorded it.")
+
+class EvidenceSchema(pa.DataFrameModel):
+    """Validates evidence.csv."""
+
+    evidence_id: str = _evidence("evidence_id", unique=True, str_length=NON_EMPTY)
+    engineer_id: str = _evidence("engineer_id", str_length=NON_EMPTY)
+    observed_on: pl.Date = _evidence("observed_on")
+    category: str = _evidence("category")
+    level: str = _evidence("level")
+    kind: str = _evidence("kind")
+    summary: str = _evidence("summary", str_length=NON_EMPTY)
+    link: str = _evidence("link", str_matches=r"^https?://\S+$")
+    source: str = _evidence("source")
+    recorded_by: str = _evidence("recorded_by")
 
     class Config:
         coerce = True
+
+
+_decision = _fields_of("decisions")
 
 
 class DecisionSchema(pa.DataFrameModel):
-    """decisions.csv (optional): compensation and promotion decisions already taken."""
+    """Validates decisions.csv."""
 
-    engineer_id: str = pa.Field(str_length={"min_value": 1}, metadata=_kind("id"),
-                                description="Who the decision was about.")
-    decided_on: pl.Date = pa.Field(metadata=_kind("date", no_future=True),
-                                   description="Date of the decision (YYYY-MM-DD).")
-    decision: str = pa.Field(isin=DECISIONS, metadata=_kind("enum"),
-                             description="One of " + ", ".join(DECISIONS) + ".")
-    note: str = pa.Field(nullable=True, metadata=_kind("text", optional=True),
-                         description="Free text (optional).")
+    engineer_id: str = _decision("engineer_id", str_length=NON_EMPTY)
+    decided_on: pl.Date = _decision("decided_on")
+    decision: str = _decision("decision")
+    note: str = _decision("note")
 
     class Config:
         coerce = True
 
 
-class LeaveSchema(pa.DataFrameModel):
-    """leave.csv (optional): long absences; a month mostly on leave is not judged."""
+_leave = _fields_of("leave")
 
-    engineer_id: str = pa.Field(str_length={"min_value": 1}, metadata=_kind("id"),
-                                description="Who was away.")
-    starts_on: pl.Date = pa.Field(metadata=_kind("date"), description="First day away.")
-    ends_on: pl.Date = pa.Field(metadata=_kind("date"), description="Last day away.")
+
+class LeaveSchema(pa.DataFrameModel):
+    """Validates leave.csv."""
+
+    engineer_id: str = _leave("engineer_id", str_length=NON_EMPTY)
+    starts_on: pl.Date = _leave("starts_on")
+    ends_on: pl.Date = _leave("ends_on")
 
     @pa.dataframe_check(error="ends_on is before starts_on; swap the dates")
     def ends_after_start(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -209,65 +176,49 @@ class LeaveSchema(pa.DataFrameModel):
         coerce = True
 
 
-class MonthlyMetricsSchema(pa.DataFrameModel):
-    """monthly_metrics.csv (optional): a helpdesk report per agent and month, for teams without
-    ticket-level exports. Where tickets cover the same engineer-month, tickets win."""
+_month = _fields_of("monthly_metrics")
 
-    engineer_id: str = pa.Field(str_length={"min_value": 1}, metadata=_kind("id"),
-                                description="Whose month it is.")
-    month: pl.Date = pa.Field(metadata=_kind("month", no_future=True),
-                              description="The month, YYYY-MM.")
-    tickets_solved: int = pa.Field(ge=0, metadata=_kind("int"),
-                                   description="Tickets solved that month.")
-    sla_met: int = pa.Field(ge=0, metadata=_kind("int"), description="SLA targets met.")
-    sla_breached: int = pa.Field(ge=0, metadata=_kind("int"), description="SLA targets missed.")
-    median_open_hours: float = pa.Field(nullable=True, ge=0, metadata=_kind("float"),
-                                        description="Median hours from creation to solve.")
-    csat_good: int = pa.Field(ge=0, metadata=_kind("int", 0, optional=True),
-                              description="Good satisfaction ratings. Default 0.")
-    csat_bad: int = pa.Field(ge=0, metadata=_kind("int", 0, optional=True),
-                             description="Bad satisfaction ratings. Default 0.")
+
+class MonthlyMetricsSchema(pa.DataFrameModel):
+    """Validates monthly_metrics.csv."""
+
+    engineer_id: str = _month("engineer_id", str_length=NON_EMPTY)
+    month: pl.Date = _month("month")
+    tickets_solved: int = _month("tickets_solved", ge=0)
+    sla_met: int = _month("sla_met", ge=0)
+    sla_breached: int = _month("sla_breached", ge=0)
+    median_open_hours: float = _month("median_open_hours", ge=0)
+    csat_good: int = _month("csat_good", ge=0)
+    csat_bad: int = _month("csat_bad", ge=0)
 
     class Config:
         coerce = True
         unique = ["engineer_id", "month"]
 
 
-@dataclass(frozen=True)
-class TableSpec:
-    """Where an input table comes from and which model validates it."""
+MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "engineers": EngineerSchema,
+    "levels": LevelSchema,
+    "tickets": TicketSchema,
+    "evidence": EvidenceSchema,
+    "decisions": DecisionSchema,
+    "leave": LeaveSchema,
+    "monthly_metrics": MonthlyMetricsSchema,
+}
 
-    name: str
-    model: type[pa.DataFrameModel]
-    required: bool
-    formats: tuple[str, ...] = ("csv",)
-
-    @property
-    def file_names(self) -> tuple[str, ...]:
-        return tuple(f"{self.name}.{ext}" for ext in self.formats)
-
-    def columns(self) -> dict[str, dict]:
-        """Column name -> metadata (kind, default, optional_column), in contract order."""
-        schema = self.model.to_schema()
-        return {name: col.metadata for name, col in schema.columns.items()}
-
-
-# Load order matters: engineers first, because every other table refers to them.
-TABLES: tuple[TableSpec, ...] = (
-    TableSpec("engineers", EngineerSchema, required=True),
-    TableSpec("levels", LevelSchema, required=True),
-    TableSpec("tickets", TicketSchema, required=False, formats=("csv", "parquet")),
-    TableSpec("evidence", EvidenceSchema, required=False),
-    TableSpec("decisions", DecisionSchema, required=False),
-    TableSpec("leave", LeaveSchema, required=False),
-    TableSpec("monthly_metrics", MonthlyMetricsSchema, required=False),
-)
-TABLES_BY_NAME = {t.name: t for t in TABLES}
+# A model must declare exactly its table's columns, in contract order: the loader selects and
+# the README documents the ColumnSpecs, pandera validates the model's fields.
+for _spec in TABLES:
+    _declared = list(MODELS[_spec.name].to_schema().columns)
+    if _declared != list(_spec.columns()):
+        raise AssertionError(f"{MODELS[_spec.name].__name__} declares {_declared}, but "
+                             f"pipelines/tables.py says {_spec.name} has "
+                             f"{list(_spec.columns())}")
 
 
 def schema_for(spec: TableSpec, framework: Framework) -> pa.DataFrameSchema:
-    """The model's schema plus the checks that come from the framework file."""
-    schema = spec.model.to_schema()
+    """The model's schema plus the checks that come from the framework file and the clock."""
+    schema = MODELS[spec.name].to_schema()
     for name, column in schema.columns.items():
         if column.metadata["no_future"]:
             kind = column.metadata["kind"]

@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import build as build_module
-from pipelines.build import BuildFailed, build
+from pipelines.errors import BuildFailed
+from pipelines.load import build as build_module
+from pipelines.load.build import build
 from tests.pipeline_fixtures import (
     ENGINEERS,
     TICKET_HEADER,

@@ -14,9 +14,9 @@ from collections import defaultdict
 
 import pytest
 
-from pipelines import demo_calendar as cal
-from pipelines.demo import COLUMNS, generate_demo
-from pipelines.demo_tickets import allowed_breaches
+from pipelines.demo import calendar as cal
+from pipelines.demo.generate import COLUMNS, generate_demo
+from pipelines.demo.tickets import allowed_breaches
 from pipelines.framework import load_framework
 
 END = "2025-06"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.build import build
+from pipelines.load.build import build
 from tests.pipeline_fixtures import make_source, query
 
 COLUMNS = ("engineer_id, month, tickets_solved, sla_met, sla_breached, sla_sample, "
@@ -141,7 +141,7 @@ def _recompute_from_csv(source: Path) -> pd.DataFrame:
 
 def test_demo_org_months_match_an_independent_recomputation(tmp_path):
     """Every engineer_months row and figure, recomputed with pandas from the demo CSVs."""
-    from pipelines.demo import generate_demo
+    from pipelines.demo.generate import generate_demo
 
     source = tmp_path / "demo"
     generate_demo(source, engineers=10, months=14, seed=3, end_month="2025-06")

@@ -1,15 +1,15 @@
 """Warehouses for the dashboard tests, made by the real pipeline so pages meet the contract.
 
-A small demo org (fixed seed and end month) goes through `python -m pipelines demo` and
-`python -m pipelines build` once per test session; the other helpers make the awkward cases:
-no file at all, a file with no tables, and a rebuild swapped in under a running session.
+A small demo org (fixed seed and end month) goes through `generate_demo` and `build`, the
+functions behind `python -m pipelines demo` and `python -m pipelines build`, once per test
+session (in process: the CLI itself is tested in test_cli.py); the other helpers make the
+awkward cases: no file at all, a file with no tables, and a rebuild swapped in under a running
+session.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -21,39 +21,23 @@ DEMO_SEED = 4
 END_MONTH = "2026-10"
 
 
-def _pipelines(*args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"python -m pipelines {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-        )
+# The pipeline is imported inside the helpers: conftest imports this module for every test run,
+# and the build brings pandera, which is slow to import.
 
 
 def make_demo_source(folder: Path, seed: int = DEMO_SEED, end_month: str = END_MONTH) -> Path:
-    _pipelines(
-        "demo",
-        "--out",
-        str(folder),
-        "--engineers",
-        str(DEMO_ENGINEERS),
-        "--months",
-        str(DEMO_MONTHS),
-        "--seed",
-        str(seed),
-        "--end-month",
-        end_month,
+    from pipelines.demo.generate import generate_demo
+
+    generate_demo(
+        folder, engineers=DEMO_ENGINEERS, months=DEMO_MONTHS, seed=seed, end_month=end_month
     )
     return folder
 
 
 def build_warehouse(source: Path, warehouse: Path) -> Path:
-    _pipelines("build", "--source", str(source), "--warehouse", str(warehouse))
+    from pipelines.load.build import build
+
+    build(source, warehouse)
     return warehouse
 
 
