@@ -52,7 +52,10 @@ def main() -> None:
         fw = queries.framework(wh)
         on_calibration = current.url_path == "calibration"
         filters = sidebar.render(wh, fw, _manager_label(wh, on_calibration))
-        page.set_context(page.PageContext(wh=wh, fw=fw, filters=filters, present=present))
+        spec = navigation.spec_for_url(current.url_path)
+        page.set_context(
+            page.PageContext(wh=wh, fw=fw, filters=filters, present=present, spec=spec)
+        )
         current.run()
     except warehouse.WarehouseUnavailable as exc:
         page.show_unavailable(exc)

@@ -43,8 +43,9 @@ _PEAK = "\nimport resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_ma
 def _measure(code: str, *args: str) -> tuple[float, float, str]:
     """(wall seconds, peak RSS in MiB, stdout) of `code` in a fresh interpreter."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code + _PEAK, *args], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code + _PEAK, *args], capture_output=True, text=True, check=False
+    )
     wall = time.perf_counter() - started
     if done.returncode:
         raise SystemExit(f"benchmark step failed:\n{done.stderr[-3000:]}")
@@ -59,15 +60,27 @@ def _median(readings: list[tuple[float, float]]) -> tuple[float, float]:
 
 def _ensure_org(folder: Path, engineers: int, months: int, per_month: float) -> float:
     marker = folder / ".bench-org.json"
-    wanted = {"engineers": engineers, "months": months, "seed": 11, "end_month": "2026-10",
-              "tickets_per_month": per_month}
+    wanted = {
+        "engineers": engineers,
+        "months": months,
+        "seed": 11,
+        "end_month": "2026-10",
+        "tickets_per_month": per_month,
+    }
     if marker.exists() and json.loads(marker.read_text()) == wanted:
         return 0.0
     from pipelines.demo.generate import generate_demo
 
     started = time.perf_counter()
-    generate_demo(folder, engineers=engineers, months=months, seed=11, end_month="2026-10",
-                  progress=True, tickets_per_month=per_month)
+    generate_demo(
+        folder,
+        engineers=engineers,
+        months=months,
+        seed=11,
+        end_month="2026-10",
+        progress=True,
+        tickets_per_month=per_month,
+    )
     marker.write_text(json.dumps(wanted))
     return time.perf_counter() - started
 
@@ -128,10 +141,12 @@ def main(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     typer.echo(json.dumps(result, indent=2))
-    typer.echo(f"\nmedian of {repeat}: whole validated build = {result['build_over_bare']}x "
-               "DuckDB's bare read_csv "
-               f"into memory, {result['build_over_bare_into_file']}x into a DuckDB file "
-               f"(target <= 3x); peak {result['build_peak_mib']} MiB (target < 4096 MiB)")
+    typer.echo(
+        f"\nmedian of {repeat}: whole validated build = {result['build_over_bare']}x "
+        "DuckDB's bare read_csv "
+        f"into memory, {result['build_over_bare_into_file']}x into a DuckDB file "
+        f"(target <= 3x); peak {result['build_peak_mib']} MiB (target < 4096 MiB)"
+    )
 
 
 if __name__ == "__main__":

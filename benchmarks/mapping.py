@@ -69,7 +69,9 @@ def generate(folder: Path, rows: int) -> Path:
             where not (c % 10 = 0 and s >= 3)
             order by c, s
             limit $rows
-        ) to '""" + str(path).replace("'", "''") + """' (header)
+        ) to '"""
+        + str(path).replace("'", "''")
+        + """' (header)
         """,
         {"acts": ACTIVITIES, "cases": cases, "rows": rows},
     )
@@ -89,8 +91,10 @@ def _step(kind: str, folder: Path) -> dict:
     count = 0
     if kind == "bare":
         con = duckdb.connect()
-        count = con.execute("create table t as select * from read_csv($p, header = true)",
-                            {"p": str(folder / "events.csv")}).fetchall()[0][0]
+        count = con.execute(
+            "create table t as select * from read_csv($p, header = true)",
+            {"p": str(folder / "events.csv")},
+        ).fetchall()[0][0]
         con.close()
     elif kind == "mapping":
         report = apply_mapping(folder / "mapping.toml", folder / "out")
@@ -99,8 +103,12 @@ def _step(kind: str, folder: Path) -> dict:
 
 
 def _measure(kind: str, folder: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "benchmarks.mapping", "--step", kind,
-                          "--folder", str(folder)], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.mapping", "--step", kind, "--folder", str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -124,12 +132,18 @@ def main() -> None:
         bare = _measure("bare", folder)
         mapped = _measure("mapping", folder)
         print(f"interpreter + imports: peak {idle['peak_mib']:7.1f} MiB (in both figures below)")
-        print(f"DuckDB bare read_csv : {bare['seconds']:6.2f} s, peak {bare['peak_mib']:7.1f} MiB "
-              f"({bare['rows']:,} rows)")
-        print(f"apply_mapping        : {mapped['seconds']:6.2f} s, peak "
-              f"{mapped['peak_mib']:7.1f} MiB ({mapped['rows']:,} tickets)")
-        print(f"ratio mapping / bare : {mapped['seconds'] / bare['seconds']:.1f}x time, "
-              f"{mapped['peak_mib'] / bare['peak_mib']:.1f}x peak memory")
+        print(
+            f"DuckDB bare read_csv : {bare['seconds']:6.2f} s, peak {bare['peak_mib']:7.1f} MiB "
+            f"({bare['rows']:,} rows)"
+        )
+        print(
+            f"apply_mapping        : {mapped['seconds']:6.2f} s, peak "
+            f"{mapped['peak_mib']:7.1f} MiB ({mapped['rows']:,} tickets)"
+        )
+        print(
+            f"ratio mapping / bare : {mapped['seconds'] / bare['seconds']:.1f}x time, "
+            f"{mapped['peak_mib'] / bare['peak_mib']:.1f}x peak memory"
+        )
 
 
 if __name__ == "__main__":

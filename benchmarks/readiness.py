@@ -18,15 +18,26 @@ from pipelines.rules.readiness import build_readiness
 FIRST_MONTH = date(2021, 1, 1)
 
 
-def synthetic_inputs(con: duckdb.DuckDBPyConnection, framework: Framework, engineers: int,
-                     months: int, seed: float = 0.42) -> None:
+def synthetic_inputs(
+    con: duckdb.DuckDBPyConnection,
+    framework: Framework,
+    engineers: int,
+    months: int,
+    seed: float = 0.42,
+) -> None:
     """Engineers hired over the year before FIRST_MONTH (so each has at least `months` months
     to assess), a level change for a third of them, monthly figures around the bars, an
     evidence item every other month, a few raises, leaves and leavers."""
     con.execute("select setseed(?)", [seed])
-    params = {"n": engineers, "months": months, "start": FIRST_MONTH,
-              "levels": list(framework.levels), "categories": list(framework.categories)}
-    con.execute("""
+    params = {
+        "n": engineers,
+        "months": months,
+        "start": FIRST_MONTH,
+        "levels": list(framework.levels),
+        "categories": list(framework.categories),
+    }
+    con.execute(
+        """
         create or replace table engineers as
         select
             printf('E%05d', i) as engineer_id, printf('Person %d', i) as name,
@@ -40,8 +51,11 @@ def synthetic_inputs(con: duckdb.DuckDBPyConnection, framework: Framework, engin
             ($start::date - to_days((i * 7) % 360)::interval + interval 3 month)::date
                 as onboarding_ends_on
         from range($n) t(i)
-    """, {k: params[k] for k in ("n", "months", "start")})
-    con.execute("""
+    """,
+        {k: params[k] for k in ("n", "months", "start")},
+    )
+    con.execute(
+        """
         create or replace table levels as
         select engineer_id, $levels[1 + (i % 3)] as level, hire_date as effective_on
         from (select engineer_id, hire_date, row_number() over () as i from engineers)
@@ -49,8 +63,11 @@ def synthetic_inputs(con: duckdb.DuckDBPyConnection, framework: Framework, engin
         select engineer_id, $levels[2 + (i % 3)], (hire_date + interval 20 month)::date
         from (select engineer_id, hire_date, row_number() over () as i from engineers)
         where i % 3 = 0
-    """, {"levels": params["levels"]})
-    con.execute("""
+    """,
+        {"levels": params["levels"]},
+    )
+    con.execute(
+        """
         create or replace table engineer_months as
         select
             e.engineer_id, (e.hire_date - interval (day(e.hire_date) - 1) day
@@ -68,8 +85,11 @@ def synthetic_inputs(con: duckdb.DuckDBPyConnection, framework: Framework, engin
             'tickets' as metrics_source
         from engineers e, range(0, $months + 12) r(k)
         where e.hire_date + to_months(k) < $start::date + to_months($months)
-    """, {k: params[k] for k in ("months", "start")})
-    con.execute("""
+    """,
+        {k: params[k] for k in ("months", "start")},
+    )
+    con.execute(
+        """
         create or replace table evidence as
         select
             printf('EV%d', row_number() over ()) as evidence_id, engineer_id,
@@ -81,7 +101,9 @@ def synthetic_inputs(con: duckdb.DuckDBPyConnection, framework: Framework, engin
             'seen' as summary, null as link, 'manager' as source, null as recorded_by
         from engineer_months
         where month(month) % 3 = 0
-    """, {k: params[k] for k in ("levels", "categories")})
+    """,
+        {k: params[k] for k in ("levels", "categories")},
+    )
     con.execute("""
         create or replace table decisions as
         select engineer_id, (hire_date + interval 30 month)::date as decided_on,
@@ -108,15 +130,21 @@ def main() -> None:
     started = time.perf_counter()
     build_readiness(con, framework, as_of)
     elapsed = time.perf_counter() - started
-    attainment, readiness = (con.execute(f"select count(*) from {t}").fetchone()[0]
-                             for t in ("category_attainment", "readiness"))
+    attainment, readiness = (
+        con.execute(f"select count(*) from {t}").fetchone()[0]
+        for t in ("category_attainment", "readiness")
+    )
     flagged = con.execute(
         "select count(*) filter (where promotion_ready), count(*) filter (where near_window),"
         " count(*) filter (where in_band_candidate), count(*) filter (where at_risk)"
-        " from readiness where month = ?", [as_of]).fetchone()
-    print(f"readiness for {args.engineers} engineers x {args.months} months: {elapsed:.2f} s "
-          f"({attainment:,} attainment rows, {readiness:,} readiness rows; as of {as_of}: "
-          f"{flagged[0]} ready, {flagged[1]} near, {flagged[2]} in-band, {flagged[3]} at risk)")
+        " from readiness where month = ?",
+        [as_of],
+    ).fetchone()
+    print(
+        f"readiness for {args.engineers} engineers x {args.months} months: {elapsed:.2f} s "
+        f"({attainment:,} attainment rows, {readiness:,} readiness rows; as of {as_of}: "
+        f"{flagged[0]} ready, {flagged[1]} near, {flagged[2]} in-band, {flagged[3]} at risk)"
+    )
 
 
 if __name__ == "__main__":

@@ -14,14 +14,21 @@ from pipelines.framework import DEFAULT_FRAMEWORK
 # The build (and pandera, which validates) is imported inside the commands that run it, so
 # `demo` and `docs` start without paying for it.
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Rungs pipelines: build the warehouse, check inputs, make a demo org.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Rungs pipelines: build the warehouse, check inputs, make a demo org.",
+)
 
 SourceOpt = Annotated[Path, typer.Option("--source", help="Folder with the input files.")]
 WarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="DuckDB file to (re)build.")]
 FrameworkOpt = Annotated[Path, typer.Option("--framework", help="Framework file.")]
-MappingOpt = Annotated[Path | None, typer.Option(
-    "--mapping", help="Mapping TOML that turns your own exports into the contract files.")]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping", help="Mapping TOML that turns your own exports into the contract files."
+    ),
+]
 
 
 def _fail(message: str) -> None:
@@ -98,23 +105,33 @@ def check_cmd(
 
 @app.command("demo")
 def demo_cmd(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the demo files to.")]
-    = Path("data/demo"),
-    engineers: Annotated[int, typer.Option(
-        min=1, help="Engineers in the org (about 12 or more fit every story).")] = 40,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the demo files to.")] = Path(
+        "data/demo"
+    ),
+    engineers: Annotated[
+        int, typer.Option(min=1, help="Engineers in the org (about 12 or more fit every story).")
+    ] = 40,
     months: Annotated[int, typer.Option(min=12, help="Months of history.")] = 36,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 7,
-    end_month: Annotated[str | None, typer.Option(
-        help="Last full month of data (YYYY-MM); default: last month.")] = None,
-    tickets_per_month: Annotated[float, typer.Option(
-        min=1, help="Mean tickets an engineer solves in a full month.")] = 30.0,
+    end_month: Annotated[
+        str | None, typer.Option(help="Last full month of data (YYYY-MM); default: last month.")
+    ] = None,
+    tickets_per_month: Annotated[
+        float, typer.Option(min=1, help="Mean tickets an engineer solves in a full month.")
+    ] = 30.0,
 ) -> None:
     """Write a synthetic org (fake people) in the input contract's format."""
     from pipelines.demo.generate import generate_demo
 
-    summary = generate_demo(out, engineers=engineers, months=months, seed=seed,
-                            end_month=end_month, progress=True,
-                            tickets_per_month=tickets_per_month)
+    summary = generate_demo(
+        out,
+        engineers=engineers,
+        months=months,
+        seed=seed,
+        end_month=end_month,
+        progress=True,
+        tickets_per_month=tickets_per_month,
+    )
     counts = ", ".join(f"{name} {n:,}" for name, n in summary.counts.items())
     typer.echo(f"demo org written to {out} (last full month {summary.end_month}): {counts}")
 

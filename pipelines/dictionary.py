@@ -12,10 +12,19 @@ from pathlib import Path
 from pipelines.settings import RULE_SETTINGS
 from pipelines.tables import TABLES
 
-_TYPE_NAMES = {"id": "text (id)", "text": "text", "enum": "text (fixed values)",
-               "level": "level name", "category": "category name", "date": "date YYYY-MM-DD",
-               "timestamp": "timestamp ISO-8601", "bool": "true/false", "int": "whole number",
-               "float": "number", "month": "month YYYY-MM"}
+_TYPE_NAMES = {
+    "id": "text (id)",
+    "text": "text",
+    "enum": "text (fixed values)",
+    "level": "level name",
+    "category": "category name",
+    "date": "date YYYY-MM-DD",
+    "timestamp": "timestamp ISO-8601",
+    "bool": "true/false",
+    "int": "whole number",
+    "float": "number",
+    "month": "month YYYY-MM",
+}
 
 
 def data_dictionary() -> str:
@@ -52,10 +61,13 @@ def refresh_readme(readme: Path) -> bool:
     for name, render in SECTIONS.items():
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
         if not pattern.search(new):
-            raise ValueError(f"{readme}: no '<!-- {name}:start -->' marker; add the markers "
-                             "where the generated section belongs")
-        new = pattern.sub(lambda m, render=render: m.group(1) + "\n" + render() + "\n"
-                          + m.group(2), new)
+            raise ValueError(
+                f"{readme}: no '<!-- {name}:start -->' marker; add the markers "
+                "where the generated section belongs"
+            )
+        new = pattern.sub(
+            lambda m, render=render: m.group(1) + "\n" + render() + "\n" + m.group(2), new
+        )
     if new != text:
         readme.write_text(new, encoding="utf-8")
     return new != text

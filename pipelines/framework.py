@@ -25,8 +25,6 @@ METRICS = {
 OPS = (">=", "<=")
 
 
-
-
 @dataclass(frozen=True)
 class Bar:
     level: str
@@ -79,8 +77,11 @@ def load_framework(path: Path | str = DEFAULT_FRAMEWORK) -> Framework:
     try:
         raw_bytes = path.read_bytes()
     except OSError as exc:
-        raise _fail(path, f"cannot read the framework file ({exc.strerror})",
-                    "pass --framework with the path to a framework.toml") from exc
+        raise _fail(
+            path,
+            f"cannot read the framework file ({exc.strerror})",
+            "pass --framework with the path to a framework.toml",
+        ) from exc
     try:
         doc = tomllib.loads(raw_bytes.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -95,8 +96,9 @@ def load_framework(path: Path | str = DEFAULT_FRAMEWORK) -> Framework:
     try:
         zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise _fail(path, f"unknown timezone {tz!r}", "use an IANA name such as Europe/Berlin") \
-            from exc
+        raise _fail(
+            path, f"unknown timezone {tz!r}", "use an IANA name such as Europe/Berlin"
+        ) from exc
 
     bars = tuple(_bar(path, i, b, levels, categories) for i, b in enumerate(doc.get("bars", [])))
     expectations = _expectations(path, doc.get("expectations", {}), levels, categories)
@@ -117,11 +119,16 @@ def load_framework(path: Path | str = DEFAULT_FRAMEWORK) -> Framework:
 
 def _string_list(path: Path, table: dict, key: str) -> list[str]:
     values = table.get(key)
-    if not isinstance(values, list) or not values or not all(
-        isinstance(v, str) and v.strip() for v in values
+    if (
+        not isinstance(values, list)
+        or not values
+        or not all(isinstance(v, str) and v.strip() for v in values)
     ):
-        raise _fail(path, f"[framework].{key} must be a non-empty list of names",
-                    f'write e.g. {key} = ["A", "B"]')
+        raise _fail(
+            path,
+            f"[framework].{key} must be a non-empty list of names",
+            f'write e.g. {key} = ["A", "B"]',
+        )
     if len({v.casefold() for v in values}) != len(values):
         raise _fail(path, f"[framework].{key} lists a name twice", "keep each name once")
     return list(values)
@@ -132,8 +139,7 @@ def _bar(path: Path, i: int, b: dict, levels: list[str], categories: list[str]) 
     if b.get("level") not in levels:
         raise _fail(path, f"{where} has level {b.get('level')!r}", f"use one of {levels}")
     if b.get("category") not in categories:
-        raise _fail(path, f"{where} has category {b.get('category')!r}",
-                    f"use one of {categories}")
+        raise _fail(path, f"{where} has category {b.get('category')!r}", f"use one of {categories}")
     if b.get("metric") not in METRICS:
         raise _fail(path, f"{where} has metric {b.get('metric')!r}", f"use one of {list(METRICS)}")
     if b.get("op") not in OPS:
@@ -143,21 +149,31 @@ def _bar(path: Path, i: int, b: dict, levels: list[str], categories: list[str]) 
         raise _fail(path, f"{where} has value {value!r}", "use a non-negative number")
     if b["metric"] == "sla_adherence" and value > 1:
         raise _fail(path, f"{where} has SLA adherence {value}", "write a share, e.g. 0.94")
-    return Bar(b["level"], b["category"], b["metric"], b["op"], float(value),
-               str(b.get("label", f"{b['metric']} {b['op']} {value}")))
+    return Bar(
+        b["level"],
+        b["category"],
+        b["metric"],
+        b["op"],
+        float(value),
+        str(b.get("label", f"{b['metric']} {b['op']} {value}")),
+    )
 
 
 def _expectations(path: Path, table: dict, levels: list[str], categories: list[str]):
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for level, per_cat in table.items():
         if level not in levels:
-            raise _fail(path, f"[expectations.{level}] names an unknown level",
-                        f"use one of {levels}")
+            raise _fail(
+                path, f"[expectations.{level}] names an unknown level", f"use one of {levels}"
+            )
         out[level] = {}
         for cat, labels in per_cat.items():
             if cat not in categories:
-                raise _fail(path, f"[expectations.{level}] names unknown category {cat!r}",
-                            f"use one of {categories}")
+                raise _fail(
+                    path,
+                    f"[expectations.{level}] names unknown category {cat!r}",
+                    f"use one of {categories}",
+                )
             if isinstance(labels, str):
                 labels = [labels]
             out[level][cat] = tuple(str(x) for x in labels)
@@ -169,12 +185,15 @@ def _rules(path: Path, table: dict) -> dict[str, float]:
     for name, value in table.items():
         setting = SETTINGS_BY_NAME.get(name)
         if setting is None:
-            raise _fail(path, f"[rules] has unknown setting {name!r}",
-                        f"use one of {sorted(SETTINGS_BY_NAME)}")
-        if not isinstance(value, int | float) or isinstance(value, bool) \
-                or value < setting.minimum:
-            raise _fail(path, f"[rules].{name} = {value!r}",
-                        f"use a number of at least {setting.minimum}")
+            raise _fail(
+                path,
+                f"[rules] has unknown setting {name!r}",
+                f"use one of {sorted(SETTINGS_BY_NAME)}",
+            )
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < setting.minimum:
+            raise _fail(
+                path, f"[rules].{name} = {value!r}", f"use a number of at least {setting.minimum}"
+            )
         if isinstance(setting.default, int) and value != int(value):
             raise _fail(path, f"[rules].{name} = {value!r}", "use a whole number")
         rules[name] = type(setting.default)(value)
@@ -196,27 +215,50 @@ def write_framework(con, framework: Framework) -> None:
     """The framework the build used travels inside the warehouse: the models join these
     tables and the pages read them, so a rule and the chart that shows it see the same bars.
     Ranks start at 0 (see framework_params)."""
-    con.execute("create or replace table framework_levels as select level, rank - 1 as rank "
-                "from (select unnest($l) as level, generate_subscripts($l, 1) as rank)",
-                {"l": list(framework.levels)})
-    con.execute("create or replace table framework_categories as select category, rank - 1 "
-                "as rank from (select unnest($c) as category, generate_subscripts($c, 1) as "
-                "rank)", {"c": list(framework.categories)})
-    con.execute("create or replace table framework_bars (level varchar, level_rank integer, "
-                "bar_order integer, category varchar, metric varchar, op varchar, "
-                "value double, label varchar)")
+    con.execute(
+        "create or replace table framework_levels as select level, rank - 1 as rank "
+        "from (select unnest($l) as level, generate_subscripts($l, 1) as rank)",
+        {"l": list(framework.levels)},
+    )
+    con.execute(
+        "create or replace table framework_categories as select category, rank - 1 "
+        "as rank from (select unnest($c) as category, generate_subscripts($c, 1) as "
+        "rank)",
+        {"c": list(framework.categories)},
+    )
+    con.execute(
+        "create or replace table framework_bars (level varchar, level_rank integer, "
+        "bar_order integer, category varchar, metric varchar, op varchar, "
+        "value double, label varchar)"
+    )
     if framework.bars:
-        con.executemany("insert into framework_bars values (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(b.level, framework.rank(b.level), i, b.category, b.metric, b.op,
-                          b.value, b.label) for i, b in enumerate(framework.bars)])
-    con.execute("create or replace table framework_expectations (level varchar, "
-                "category varchar, label varchar)")
-    rows = [(lvl, cat, label) for lvl, cats in framework.expectations.items()
-            for cat, labels in cats.items() for label in labels]
+        con.executemany(
+            "insert into framework_bars values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (b.level, framework.rank(b.level), i, b.category, b.metric, b.op, b.value, b.label)
+                for i, b in enumerate(framework.bars)
+            ],
+        )
+    con.execute(
+        "create or replace table framework_expectations (level varchar, "
+        "category varchar, label varchar)"
+    )
+    rows = [
+        (lvl, cat, label)
+        for lvl, cats in framework.expectations.items()
+        for cat, labels in cats.items()
+        for label in labels
+    ]
     if rows:
         con.executemany("insert into framework_expectations values (?, ?, ?)", rows)
-    con.execute("create or replace table framework_settings (name varchar, value double, "
-                "default_value double, help varchar)")
-    con.executemany("insert into framework_settings values (?, ?, ?, ?)",
-                    [(n, v, SETTINGS_BY_NAME[n].default, SETTINGS_BY_NAME[n].help)
-                     for n, v in framework.rules.items()])
+    con.execute(
+        "create or replace table framework_settings (name varchar, value double, "
+        "default_value double, help varchar)"
+    )
+    con.executemany(
+        "insert into framework_settings values (?, ?, ?, ?)",
+        [
+            (n, v, SETTINGS_BY_NAME[n].default, SETTINGS_BY_NAME[n].help)
+            for n, v in framework.rules.items()
+        ],
+    )

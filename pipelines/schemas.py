@@ -34,8 +34,13 @@ def _fields_of(table: str) -> Callable[..., Any]:
 
     def field(name: str, **checks: Any) -> Any:
         col = spec.column(name)
-        return pa.Field(nullable=col.nullable, isin=list(col.choices) or None,
-                        description=col.description, metadata=col.metadata, **checks)
+        return pa.Field(
+            nullable=col.nullable,
+            isin=list(col.choices) or None,
+            description=col.description,
+            metadata=col.metadata,
+            **checks,
+        )
 
     return field
 
@@ -44,9 +49,12 @@ def _not_future(col: str, is_date: bool) -> pa.Check:
     """Built at validation time, because 'the future' starts when the build runs."""
     limit = datetime.now(UTC) + FUTURE_SLACK
     bound = limit.date() if is_date else limit
-    return pa.Check(lambda data: data.lazyframe.select(pl.col(col) <= bound),
-                    ignore_na=True, name="not_in_future",
-                    error=f"{col} is in the future; check the year and the time zone")
+    return pa.Check(
+        lambda data: data.lazyframe.select(pl.col(col) <= bound),
+        ignore_na=True,
+        name="not_in_future",
+        error=f"{col} is in the future; check the year and the time zone",
+    )
 
 
 _engineer = _fields_of("engineers")
@@ -69,7 +77,8 @@ class EngineerSchema(pa.DataFrameModel):
     @pa.dataframe_check(error="left_on is before hire_date; fix one of the two dates")
     def leaves_after_hire(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            pl.col("left_on").is_null() | (pl.col("left_on") >= pl.col("hire_date")))
+            pl.col("left_on").is_null() | (pl.col("left_on") >= pl.col("hire_date"))
+        )
 
     class Config:
         coerce = True
@@ -110,13 +119,16 @@ class TicketSchema(pa.DataFrameModel):
     @pa.dataframe_check(error="solved_at is before created_at; export the latest solve time")
     def solved_after_created(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            pl.col("solved_at").is_null() | (pl.col("solved_at") >= pl.col("created_at")))
+            pl.col("solved_at").is_null() | (pl.col("solved_at") >= pl.col("created_at"))
+        )
 
-    @pa.dataframe_check(error="status is solved or closed but solved_at is empty; "
-                              "export the solve time")
+    @pa.dataframe_check(
+        error="status is solved or closed but solved_at is empty; export the solve time"
+    )
     def solved_has_time(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            ~pl.col("status").is_in(SOLVED_STATUSES) | pl.col("solved_at").is_not_null())
+            ~pl.col("status").is_in(SOLVED_STATUSES) | pl.col("solved_at").is_not_null()
+        )
 
     class Config:
         coerce = True
@@ -211,9 +223,11 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
 for _spec in TABLES:
     _declared = list(MODELS[_spec.name].to_schema().columns)
     if _declared != list(_spec.columns()):
-        raise AssertionError(f"{MODELS[_spec.name].__name__} declares {_declared}, but "
-                             f"pipelines/tables.py says {_spec.name} has "
-                             f"{list(_spec.columns())}")
+        raise AssertionError(
+            f"{MODELS[_spec.name].__name__} declares {_declared}, but "
+            f"pipelines/tables.py says {_spec.name} has "
+            f"{list(_spec.columns())}"
+        )
 
 
 def schema_for(spec: TableSpec, framework: Framework) -> pa.DataFrameSchema:
@@ -222,15 +236,30 @@ def schema_for(spec: TableSpec, framework: Framework) -> pa.DataFrameSchema:
     for name, column in schema.columns.items():
         if column.metadata["no_future"]:
             kind = column.metadata["kind"]
-            schema = schema.update_column(name, checks=[
-                *column.checks, _not_future(name, is_date=kind in ("date", "month"))])
+            schema = schema.update_column(
+                name, checks=[*column.checks, _not_future(name, is_date=kind in ("date", "month"))]
+            )
     levels = list(framework.levels)
     categories = list(framework.categories)
     if "level" in schema.columns:
-        schema = schema.update_column("level", checks=[pa.Check.isin(
-            levels, error=f"level must be one of {', '.join(levels)} (see data/framework.toml)")])
+        schema = schema.update_column(
+            "level",
+            checks=[
+                pa.Check.isin(
+                    levels,
+                    error=f"level must be one of {', '.join(levels)} (see data/framework.toml)",
+                )
+            ],
+        )
     if "category" in schema.columns:
-        schema = schema.update_column("category", checks=[pa.Check.isin(
-            categories,
-            error=f"category must be one of {', '.join(categories)} (see data/framework.toml)")])
+        schema = schema.update_column(
+            "category",
+            checks=[
+                pa.Check.isin(
+                    categories,
+                    error=f"category must be one of {', '.join(categories)} "
+                    "(see data/framework.toml)",
+                )
+            ],
+        )
     return schema

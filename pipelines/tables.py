@@ -50,8 +50,12 @@ class ColumnSpec:
     def metadata(self) -> dict:
         """What the loader needs to read the column: kind, default, optional_column,
         no_future."""
-        return {"kind": self.kind, "default": self.default,
-                "optional_column": self.optional_column, "no_future": self.no_future}
+        return {
+            "kind": self.kind,
+            "default": self.default,
+            "optional_column": self.optional_column,
+            "no_future": self.no_future,
+        }
 
     @property
     def must_have_value(self) -> bool:
@@ -96,102 +100,235 @@ _C = ColumnSpec
 
 # Load order matters: engineers first, because every other table refers to them.
 TABLES: tuple[TableSpec, ...] = (
-    TableSpec("engineers", "everyone on the team, one row per person.", required=True, fields=(
-        _C("engineer_id", "id", "Stable id of the person, as your HR or helpdesk knows them. "
-                                "Other files refer to it."),
-        _C("name", "text", "Display name."),
-        _C("email", "text", "Work email (optional value).", nullable=True),
-        _C("team", "text", "Team name; volume is compared within a team."),
-        _C("region", "text", "Region, e.g. AMER, EMEA, APAC."),
-        _C("manager_id", "id", "engineer_id of the person's manager; empty for none.",
-           nullable=True),
-        _C("hire_date", "date", "First working day (YYYY-MM-DD).", no_future=True),
-        _C("team_lead", "bool", "true for designated team leads (less IC scope, so their volume "
-                                "bar is scaled). Default false.",
-           default=False, optional_column=True),
-        _C("left_on", "date", "Last day with the team; empty while employed.",
-           nullable=True, optional_column=True),
-        _C("onboarded_on", "date", "End of onboarding, when it differs from hire_date plus the "
-                                   "framework's onboarding months.",
-           nullable=True, optional_column=True),
-    )),
-    TableSpec("levels", "one row per level change; the first row of a person is the level at "
-                        "hire.", required=True, fields=(
-        _C("engineer_id", "id", "Who changed level."),
-        _C("level", "level", "The level from then on, one of the framework's levels "
-                             "(e.g. IC1..IC5)."),
-        _C("effective_on", "date", "Date the level took effect (YYYY-MM-DD).", no_future=True),
-    )),
-    TableSpec("tickets", "one row per ticket (helpdesk export).", required=False,
-              formats=("csv", "parquet"), fields=(
-        _C("ticket_id", "id", "Helpdesk ticket id. A repeated id keeps the row with the newest "
-                              "updated_at."),
-        _C("assignee_id", "id", "engineer_id of the assignee; empty when unassigned (loaded, "
-                                "counts for nobody).", nullable=True),
-        _C("created_at", "timestamp", "When the ticket was opened (ISO-8601; an offset or Z is "
-                                      "honoured, else the framework time zone).", no_future=True),
-        _C("solved_at", "timestamp", "Latest solve, so a reopened ticket counts its full "
-                                     "resolution time; empty while unsolved.",
-           nullable=True, no_future=True),
-        _C("status", "enum", f"One of {_one_of(TICKET_STATUSES)}.", choices=TICKET_STATUSES),
-        _C("priority", "enum", f"One of {_one_of(PRIORITIES)}; may be empty.",
-           nullable=True, optional_column=True, choices=PRIORITIES),
-        _C("sla_breached", "bool", "true if the SLA target was missed, false if met; empty when "
-                                   "no SLA applied or it is still running.",
-           nullable=True, optional_column=True),
-        _C("csat", "enum", f"Satisfaction: {_one_of(CSAT_VALUES)}; may be empty. Only good and "
-                           "bad are scores.",
-           nullable=True, optional_column=True, choices=CSAT_VALUES),
-        _C("reopens", "int", "Times the ticket was reopened. Default 0.",
-           default=0, optional_column=True),
-        _C("updated_at", "timestamp", "Last update; decides between repeated ticket ids.",
-           nullable=True, optional_column=True, no_future=True),
-    )),
-    TableSpec("evidence", "observed behaviours tagged with a level and a category.",
-              required=False, fields=(
-        _C("evidence_id", "id", "Unique id of the observation."),
-        _C("engineer_id", "id", "Who was observed."),
-        _C("observed_on", "date", "When it happened (YYYY-MM-DD).", no_future=True),
-        _C("category", "category", "One of the framework's categories (case-insensitive)."),
-        _C("level", "level", "The level the behaviour is typical of."),
-        _C("kind", "enum", "example (shows the level) or concern (falls short of it). Default "
-                           "example.",
-           default="example", optional_column=True, choices=EVIDENCE_KINDS),
-        _C("summary", "text", "What was observed, in a sentence."),
-        _C("link", "text", "URL of the ticket, doc or review (optional).",
-           nullable=True, optional_column=True),
-        _C("source", "enum", f"Who reported it: {_one_of(EVIDENCE_SOURCES)}.",
-           default="manager", optional_column=True, choices=EVIDENCE_SOURCES),
-        _C("recorded_by", "id", "engineer_id or name of whoever recorded it.",
-           nullable=True, optional_column=True),
-    )),
-    TableSpec("decisions", "compensation and promotion decisions already taken.",
-              required=False, fields=(
-        _C("engineer_id", "id", "Who the decision was about."),
-        _C("decided_on", "date", "Date of the decision (YYYY-MM-DD).", no_future=True),
-        _C("decision", "enum", f"One of {_one_of(DECISIONS)}.", choices=DECISIONS),
-        _C("note", "text", "Free text (optional).", nullable=True, optional_column=True),
-    )),
-    TableSpec("leave", "long absences; a month mostly on leave is not judged.", required=False,
-              fields=(
-        _C("engineer_id", "id", "Who was away."),
-        _C("starts_on", "date", "First day away."),
-        _C("ends_on", "date", "Last day away."),
-    )),
+    TableSpec(
+        "engineers",
+        "everyone on the team, one row per person.",
+        required=True,
+        fields=(
+            _C(
+                "engineer_id",
+                "id",
+                "Stable id of the person, as your HR or helpdesk knows them. "
+                "Other files refer to it.",
+            ),
+            _C("name", "text", "Display name."),
+            _C("email", "text", "Work email (optional value).", nullable=True),
+            _C("team", "text", "Team name; volume is compared within a team."),
+            _C("region", "text", "Region, e.g. AMER, EMEA, APAC."),
+            _C(
+                "manager_id",
+                "id",
+                "engineer_id of the person's manager; empty for none.",
+                nullable=True,
+            ),
+            _C("hire_date", "date", "First working day (YYYY-MM-DD).", no_future=True),
+            _C(
+                "team_lead",
+                "bool",
+                "true for designated team leads (less IC scope, so their volume "
+                "bar is scaled). Default false.",
+                default=False,
+                optional_column=True,
+            ),
+            _C(
+                "left_on",
+                "date",
+                "Last day with the team; empty while employed.",
+                nullable=True,
+                optional_column=True,
+            ),
+            _C(
+                "onboarded_on",
+                "date",
+                "End of onboarding, when it differs from hire_date plus the "
+                "framework's onboarding months.",
+                nullable=True,
+                optional_column=True,
+            ),
+        ),
+    ),
+    TableSpec(
+        "levels",
+        "one row per level change; the first row of a person is the level at hire.",
+        required=True,
+        fields=(
+            _C("engineer_id", "id", "Who changed level."),
+            _C(
+                "level",
+                "level",
+                "The level from then on, one of the framework's levels (e.g. IC1..IC5).",
+            ),
+            _C("effective_on", "date", "Date the level took effect (YYYY-MM-DD).", no_future=True),
+        ),
+    ),
+    TableSpec(
+        "tickets",
+        "one row per ticket (helpdesk export).",
+        required=False,
+        formats=("csv", "parquet"),
+        fields=(
+            _C(
+                "ticket_id",
+                "id",
+                "Helpdesk ticket id. A repeated id keeps the row with the newest updated_at.",
+            ),
+            _C(
+                "assignee_id",
+                "id",
+                "engineer_id of the assignee; empty when unassigned (loaded, counts for nobody).",
+                nullable=True,
+            ),
+            _C(
+                "created_at",
+                "timestamp",
+                "When the ticket was opened (ISO-8601; an offset or Z is "
+                "honoured, else the framework time zone).",
+                no_future=True,
+            ),
+            _C(
+                "solved_at",
+                "timestamp",
+                "Latest solve, so a reopened ticket counts its full "
+                "resolution time; empty while unsolved.",
+                nullable=True,
+                no_future=True,
+            ),
+            _C("status", "enum", f"One of {_one_of(TICKET_STATUSES)}.", choices=TICKET_STATUSES),
+            _C(
+                "priority",
+                "enum",
+                f"One of {_one_of(PRIORITIES)}; may be empty.",
+                nullable=True,
+                optional_column=True,
+                choices=PRIORITIES,
+            ),
+            _C(
+                "sla_breached",
+                "bool",
+                "true if the SLA target was missed, false if met; empty when "
+                "no SLA applied or it is still running.",
+                nullable=True,
+                optional_column=True,
+            ),
+            _C(
+                "csat",
+                "enum",
+                f"Satisfaction: {_one_of(CSAT_VALUES)}; may be empty. Only good and "
+                "bad are scores.",
+                nullable=True,
+                optional_column=True,
+                choices=CSAT_VALUES,
+            ),
+            _C(
+                "reopens",
+                "int",
+                "Times the ticket was reopened. Default 0.",
+                default=0,
+                optional_column=True,
+            ),
+            _C(
+                "updated_at",
+                "timestamp",
+                "Last update; decides between repeated ticket ids.",
+                nullable=True,
+                optional_column=True,
+                no_future=True,
+            ),
+        ),
+    ),
+    TableSpec(
+        "evidence",
+        "observed behaviours tagged with a level and a category.",
+        required=False,
+        fields=(
+            _C("evidence_id", "id", "Unique id of the observation."),
+            _C("engineer_id", "id", "Who was observed."),
+            _C("observed_on", "date", "When it happened (YYYY-MM-DD).", no_future=True),
+            _C("category", "category", "One of the framework's categories (case-insensitive)."),
+            _C("level", "level", "The level the behaviour is typical of."),
+            _C(
+                "kind",
+                "enum",
+                "example (shows the level) or concern (falls short of it). Default example.",
+                default="example",
+                optional_column=True,
+                choices=EVIDENCE_KINDS,
+            ),
+            _C("summary", "text", "What was observed, in a sentence."),
+            _C(
+                "link",
+                "text",
+                "URL of the ticket, doc or review (optional).",
+                nullable=True,
+                optional_column=True,
+            ),
+            _C(
+                "source",
+                "enum",
+                f"Who reported it: {_one_of(EVIDENCE_SOURCES)}.",
+                default="manager",
+                optional_column=True,
+                choices=EVIDENCE_SOURCES,
+            ),
+            _C(
+                "recorded_by",
+                "id",
+                "engineer_id or name of whoever recorded it.",
+                nullable=True,
+                optional_column=True,
+            ),
+        ),
+    ),
+    TableSpec(
+        "decisions",
+        "compensation and promotion decisions already taken.",
+        required=False,
+        fields=(
+            _C("engineer_id", "id", "Who the decision was about."),
+            _C("decided_on", "date", "Date of the decision (YYYY-MM-DD).", no_future=True),
+            _C("decision", "enum", f"One of {_one_of(DECISIONS)}.", choices=DECISIONS),
+            _C("note", "text", "Free text (optional).", nullable=True, optional_column=True),
+        ),
+    ),
+    TableSpec(
+        "leave",
+        "long absences; a month mostly on leave is not judged.",
+        required=False,
+        fields=(
+            _C("engineer_id", "id", "Who was away."),
+            _C("starts_on", "date", "First day away."),
+            _C("ends_on", "date", "Last day away."),
+        ),
+    ),
     # The line break and indent inside `about` reproduce what the README has always shown.
-    TableSpec("monthly_metrics", "a helpdesk report per agent and month, for teams without\n"
-                                 "    ticket-level exports. Where tickets cover the same "
-                                 "engineer-month, tickets win.", required=False, fields=(
-        _C("engineer_id", "id", "Whose month it is."),
-        _C("month", "month", "The month, YYYY-MM.", no_future=True),
-        _C("tickets_solved", "int", "Tickets solved that month."),
-        _C("sla_met", "int", "SLA targets met."),
-        _C("sla_breached", "int", "SLA targets missed."),
-        _C("median_open_hours", "float", "Median hours from creation to solve.", nullable=True),
-        _C("csat_good", "int", "Good satisfaction ratings. Default 0.",
-           default=0, optional_column=True),
-        _C("csat_bad", "int", "Bad satisfaction ratings. Default 0.",
-           default=0, optional_column=True),
-    )),
+    TableSpec(
+        "monthly_metrics",
+        "a helpdesk report per agent and month, for teams without\n"
+        "    ticket-level exports. Where tickets cover the same "
+        "engineer-month, tickets win.",
+        required=False,
+        fields=(
+            _C("engineer_id", "id", "Whose month it is."),
+            _C("month", "month", "The month, YYYY-MM.", no_future=True),
+            _C("tickets_solved", "int", "Tickets solved that month."),
+            _C("sla_met", "int", "SLA targets met."),
+            _C("sla_breached", "int", "SLA targets missed."),
+            _C("median_open_hours", "float", "Median hours from creation to solve.", nullable=True),
+            _C(
+                "csat_good",
+                "int",
+                "Good satisfaction ratings. Default 0.",
+                default=0,
+                optional_column=True,
+            ),
+            _C(
+                "csat_bad",
+                "int",
+                "Bad satisfaction ratings. Default 0.",
+                default=0,
+                optional_column=True,
+            ),
+        ),
+    ),
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}

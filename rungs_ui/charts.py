@@ -8,6 +8,7 @@ is too small to judge are grey columns with their sample size, never a line dipp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -16,6 +17,41 @@ from rungs_ui import theme
 
 STATUS_ORDER = ("below", "at", "above", "not judged")
 MONTH_AXIS = alt.Axis(format="%b %y", labelAngle=0, tickCount="month", labelOverlap=True)
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """How one framework metric is drawn and named: its words and its number formats (d3
+    format for the axis and the tooltips; labels on the bars follow the tooltip format)."""
+
+    metric: str
+    title: str
+    axis_format: str
+    value_format: str
+    sample_label: str
+
+
+METRIC_VIEWS = {
+    "sla_adherence": MetricView("sla_adherence", "SLA adherence", ".0%", ".1%", "SLA tickets"),
+    "median_open_hours": MetricView(
+        "median_open_hours", "Median open time (h)", ".0f", ".1f", "tickets solved"
+    ),
+    "volume_ratio": MetricView(
+        "volume_ratio", "Solved ÷ team median", ".1f", ".2f", "tickets, team median"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class MetricChart:
+    """What a chart of one metric against the level bars needs besides its rows: the metric's
+    view, the framework's levels (for dashes), the levels to draw bold, and the bars to draw
+    when they do not travel with the rows (team trends, small multiples)."""
+
+    view: MetricView
+    levels: tuple[str, ...]
+    emphasise: tuple[str, ...] = ()
+    bars: pd.DataFrame | None = None
 
 
 def _month_span(df: pd.DataFrame, column: str = "month") -> pd.DataFrame:
@@ -34,14 +70,17 @@ def bar_rules(
 ) -> alt.LayerChart:
     """Horizontal rules at each bar's value, dashed by level, labelled at the left.
 
-    `bars` has level and value columns. Levels in `emphasise` (current and next) are drawn bold.
+    `bars` has level and value columns (and optionally `adjusted`, for a bar scaled for this
+    person, labelled so). Levels in `emphasise` (current and next) are drawn bold.
     """
     levels = list(levels)
-    data = bars[["level", "value"]].copy()
+    data = bars.copy()
+    adjusted = data["adjusted"] if "adjusted" in data else pd.Series(False, index=data.index)
     data["bar"] = [
-        f"{lv} bar · {value_format.format(v)}"
-        for lv, v in zip(data["level"], data["value"], strict=True)
+        f"{lv} {'adjusted bar' if adj else 'bar'} · {value_format.format(v)}"
+        for lv, v, adj in zip(data["level"], data["value"], adjusted, strict=True)
     ]
+    data = data[["level", "value", "bar"]]
     data["emphasised"] = data["level"].isin(list(emphasise)) if emphasise else True
     base = alt.Chart(data)
     rule = base.mark_rule(color=theme.BAR_RULE_COLOUR).encode(
@@ -67,13 +106,13 @@ def bar_rules(
     return alt.layer(rule, label)
 
 
-def _insufficient_columns(df: pd.DataFrame, sample: str, min_sample: float, what: str):
-    thin = df.loc[df[sample] < min_sample].copy()
-    thin["note"] = [
-        f"{int(n)} {what} (fewer than {int(min_sample)}): not judged" for n in thin[sample]
-    ]
+def _not_judged_columns(data: pd.DataFrame, view: MetricView) -> alt.Chart:
+    """Grey columns for the months the rule did not judge this metric, with the reason the
+    pipeline recorded (too few tickets, onboarding, leave)."""
+    thin = data.loc[~data["judged"].astype(bool)].copy()
+    thin["note"] = thin["not_judged_because"].fillna("not judged")
     # No per-column text: adjacent thin months made the labels overprint; the tooltip and the
-    # page caption carry the sample size.
+    # page caption carry the reason.
     return (
         alt.Chart(thin)
         .mark_rect(color=theme.INSUFFICIENT_COLOUR, opacity=0.45)
@@ -82,48 +121,60 @@ def _insufficient_columns(df: pd.DataFrame, sample: str, min_sample: float, what
             x2="month_end:T",
             tooltip=[
                 alt.Tooltip("month:T", title="Month", format="%B %Y"),
-                alt.Tooltip("note:N", title="Sample"),
+                alt.Tooltip("sample:Q", title=view.sample_label.capitalize()),
+                alt.Tooltip("note:N", title="Not judged"),
             ],
         )
     )
 
 
-def metric_against_bars(
-    months: pd.DataFrame,
-    metric: str,
-    sample: str,
-    min_sample: float,
-    bars: pd.DataFrame,
-    levels: Sequence[str],
-    emphasise: Sequence[str],
-    title: str,
-    axis_format: str,
-    value_format: str,
-    sample_label: str,
-    domain: tuple[float, float] | None = None,
-) -> alt.LayerChart:
-    """One person's monthly metric as a line over the framework's bars for it.
+def bars_of(checks: pd.DataFrame) -> pd.DataFrame:
+    """The bars a person was judged against, one row per level and value, from bar_checks rows
+    (level, value, adjusted: whether a per-person adjustment such as team-lead scaling
+    applied)."""
+    if checks.empty:
+        return pd.DataFrame({"level": [], "value": [], "adjusted": []})
+    bars = (
+        checks.assign(adjusted=checks["adjustment"].notna())
+        .groupby(["bar_level", "bar_value", "adjusted"], as_index=False)
+        .size()
+        .rename(columns={"bar_level": "level", "bar_value": "value"})
+    )
+    return bars[["level", "value", "adjusted"]]
 
-    Months under `min_sample` are left out of the line and drawn as grey columns.
+
+def metric_against_bars(checks: pd.DataFrame, spec: MetricChart) -> alt.LayerChart:
+    """One person's monthly figure for a metric, as the rule judged it, over the bars that
+    applied to them. `checks` are that person's bar_checks rows for the metric (month,
+    bar_level, bar_value, adjustment, observed, sample, judged, not_judged_because).
+
+    Months not judged are left out of the line and drawn as grey columns.
     """
-    data = _month_span(months[["month", metric, sample]])
-    judged = data.loc[data[sample] >= min_sample].copy()
-    all_months = data[["month"]].copy()
-    line_data = all_months.merge(judged, on="month", how="left")  # a gap, not a zero
-    values = [*judged[metric].dropna().tolist(), *bars["value"].tolist()]
-    if domain is None and values:
+    view = spec.view
+    per_month = (
+        checks.sort_values(["month", "bar_rank"])
+        .drop_duplicates("month")[["month", "observed", "sample", "judged", "not_judged_because"]]
+        .rename(columns={"observed": view.metric})
+    )
+    data = _month_span(per_month)
+    judged = data.loc[data["judged"].astype(bool)].copy()
+    line_data = data[["month"]].merge(judged, on="month", how="left")  # a gap, not a zero
+    bars = bars_of(checks)
+    values = [*judged[view.metric].dropna().tolist(), *bars["value"].tolist()]
+    domain = None
+    if values:
         pad = (max(values) - min(values)) * 0.08 or 1
         domain = (min(values) - pad, max(values) + pad)
     y = alt.Y(
-        f"{metric}:Q",
-        title=title,
-        axis=alt.Axis(format=axis_format),
+        f"{view.metric}:Q",
+        title=view.title,
+        axis=alt.Axis(format=view.axis_format),
         scale=alt.Scale(domain=list(domain) if domain else alt.Undefined, zero=False),
     )
     tooltip = [
         alt.Tooltip("month:T", title="Month", format="%B %Y"),
-        alt.Tooltip(f"{metric}:Q", title=title, format=value_format),
-        alt.Tooltip(f"{sample}:Q", title=sample_label),
+        alt.Tooltip(f"{view.metric}:Q", title=view.title, format=view.value_format),
+        alt.Tooltip("sample:Q", title=view.sample_label.capitalize()),
     ]
     line = (
         alt.Chart(line_data)
@@ -136,8 +187,10 @@ def metric_against_bars(
         .encode(x="month:T", y=y, tooltip=tooltip)
     )
     return alt.layer(
-        _insufficient_columns(data, sample, min_sample, sample_label.lower()),
-        bar_rules(bars, levels, emphasise, value_format="{" + value_format_py(value_format) + "}"),
+        _not_judged_columns(data, view),
+        bar_rules(
+            bars, spec.levels, spec.emphasise, "{" + value_format_py(view.value_format) + "}"
+        ),
         line,
         points,
     ).properties(height=320)
@@ -145,65 +198,9 @@ def metric_against_bars(
 
 def value_format_py(d3_format: str) -> str:
     """The Python format spec for the few d3 formats we use, so labels match tooltips."""
-    return {".0%": ":.0%", ".1%": ":.1%", ".1f": ":.1f", ".0f": ":.0f"}.get(d3_format, "")
-
-
-def volume_against_team(months: pd.DataFrame, bar_ratio: float | None) -> alt.LayerChart:
-    """Tickets solved next to the team's median, and the volume bar as a share of that median."""
-    data = months[["month", "tickets_solved", "team_median_solved"]].copy()
-    data["month"] = pd.to_datetime(data["month"])
-    series = {"tickets_solved": "Solved", "team_median_solved": "Team median"}
-    if bar_ratio is not None:
-        data["volume_bar"] = data["team_median_solved"] * bar_ratio
-        series["volume_bar"] = f"Volume bar ({bar_ratio:g} × team median)"
-    long = data.melt(
-        id_vars="month", value_vars=list(series), var_name="series", value_name="tickets"
+    return {".0%": ":.0%", ".1%": ":.1%", ".1f": ":.1f", ".0f": ":.0f", ".2f": ":.2f"}.get(
+        d3_format, ""
     )
-    long["series"] = long["series"].map(series)
-    order = list(series.values())
-    return (
-        alt.Chart(long)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("month:T", title=None, axis=MONTH_AXIS),
-            y=alt.Y("tickets:Q", title="Tickets per month"),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                sort=order,
-                legend=alt.Legend(orient="top"),
-                scale=alt.Scale(domain=order, range=["#0072B2", "#999999", "#E69F00"]),
-            ),
-            strokeDash=alt.StrokeDash(
-                "series:N",
-                sort=order,
-                legend=None,
-                scale=alt.Scale(domain=order, range=[[1, 0], [6, 3], [2, 3]]),
-            ),
-            tooltip=[
-                alt.Tooltip("month:T", title="Month", format="%B %Y"),
-                "series:N",
-                alt.Tooltip("tickets:Q", format=".0f"),
-            ],
-        )
-        .properties(height=280)
-    )
-
-
-def attainment_status(
-    demonstrated: pd.Series, current: pd.Series, rank, eligible: pd.Series | None = None
-) -> pd.Series:
-    """below / at / above the current level, by framework rank ("below IC1" ranks below all);
-    "not judged" for a month that is not eligible or has no demonstrated level."""
-    eligible = eligible if eligible is not None else pd.Series(True, index=demonstrated.index)
-    out = []
-    for shown, held, counts in zip(demonstrated, current, eligible, strict=True):
-        if not counts or shown is None or (isinstance(shown, float) and pd.isna(shown)):
-            out.append("not judged")
-        else:
-            diff = rank(shown) - rank(held)
-            out.append("below" if diff < 0 else "above" if diff > 0 else "at")
-    return pd.Series(out, index=demonstrated.index, dtype="object")
 
 
 def _status_colour(title: str | None = "Vs level held") -> alt.Color:
@@ -241,10 +238,14 @@ def attainment_heatmap(
     return alt.layer(cells_chart, labels).properties(height=60 * len(categories) + 40)
 
 
-def level_history(history: pd.DataFrame, levels: Sequence[str], until) -> alt.Chart:
-    """The level held over time as a step line, ending at the as-of month."""
-    data = history[["level", "effective_on"]].copy()
+def level_history(stints: pd.DataFrame, levels: Sequence[str], until) -> alt.Chart:
+    """The level held over time as a step line, ending at the as-of month. `stints` are
+    level_stints rows (level, started_on): a re-recorded level is no step."""
+    data = stints[["level", "started_on"]].rename(columns={"started_on": "effective_on"})
     data["effective_on"] = pd.to_datetime(data["effective_on"])
+    data = data.loc[data["effective_on"] <= pd.Timestamp(until) + pd.offsets.MonthEnd(0)]
+    if data.empty:
+        data = stints[["level"]].head(1).assign(effective_on=pd.Timestamp(until))
     end = pd.DataFrame({"level": [data["level"].iloc[-1]], "effective_on": [pd.Timestamp(until)]})
     data = pd.concat([data, end], ignore_index=True)
     return (
@@ -322,16 +323,9 @@ def level_distribution(counts: pd.DataFrame, levels: Sequence[str]) -> alt.Layer
     return alt.layer(bars, text).properties(height=280)
 
 
-def team_trend(
-    trends: pd.DataFrame,
-    metric: str,
-    bars: pd.DataFrame,
-    levels: Sequence[str],
-    title: str,
-    axis_format: str,
-    value_format: str,
-) -> alt.LayerChart:
+def team_trend(trends: pd.DataFrame, spec: MetricChart) -> alt.LayerChart:
     """One line per team over the months, against every level's bar for the metric."""
+    view = spec.view
     data = trends.copy()
     data["month"] = pd.to_datetime(data["month"])
     line = (
@@ -340,47 +334,42 @@ def team_trend(
         .encode(
             x=alt.X("month:T", title=None, axis=MONTH_AXIS),
             y=alt.Y(
-                f"{metric}:Q",
-                title=title,
-                axis=alt.Axis(format=axis_format),
+                f"{view.metric}:Q",
+                title=view.title,
+                axis=alt.Axis(format=view.axis_format),
                 scale=alt.Scale(zero=False),
             ),
             color=alt.Color("team:N", title="Team"),
             tooltip=[
                 "team:N",
                 alt.Tooltip("month:T", format="%B %Y"),
-                alt.Tooltip(f"{metric}:Q", title=title, format=value_format),
+                alt.Tooltip(f"{view.metric}:Q", title=view.title, format=view.value_format),
             ],
         )
     )
+    rules = bar_rules(
+        spec.bars, spec.levels, spec.emphasise, "{" + value_format_py(view.value_format) + "}"
+    )
     # Teams and levels each keep their own colour scale; shared, the level domain would hide teams.
     return (
-        alt.layer(
-            bar_rules(bars, levels, value_format="{" + value_format_py(value_format) + "}"), line
-        )
+        alt.layer(rules, line)
         .resolve_scale(color="independent", strokeDash="independent")
         .properties(height=320)
     )
 
 
-def trajectories(
-    months: pd.DataFrame,
-    bars: pd.DataFrame,
-    levels: Sequence[str],
-    emphasise: Sequence[str],
-    min_sample: float,
-    columns: int = 4,
-) -> alt.FacetChart:
+def trajectories(months: pd.DataFrame, spec: MetricChart, columns: int = 4) -> alt.FacetChart:
     """Small multiples: each person's monthly SLA adherence, one panel each, same bars in all.
 
-    `months` has person, month, sla_adherence and sla_sample; months under `min_sample` are
-    grey ticks at the foot of the panel instead of points. A facet shares one data set, so the
-    bars travel in it as rows of their own (row_type "bar"), repeated for every person.
+    `months` has person, month, sla_adherence, sla_sample and judged (as the rule judged the
+    month); months not judged are grey ticks at the foot of the panel instead of points. A
+    facet shares one data set, so the bars travel in it as rows of their own (row_type "bar"),
+    repeated for every person.
     """
-    levels = list(levels)
+    levels, bars, emphasise = list(spec.levels), spec.bars, spec.emphasise
     data = months.copy()
     data["month"] = pd.to_datetime(data["month"])
-    data["judged"] = data["sla_sample"] >= min_sample
+    data["judged"] = data["judged"].astype(bool)
     data["shown"] = data["sla_adherence"].where(data["judged"])
     lows = [*data["shown"].dropna().tolist(), *bars["value"].tolist()]
     low = round(min(lows) - 0.02, 2) if lows else 0.8

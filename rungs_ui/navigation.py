@@ -93,5 +93,6 @@ PAGES: tuple[PageSpec, ...] = (
 GROUPS: tuple[str, ...] = ("Team", "People", "Calibration", "Data")
 
 
-def spec_for(script: str) -> PageSpec:
-    return next(p for p in PAGES if p.script == script)
+def spec_for_url(url_path: str) -> PageSpec:
+    """The registered page served at `url_path` (the default page answers the bare URL)."""
+    return next((p for p in PAGES if p.url_path == url_path), next(p for p in PAGES if p.default))

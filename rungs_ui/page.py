@@ -3,6 +3,7 @@ shown when the warehouse cannot answer."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import altair as alt
@@ -37,6 +38,7 @@ class PageContext:
     fw: FrameworkView
     filters: Filters
     present: bool
+    spec: navigation.PageSpec
 
 
 def set_context(ctx: PageContext) -> None:
@@ -52,10 +54,10 @@ def context() -> PageContext:
     return ctx
 
 
-def header(script: str) -> None:
-    spec = navigation.spec_for(script)
-    st.title(spec.title)
-    st.caption(spec.question)
+def header(ctx: PageContext) -> None:
+    """The page's title and question, as registered in rungs_ui.navigation."""
+    st.title(ctx.spec.title)
+    st.caption(ctx.spec.question)
 
 
 def require(ctx: PageContext, *tables: str) -> None:
@@ -154,6 +156,33 @@ def plain(value) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
     return str(value)
+
+
+# Characters that Markdown, LaTeX ($) or Streamlit's :colour[...] / :material/...: directives
+# would interpret; escaped, a value from the data is shown exactly as written.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~$<:])")
+
+
+def text(value) -> str:
+    """A value from the data, made safe to place inside Markdown: shown as plain text."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(value))
+
+
+def day_label(value) -> str:
+    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%-d %b %Y")
+
+
+def not_judged_badge(month_row: pd.Series | None, month) -> None:
+    """Why the as-of month raises no flag, as a badge: "Onboarding until 1 Feb 2027", or the
+    reason assessed_months recorded."""
+    if month_row is None or bool(month_row["judged"]):
+        return
+    reason = month_row["not_judged_because"]
+    if reason == "onboarding":
+        label = f"Onboarding until {day_label(month_row['onboarding_ends_on'])}"
+    else:
+        label = f"Not judged in {month_label(month)}: {reason}"
+    st.markdown(f":gray-badge[{text(label)}]")
 
 
 def month_label(value) -> str:

@@ -10,6 +10,7 @@ the next rerun without restarting the server and without ever mixing two builds 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,22 +128,30 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def query(wh: Warehouse, sql: str, params: list | tuple = ()) -> pd.DataFrame:
-    """Run one SELECT on `wh` with bound parameters; results are cached per build."""
-    return _cached_query(wh, wh.path, wh.build_id, sql, tuple(_hashable(p) for p in params))
+def query(wh: Warehouse, sql: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:
+    """Run one SELECT on `wh` with its named parameters (`$month` in the SQL is
+    `params["month"]`); results are cached per build. rungs_ui.queries is the only caller: it
+    runs the named SQL files, never SQL put together from input."""
+    return _cached_query(wh, wh.path, wh.build_id, sql, _cache_key(params or {}))
 
 
-def _hashable(value):
-    return tuple(value) if isinstance(value, list) else value
+def _cache_key(params: Mapping[str, object]) -> tuple[tuple[str, object], ...]:
+    """The parameters as a hashable cache key: sorted by name, lists as tuples."""
+    return tuple(
+        (name, tuple(value) if isinstance(value, list | tuple) else value)
+        for name, value in sorted(params.items())
+    )
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _cached_query(_wh: Warehouse, path: str, build_id: str, sql: str, params: tuple):
+def _cached_query(
+    _wh: Warehouse, path: str, build_id: str, sql: str, params: tuple[tuple[str, object], ...]
+):
     del path, build_id  # the cache key: same build, same SQL, same parameters, same rows
     cursor = _wh.con.cursor()
     try:
         cursor.execute(f"use {ALIAS}")
-        bound = [list(p) if isinstance(p, tuple) else p for p in params]
+        bound = {name: list(v) if isinstance(v, tuple) else v for name, v in params}
         return cursor.execute(sql, bound).df()
     except duckdb.Error as exc:
         raise WarehouseUnavailable(

@@ -76,8 +76,9 @@ def test_empty_file_is_a_file_level_error(source, warehouse):
 
 
 def test_header_only_optional_file_loads_no_rows_without_error(source, warehouse):
-    (source / "evidence.csv").write_text("evidence_id,engineer_id,observed_on,category,level,"
-                                         "kind,summary,link,source,recorded_by\n")
+    (source / "evidence.csv").write_text(
+        "evidence_id,engineer_id,observed_on,category,level,kind,summary,link,source,recorded_by\n"
+    )
     report = build(source, warehouse)
     assert query(warehouse, "select count(*) from evidence") == [(0,)]
     assert report.rows_rejected == 0
@@ -97,7 +98,8 @@ def test_every_ticket_rejected_fails_the_build_but_check_still_lists_why(source,
         build(source, warehouse)
     report = build(source, None)
     assert [r[5] for r in report.rejected_sample] == [
-        "status 'escalated' is not allowed; use one of new, open, pending, hold, solved, closed"]
+        "status 'escalated' is not allowed; use one of new, open, pending, hold, solved, closed"
+    ]
 
 
 def test_file_named_with_other_case_is_named_with_the_fix(source, warehouse):
@@ -107,12 +109,15 @@ def test_file_named_with_other_case_is_named_with_the_fix(source, warehouse):
     assert "rename it to tickets.csv" in str(err.value)
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (b"PK\x03\x04" + b"\x00" * 100, "Excel workbook"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "binary data"),
-    (b"%PDF-1.7\n", "is a PDF"),
-    ("ticket_id,assignee_id\n".encode("utf-16"), "UTF-16"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"PK\x03\x04" + b"\x00" * 100, "Excel workbook"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "binary data"),
+        (b"%PDF-1.7\n", "is a PDF"),
+        ("ticket_id,assignee_id\n".encode("utf-16"), "UTF-16"),
+    ],
+)
 def test_a_file_that_is_not_csv_is_named_with_the_fix(source, warehouse, content, expected):
     (source / "tickets.csv").write_bytes(content)
     with pytest.raises(BuildFailed, match=expected) as err:
@@ -122,50 +127,79 @@ def test_a_file_that_is_not_csv_is_named_with_the_fix(source, warehouse, content
 
 
 def test_wrong_type_rejects_that_row_only_and_quotes_the_value(source, warehouse):
-    report = build_with_tickets(source, warehouse, [
-        ticket(ticket_id="A"),
-        ticket(ticket_id="B", reopens="two"),
-        ticket(ticket_id="C", created_at="yesterday"),
-    ])
+    report = build_with_tickets(
+        source,
+        warehouse,
+        [
+            ticket(ticket_id="A"),
+            ticket(ticket_id="B", reopens="two"),
+            ticket(ticket_id="C", created_at="yesterday"),
+        ],
+    )
     assert rejected(warehouse) == [
         ("tickets.csv", 3, "reopens", "reopens is not a whole number"),
-        ("tickets.csv", 4, "created_at",
-         "created_at is not an ISO-8601 timestamp; write e.g. 2024-03-01T09:30:00Z"),
+        (
+            "tickets.csv",
+            4,
+            "created_at",
+            "created_at is not an ISO-8601 timestamp; write e.g. 2024-03-01T09:30:00Z",
+        ),
     ]
     assert query(warehouse, "select ticket_id from tickets") == [("A",)]
     assert report.files[2].rows_rejected == 2
 
 
 def test_unknown_engineer_is_rejected_but_unassigned_loads(source, warehouse):
-    build_with_tickets(source, warehouse, [
-        ticket(ticket_id="A", assignee_id="E404"),
-        ticket(ticket_id="B", assignee_id=""),
-    ])
+    build_with_tickets(
+        source,
+        warehouse,
+        [
+            ticket(ticket_id="A", assignee_id="E404"),
+            ticket(ticket_id="B", assignee_id=""),
+        ],
+    )
     assert rejected(warehouse) == [
-        ("tickets.csv", 2, "assignee_id",
-         "unknown engineer E404: add them to engineers.csv or correct the id"),
+        (
+            "tickets.csv",
+            2,
+            "assignee_id",
+            "unknown engineer E404: add them to engineers.csv or correct the id",
+        ),
     ]
     assert query(warehouse, "select ticket_id, assignee_id from tickets") == [("B", None)]
 
 
 def test_solved_before_created_is_rejected_with_the_column_to_fix(source, warehouse):
-    build_with_tickets(source, warehouse, [
-        ticket(created_at="2024-01-05T10:00:00Z", solved_at="2024-01-04T10:00:00Z"),
-        ticket(ticket_id="GOOD"),
-    ])
+    build_with_tickets(
+        source,
+        warehouse,
+        [
+            ticket(created_at="2024-01-05T10:00:00Z", solved_at="2024-01-04T10:00:00Z"),
+            ticket(ticket_id="GOOD"),
+        ],
+    )
     assert rejected(warehouse) == [
-        ("tickets.csv", 2, "solved_at",
-         "solved_at is before created_at; export the latest solve time"),
+        (
+            "tickets.csv",
+            2,
+            "solved_at",
+            "solved_at is before created_at; export the latest solve time",
+        ),
     ]
 
 
 def test_future_dates_and_negative_values_are_rejected(source, warehouse):
-    build_with_tickets(source, warehouse, [
-        ticket(ticket_id="A", created_at="2099-01-01T00:00:00Z",
-               solved_at="2099-01-02T00:00:00Z"),
-        ticket(ticket_id="B", reopens="-3"),
-        ticket(ticket_id="GOOD"),
-    ])
+    build_with_tickets(
+        source,
+        warehouse,
+        [
+            ticket(
+                ticket_id="A", created_at="2099-01-01T00:00:00Z", solved_at="2099-01-02T00:00:00Z"
+            ),
+            ticket(ticket_id="B", reopens="-3"),
+            ticket(ticket_id="GOOD"),
+        ],
+    )
     reasons = {(line, column): reason for _f, line, column, reason in rejected(warehouse)}
     assert reasons[(2, "created_at")].startswith("created_at is in the future")
     assert reasons[(3, "reopens")] == "reopens -3 is negative; it must be 0 or more"
@@ -173,62 +207,89 @@ def test_future_dates_and_negative_values_are_rejected(source, warehouse):
 
 def test_values_outside_the_contract_list_the_allowed_ones(source, warehouse):
     build_with_tickets(source, warehouse, [ticket(status="Escalated"), ticket(ticket_id="GOOD")])
-    (_, _, column, reason), = rejected(warehouse)
+    ((_, _, column, reason),) = rejected(warehouse)
     assert column == "status"
-    assert reason == ("status 'escalated' is not allowed; use one of new, open, pending, hold, "
-                      "solved, closed")
+    assert reason == (
+        "status 'escalated' is not allowed; use one of new, open, pending, hold, solved, closed"
+    )
 
 
 def test_booleans_accept_yes_no_and_one_zero(source, warehouse):
-    build_with_tickets(source, warehouse, [
-        ticket(ticket_id="A", sla_breached="yes"),
-        ticket(ticket_id="B", sla_breached="0"),
-        ticket(ticket_id="C", sla_breached="FALSE"),
-        ticket(ticket_id="D", sla_breached="perhaps"),
-    ])
+    build_with_tickets(
+        source,
+        warehouse,
+        [
+            ticket(ticket_id="A", sla_breached="yes"),
+            ticket(ticket_id="B", sla_breached="0"),
+            ticket(ticket_id="C", sla_breached="FALSE"),
+            ticket(ticket_id="D", sla_breached="perhaps"),
+        ],
+    )
     assert query(warehouse, "select ticket_id, sla_breached from tickets order by 1") == [
-        ("A", True), ("B", False), ("C", False)]
+        ("A", True),
+        ("B", False),
+        ("C", False),
+    ]
     assert rejected(warehouse)[0][1:3] == (5, "sla_breached")
 
 
 def test_mixed_time_zones_land_in_utc(source, warehouse, tmp_path):
     framework = tmp_path / "framework.toml"
-    text = Path("data/framework.toml").read_text().replace(
-        'timezone = "UTC"', 'timezone = "Europe/Berlin"')
+    text = (
+        Path("data/framework.toml")
+        .read_text()
+        .replace('timezone = "UTC"', 'timezone = "Europe/Berlin"')
+    )
     framework.write_text(text)
-    write_csv(source / "tickets.csv", TICKET_HEADER, [
-        ticket(ticket_id="Z", created_at="2024-01-02T09:00:00Z"),
-        ticket(ticket_id="O", created_at="2024-01-02T09:00:00+02:00"),
-        ticket(ticket_id="N", created_at="2024-01-02 09:00:00"),  # Berlin is UTC+1 in winter
-    ])
+    write_csv(
+        source / "tickets.csv",
+        TICKET_HEADER,
+        [
+            ticket(ticket_id="Z", created_at="2024-01-02T09:00:00Z"),
+            ticket(ticket_id="O", created_at="2024-01-02T09:00:00+02:00"),
+            ticket(ticket_id="N", created_at="2024-01-02 09:00:00"),  # Berlin is UTC+1 in winter
+        ],
+    )
     build(source, warehouse, framework)
-    rows = query(warehouse, "select ticket_id, strftime(timezone('UTC', created_at), '%H:%M') "
-                            "from tickets order by 1")
+    rows = query(
+        warehouse,
+        "select ticket_id, strftime(timezone('UTC', created_at), '%H:%M') from tickets order by 1",
+    )
     assert rows == [("N", "08:00"), ("O", "07:00"), ("Z", "09:00")]
 
 
 def test_repeated_ticket_keeps_newest_and_rejects_ties(source, warehouse):
-    report = build_with_tickets(source, warehouse, [
-        ticket(ticket_id="A", status="open", solved_at="", updated_at="2024-01-02T10:00:00Z"),
-        ticket(ticket_id="A", status="solved", updated_at="2024-01-03T10:00:00Z"),
-        ticket(ticket_id="B", updated_at="2024-01-03T10:00:00Z"),
-        ticket(ticket_id="B", updated_at="2024-01-03T10:00:00Z"),
-    ])
+    report = build_with_tickets(
+        source,
+        warehouse,
+        [
+            ticket(ticket_id="A", status="open", solved_at="", updated_at="2024-01-02T10:00:00Z"),
+            ticket(ticket_id="A", status="solved", updated_at="2024-01-03T10:00:00Z"),
+            ticket(ticket_id="B", updated_at="2024-01-03T10:00:00Z"),
+            ticket(ticket_id="B", updated_at="2024-01-03T10:00:00Z"),
+        ],
+    )
     assert query(warehouse, "select ticket_id, status, source_line from tickets") == [
-        ("A", "solved", 3)]
+        ("A", "solved", 3)
+    ]
     assert [(line, col) for _f, line, col, _r in rejected(warehouse)] == [
-        (4, "ticket_id"), (5, "ticket_id")]
+        (4, "ticket_id"),
+        (5, "ticket_id"),
+    ]
     assert any("older version" in note for note in report.notes)
 
 
 def test_duplicate_engineer_ids_are_rejected(source, warehouse):
-    rows = (source / "engineers.csv").read_text() + \
-        "E1,Eli Again,eli2@example.com,Core,EMEA,M1,2023-01-09,false,,\n"
+    rows = (
+        source / "engineers.csv"
+    ).read_text() + "E1,Eli Again,eli2@example.com,Core,EMEA,M1,2023-01-09,false,,\n"
     (source / "engineers.csv").write_text(rows)
     build(source, warehouse)
     dupes = [r for r in rejected(warehouse) if r[0] == "engineers.csv"]
     assert [(line, column) for _f, line, column, _r in dupes] == [
-        (3, "engineer_id"), (5, "engineer_id")]
+        (3, "engineer_id"),
+        (5, "engineer_id"),
+    ]
     assert "appears more than once" in dupes[0][3]
 
 
@@ -237,8 +298,7 @@ def test_formula_cells_are_kept_as_inert_text(source, warehouse):
     people = [dict(p, name=formula) if p["engineer_id"] == "E1" else p for p in ENGINEERS]
     write_csv(source / "engineers.csv", list(ENGINEERS[0]), people)
     build(source, warehouse)
-    assert query(warehouse, "select name from engineers where engineer_id = 'E1'") == [
-        (formula,)]
+    assert query(warehouse, "select name from engineers where engineer_id = 'E1'") == [(formula,)]
 
 
 def test_undecodable_bytes_fail_the_file_naming_the_lines_and_the_fix(source, warehouse):
@@ -254,12 +314,14 @@ def test_undecodable_bytes_fail_the_file_naming_the_lines_and_the_fix(source, wa
     assert query(warehouse, "select build_id from builds") == before
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (b"ticket_id,assignee_id,ticket_id\r1,E1,1\r", "lone carriage return"),
-    (b"ticket_id,assignee_id,assignee_id\n1,E1,E1\n", "'assignee_id' twice"),
-])
-def test_unreadable_layouts_are_file_problems_not_tracebacks(source, warehouse, content,
-                                                             expected):
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"ticket_id,assignee_id,ticket_id\r1,E1,1\r", "lone carriage return"),
+        (b"ticket_id,assignee_id,assignee_id\n1,E1,E1\n", "'assignee_id' twice"),
+    ],
+)
+def test_unreadable_layouts_are_file_problems_not_tracebacks(source, warehouse, content, expected):
     (source / "tickets.csv").write_bytes(content)
     with pytest.raises(BuildFailed, match=expected) as err:
         build(source, warehouse)
@@ -267,10 +329,14 @@ def test_unreadable_layouts_are_file_problems_not_tracebacks(source, warehouse, 
 
 
 def test_future_updated_at_is_rejected_so_it_cannot_move_the_as_of_month(source, warehouse):
-    report = build_with_tickets(source, warehouse, [
-        ticket(ticket_id="A", updated_at="2099-01-10T11:00:00Z"),
-        ticket(ticket_id="B"),
-    ])
+    report = build_with_tickets(
+        source,
+        warehouse,
+        [
+            ticket(ticket_id="A", updated_at="2099-01-10T11:00:00Z"),
+            ticket(ticket_id="B"),
+        ],
+    )
     assert rejected(warehouse)[0][1:3] == (2, "updated_at")
     assert report.as_of_month == "2023-12"
 
@@ -281,8 +347,12 @@ def test_bad_as_of_is_refused_before_any_file_is_read(tmp_path, warehouse):
 
 
 def test_short_line_is_rejected_and_later_lines_keep_their_numbers(source, warehouse):
-    lines = [",".join(TICKET_HEADER), ",".join(ticket(ticket_id="A")), "B,E1",
-             ",".join(ticket(ticket_id="C", reopens="x"))]
+    lines = [
+        ",".join(TICKET_HEADER),
+        ",".join(ticket(ticket_id="A")),
+        "B,E1",
+        ",".join(ticket(ticket_id="C", reopens="x")),
+    ]
     (source / "tickets.csv").write_text("\n".join(lines) + "\n")
     build(source, warehouse)
     assert [(line, reason.split(";")[0]) for _f, line, _c, reason in rejected(warehouse)] == [
@@ -303,9 +373,13 @@ def test_blank_lines_and_multi_line_cells_keep_physical_line_numbers(source, war
     (source / "evidence.csv").write_text(evidence)
     build(source, warehouse)
     assert [(f, line, col) for f, line, col, _r in rejected(warehouse)] == [
-        ("evidence.csv", 5, "level"), ("evidence.csv", 6, None)]
+        ("evidence.csv", 5, "level"),
+        ("evidence.csv", 6, None),
+    ]
     assert query(warehouse, "select evidence_id, source_line from evidence order by 1") == [
-        ("V1", 2), ("V4", 7)]
+        ("V1", 2),
+        ("V4", 7),
+    ]
 
 
 def test_extra_columns_are_ignored_and_reported(source, warehouse):
@@ -317,9 +391,10 @@ def test_extra_columns_are_ignored_and_reported(source, warehouse):
 
 def test_parquet_tickets_load_like_csv(source, warehouse):
     with duckdb.connect() as con:
-        con.execute("copy (select * from read_csv($p, all_varchar = true)) to $o "
-                    "(format parquet)",
-                    {"p": str(source / "tickets.csv"), "o": str(source / "tickets.parquet")})
+        con.execute(
+            "copy (select * from read_csv($p, all_varchar = true)) to $o (format parquet)",
+            {"p": str(source / "tickets.csv"), "o": str(source / "tickets.parquet")},
+        )
     (source / "tickets.csv").unlink()
     build(source, warehouse)
     assert query(warehouse, "select count(*), min(source_line) from tickets") == [(5, 1)]
@@ -341,8 +416,7 @@ def test_failed_build_leaves_previous_warehouse_readable(source, warehouse):
     assert [p.name for p in warehouse.parent.iterdir()] == [warehouse.name]
 
 
-def test_crash_mid_build_leaves_previous_warehouse_and_no_scratch(source, warehouse,
-                                                                 monkeypatch):
+def test_crash_mid_build_leaves_previous_warehouse_and_no_scratch(source, warehouse, monkeypatch):
     first = build(source, warehouse)
 
     def explode(*_args, **_kwargs):
@@ -368,10 +442,16 @@ def test_warehouse_open_for_reading_is_replaced_on_rebuild(source, warehouse):
 
 def test_build_records_files_hashes_and_counts(source, warehouse):
     report = build(source, warehouse)
-    rows = query(warehouse, "select table_name, file, length(sha256), rows_loaded "
-                            "from build_files where file is not null order by table_name")
-    assert rows == [("engineers", "engineers.csv", 64, 3), ("levels", "levels.csv", 64, 2),
-                    ("tickets", "tickets.csv", 64, 5)]
+    rows = query(
+        warehouse,
+        "select table_name, file, length(sha256), rows_loaded "
+        "from build_files where file is not null order by table_name",
+    )
+    assert rows == [
+        ("engineers", "engineers.csv", 64, 3),
+        ("levels", "levels.csv", 64, 2),
+        ("tickets", "tickets.csv", 64, 5),
+    ]
     assert report.duration_s >= 0
 
 

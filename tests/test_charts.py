@@ -49,26 +49,52 @@ def months_frame(sla: list[float], samples: list[int]) -> pd.DataFrame:
             "month": months,
             "sla_adherence": sla,
             "sla_sample": samples,
+            "judged": [n >= 10 for n in samples],
             "median_open_hours": [15.0] * len(sla),
             "tickets_solved": samples,
         }
     )
 
 
-def sla_chart(df: pd.DataFrame, emphasise=("IC2", "IC3")) -> dict:
-    return charts.metric_against_bars(
-        df,
-        "sla_adherence",
-        "sla_sample",
-        10,
-        SLA_BARS,
-        LEVELS,
-        list(emphasise),
-        "SLA adherence",
-        ".0%",
-        ".1%",
-        "SLA tickets",
-    ).to_dict()
+def checks_frame(
+    metric: str,
+    observed: list[float],
+    samples: list[int],
+    bars: pd.DataFrame,
+    adjustment: str | None = None,
+    factor: float = 1.0,
+) -> pd.DataFrame:
+    """bar_checks rows for one person: every bar of the metric in every month."""
+    months = pd.date_range("2026-01-01", periods=len(observed), freq="MS")
+    return pd.DataFrame(
+        [
+            {
+                "month": m,
+                "bar_level": b.level,
+                "bar_rank": LEVELS.index(b.level),
+                "bar_value": b.value * factor,
+                "adjustment": adjustment,
+                "observed": value,
+                "sample": n,
+                "judged": n >= 10,
+                "not_judged_because": None if n >= 10 else f"too few tickets ({n} < 10)",
+            }
+            for m, value, n in zip(months, observed, samples, strict=True)
+            for b in bars.itertuples()
+        ]
+    )
+
+
+def sla_chart(sla: list[float], samples: list[int], emphasise=("IC2", "IC3")) -> dict:
+    checks = checks_frame("sla_adherence", sla, samples, SLA_BARS)
+    spec = charts.MetricChart(charts.METRIC_VIEWS["sla_adherence"], tuple(LEVELS), emphasise)
+    return charts.metric_against_bars(checks, spec).to_dict()
+
+
+def sla_spec(emphasise=()) -> charts.MetricChart:
+    return charts.MetricChart(
+        charts.METRIC_VIEWS["sla_adherence"], tuple(LEVELS), emphasise, bars=SLA_BARS
+    )
 
 
 def rule_values(spec: dict) -> dict[str, float]:
@@ -80,12 +106,12 @@ def rule_values(spec: dict) -> dict[str, float]:
 
 
 def test_sla_chart_has_a_rule_at_each_levels_bar():
-    spec = sla_chart(months_frame([0.95, 0.97, 0.93], [40, 40, 40]))
+    spec = sla_chart([0.95, 0.97, 0.93], [40, 40, 40])
     assert rule_values(spec) == {"IC1": 0.90, "IC2": 0.94, "IC3": 0.96, "IC4": 0.98}
 
 
 def test_current_and_next_level_bars_are_emphasised():
-    spec = sla_chart(months_frame([0.95, 0.97], [40, 40]), emphasise=("IC3", "IC4"))
+    spec = sla_chart([0.95, 0.97], [40, 40], emphasise=("IC3", "IC4"))
     rule = next(v for v in layers(spec) if mark_type(v) == "rule")
     emphasised = {r["level"] for r in rows(spec, rule) if r["emphasised"]}
     assert emphasised == {"IC3", "IC4"}
@@ -93,25 +119,23 @@ def test_current_and_next_level_bars_are_emphasised():
 
 
 def test_a_month_with_too_few_tickets_is_a_grey_column_not_a_zero():
-    spec = sla_chart(months_frame([0.95, 0.40, 0.97], [40, 6, 40]))
+    spec = sla_chart([0.95, 0.40, 0.97], [40, 6, 40])
     line = next(v for v in layers(spec) if mark_type(v) == "line")
     line_values = [r.get("sla_adherence") for r in rows(spec, line)]
     assert line_values[0] == 0.95 and line_values[2] == 0.97
     assert line_values[1] is None  # a gap in the line, never 0 or the unjudged 40%
     band = next(v for v in layers(spec) if mark_type(v) == "rect")
     flagged = rows(spec, band)
-    assert len(flagged) == 1 and flagged[0]["sla_sample"] == 6
-    assert "not judged" in flagged[0]["note"]
+    assert len(flagged) == 1 and flagged[0]["sample"] == 6
+    assert flagged[0]["note"] == "too few tickets (6 < 10)"
     assert band["mark"]["color"] == theme.INSUFFICIENT_COLOUR
 
 
 def test_each_level_bar_is_drawn_the_same_way_on_every_chart():
     months = months_frame([0.95, 0.97], [40, 40])
-    team = charts.team_trend(
-        months.assign(team="A"), "sla_adherence", SLA_BARS, LEVELS, "SLA", ".0%", ".1%"
-    ).to_dict()
-    person = sla_chart(months)
-    small = charts.trajectories(months.assign(person="A"), SLA_BARS, LEVELS, ["IC2"], 10)
+    team = charts.team_trend(months.assign(team="A"), sla_spec()).to_dict()
+    person = sla_chart([0.95, 0.97], [40, 40])
+    small = charts.trajectories(months.assign(person="A"), sla_spec(("IC2",)))
     for spec in (team, person, small.to_dict()):
         rule = next(v for v in layers(spec) if mark_type(v) == "rule")
         dash = rule["encoding"]["strokeDash"]["scale"]
@@ -123,43 +147,37 @@ def test_each_level_bar_is_drawn_the_same_way_on_every_chart():
 def test_team_lines_keep_their_own_colours_next_to_the_level_bars():
     months = months_frame([0.95, 0.97], [40, 40])
     spec = charts.team_trend(
-        pd.concat([months.assign(team="A"), months.assign(team="B")]),
-        "sla_adherence",
-        SLA_BARS,
-        LEVELS,
-        "SLA",
-        ".0%",
-        ".1%",
+        pd.concat([months.assign(team="A"), months.assign(team="B")]), sla_spec()
     ).to_dict()
     assert spec["resolve"]["scale"]["color"] == "independent"
 
 
 def test_open_time_chart_draws_the_twenty_hour_rule():
     bars = BARS.loc[BARS["metric"] == "median_open_hours"]
+    checks = checks_frame("median_open_hours", [15.0, 22.0], [40, 40], bars)
     spec = charts.metric_against_bars(
-        months_frame([0.9, 0.9], [40, 40]),
-        "median_open_hours",
-        "tickets_solved",
-        10,
-        bars,
-        LEVELS,
-        ["IC2"],
-        "Median open time (h)",
-        ".0f",
-        ".1f",
-        "Tickets solved",
+        checks, charts.MetricChart(charts.METRIC_VIEWS["median_open_hours"], tuple(LEVELS))
     ).to_dict()
     assert rule_values(spec) == {"IC2": 20.0}
 
 
-def test_attainment_status_compares_with_the_level_held():
-    status = charts.attainment_status(
-        pd.Series(["IC3", "IC2", "IC1", "below IC1", None, "IC3"]),
-        pd.Series(["IC2"] * 6),
-        lambda lv: LEVELS.index(lv) if lv in LEVELS else -1,
-        pd.Series([True, True, True, True, True, False]),
+def test_a_team_leads_volume_chart_draws_the_scaled_bars_it_was_judged_against():
+    bars = pd.DataFrame({"level": ["IC1", "IC3"], "value": [0.5, 0.8]})
+    checks = checks_frame(
+        "volume_ratio", [0.6, 0.7], [30, 30], bars, adjustment="team lead", factor=0.5
     )
-    assert status.tolist() == ["above", "at", "below", "below", "not judged", "not judged"]
+    spec = charts.metric_against_bars(
+        checks, charts.MetricChart(charts.METRIC_VIEWS["volume_ratio"], tuple(LEVELS))
+    ).to_dict()
+    assert rule_values(spec) == {"IC1": 0.25, "IC3": 0.4}
+    labels = {
+        r["bar"]
+        for view in layers(spec)
+        if mark_type(view) == "text"
+        for r in rows(spec, view)
+        if "bar" in r
+    }
+    assert labels == {"IC1 adjusted bar · 0.25", "IC3 adjusted bar · 0.40"}
 
 
 def test_level_distribution_lists_every_level_even_when_empty():

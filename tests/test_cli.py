@@ -27,8 +27,9 @@ def run(*args: str):
 @pytest.fixture
 def built(tmp_path: Path) -> Path:
     target = tmp_path / "w.duckdb"
-    result = run("build", "--source", make_source(tmp_path / "in"), "--warehouse", target,
-                 "--quiet")
+    result = run(
+        "build", "--source", make_source(tmp_path / "in"), "--warehouse", target, "--quiet"
+    )
     assert result.exit_code == 0, result.output
     return target
 
@@ -62,8 +63,10 @@ def test_check_of_a_clean_folder_exits_0(tmp_path):
 def test_build_with_a_mapping_naming_a_missing_column_explains_without_traceback(tmp_path):
     (tmp_path / "export.csv").write_text("Id,Agent\n1,9001\n")
     mapping = tmp_path / "mapping.toml"
-    mapping.write_text('[tickets]\nfile = "export.csv"\n[tickets.columns]\n'
-                       'ticket_id = "Id"\nassignee_id = "Agnt"\n')
+    mapping.write_text(
+        '[tickets]\nfile = "export.csv"\n[tickets.columns]\n'
+        'ticket_id = "Id"\nassignee_id = "Agnt"\n'
+    )
     result = run("build", "--mapping", mapping, "--warehouse", tmp_path / "w.duckdb", "--quiet")
     assert result.exit_code == 1
     assert "Agnt" in result.output
@@ -101,15 +104,26 @@ def test_flags_rejects_an_unknown_format(built):
 def test_zendesk_pull_builds_into_engineer_months_as_computed_by_hand(tmp_path):
     """Recorded Zendesk pages -> contract files -> warehouse -> January 2024 figures."""
     source = tmp_path / "pulled"
-    pull_zendesk("acme", EMAIL, TOKEN, source, transport=httpx.MockTransport(RecordedZendesk()),
-                 sleep=lambda _s: None, default_level="IC2")
+    pull_zendesk(
+        "acme",
+        EMAIL,
+        TOKEN,
+        source,
+        transport=httpx.MockTransport(RecordedZendesk()),
+        sleep=lambda _s: None,
+        default_level="IC2",
+    )
     target = tmp_path / "w.duckdb"
     result = run("build", "--source", source, "--warehouse", target, "--quiet")
     assert result.exit_code == 0, result.output
-    rows = query(target, "select engineer_id, tickets_solved, sla_met, sla_breached, "
-                         "sla_adherence, round(median_open_hours, 4), csat_good, csat_bad "
-                         "from engineer_months where month = ? and tickets_solved > 0 "
-                         "order by engineer_id", [date(2024, 1, 1)])
+    rows = query(
+        target,
+        "select engineer_id, tickets_solved, sla_met, sla_breached, "
+        "sla_adherence, round(median_open_hours, 4), csat_good, csat_bad "
+        "from engineer_months where month = ? and tickets_solved > 0 "
+        "order by engineer_id",
+        [date(2024, 1, 1)],
+    )
     assert rows == [
         # 101: 5 h, met, good; 104: closed after 48 h, its only breach event deleted -> met.
         ("9001", 2, 2, 0, 1.0, 26.5, 1, 0),
@@ -129,6 +143,7 @@ def test_flags_csv_opens_formula_names_as_plain_text(tmp_path):
     write_csv(source / "engineers.csv", list(ENGINEERS[0]), people)
     target = tmp_path / "w.duckdb"
     assert run("build", "--source", source, "--warehouse", target, "--quiet").exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(run("flags", "--warehouse", target,
-                                                "--format", "csv").output)))
+    rows = list(
+        csv.DictReader(io.StringIO(run("flags", "--warehouse", target, "--format", "csv").output))
+    )
     assert {r["name"] for r in rows} == {"'" + formula, "Noor Vance"}

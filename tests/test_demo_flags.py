@@ -38,17 +38,24 @@ def test_demo_builds_without_a_rejected_row(demo):
 def test_engine_flags_exactly_the_designed_people(demo, archetype):
     summary, _report, warehouse = demo
     column = FLAG_COLUMNS[archetype]
-    flagged = [r[0] for r in query(
-        warehouse, f"select engineer_id from readiness where month = '2026-10-01' and {column} "
-                   "order by engineer_id")]
+    flagged = [
+        r[0]
+        for r in query(
+            warehouse,
+            f"select engineer_id from readiness where month = '2026-10-01' and {column} "
+            "order by engineer_id",
+        )
+    ]
     assert len(summary.archetypes[archetype]) >= 2
     assert flagged == sorted(summary.archetypes[archetype])
 
 
 def test_onboarding_people_and_leavers_are_not_judged_in_the_as_of_month(demo):
     summary, _report, warehouse = demo
-    judged = {r[0] for r in query(warehouse, "select engineer_id from readiness "
-                                             "where month = '2026-10-01'")}
+    judged = {
+        r[0]
+        for r in query(warehouse, "select engineer_id from readiness where month = '2026-10-01'")
+    }
     assert summary.archetypes["onboarding"]
     assert summary.archetypes["leaver"]
     assert judged.isdisjoint(summary.archetypes["onboarding"])
@@ -57,8 +64,11 @@ def test_onboarding_people_and_leavers_are_not_judged_in_the_as_of_month(demo):
 
 def test_every_flag_in_the_as_of_month_carries_a_reason(demo):
     _summary, _report, warehouse = demo
-    assert query(warehouse, "select count(*) from readiness where month = '2026-10-01' "
-                            "and (reason is null or length(reason) < 20)") == [(0,)]
+    assert query(
+        warehouse,
+        "select count(*) from readiness where month = '2026-10-01' "
+        "and (reason is null or length(reason) < 20)",
+    ) == [(0,)]
 
 
 def test_team_leads_exist_with_a_scaled_volume_bar(demo):
@@ -66,11 +76,18 @@ def test_team_leads_exist_with_a_scaled_volume_bar(demo):
     leads = query(warehouse, "select count(*) from engineers where team_lead")
     assert leads[0][0] >= 3
     assert set(summary.archetypes["team_lead"]) <= {
-        r[0] for r in query(warehouse, "select engineer_id from engineers where team_lead")}
+        r[0] for r in query(warehouse, "select engineer_id from engineers where team_lead")
+    }
 
 
 def test_demo_source_folder_is_what_the_readme_describes(demo):
     summary, _report, _warehouse = demo
     names = sorted(p.name for p in Path(summary.out_dir).iterdir() if not p.name.startswith("."))
-    assert names == ["decisions.csv", "engineers.csv", "evidence.csv", "leave.csv",
-                     "levels.csv", "tickets.csv"]
+    assert names == [
+        "decisions.csv",
+        "engineers.csv",
+        "evidence.csv",
+        "leave.csv",
+        "levels.csv",
+        "tickets.csv",
+    ]

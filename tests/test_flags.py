@@ -35,17 +35,24 @@ def test_flags_list_every_assessed_engineer_with_flagged_first(warehouse):
     assert list(frame.columns) == ["engineer", "name", "team", "level", "flags", "reason"]
     assert frame.attrs["as_of"] == date(2024, 10, 1)
     assert list(zip(frame.engineer, frame["flags"], strict=True)) == [
-        ("ready", "ready"), ("slipping", "at-risk"), ("steady", "")]
+        ("ready", "ready"),
+        ("slipping", "at-risk"),
+        ("steady", ""),
+    ]
     assert frame.reason.iloc[1] == (
         "Below IC2 in the last 2 months: Scope SLA adherence 91.0% (bar 94%, 100 tickets) in "
-        "October 2024.")
+        "October 2024."
+    )
 
 
 def test_flags_for_an_earlier_month(warehouse):
     frame = flags_frame(warehouse, "2024-08")
     assert frame.attrs["as_of"] == date(2024, 8, 1)
     assert dict(zip(frame.engineer, frame["flags"], strict=True)) == {
-        "ready": "near", "slipping": "", "steady": ""}
+        "ready": "near",
+        "slipping": "",
+        "steady": "",
+    }
 
 
 @pytest.mark.parametrize("bad", ["2024/10", "2024-13", "October"])
@@ -81,4 +88,5 @@ def test_table_shows_the_month_names_and_reasons(warehouse):
 
 def test_table_for_a_month_nobody_was_assessed(warehouse):
     assert render_flags(flags_frame(warehouse, "2019-01"), "table") == (
-        "No engineers were assessed in January 2019.\n")
+        "No engineers were assessed in January 2019.\n"
+    )

@@ -36,9 +36,15 @@ def test_sla_bars_carry_the_framework_numbers():
 def test_bars_are_cumulative_and_the_top_level_inherits():
     fw = load_framework(DEFAULT)
     assert [(b.metric, b.value) for b in fw.bars_for("IC5", "Scope")] == [
-        ("sla_adherence", 0.94), ("sla_adherence", 0.96), ("sla_adherence", 0.98)]
+        ("sla_adherence", 0.94),
+        ("sla_adherence", 0.96),
+        ("sla_adherence", 0.98),
+    ]
     assert {b.metric for b in fw.bars_for("IC2", "Impact")} == {
-        "sla_adherence", "volume_ratio", "median_open_hours"}
+        "sla_adherence",
+        "volume_ratio",
+        "median_open_hours",
+    }
     assert fw.bars_for("IC1", "Teamwork") == []
 
 
@@ -60,16 +66,19 @@ def test_next_level_is_none_at_the_top():
     assert fw.next_level("IC5") is None
 
 
-@pytest.mark.parametrize(("old", "new", "message"), [
-    ('levels = ["IC1", "IC2", "IC3", "IC4", "IC5"]', "levels = []", "non-empty list"),
-    ('"IC4", "IC5"]', '"IC4", "ic4"]', "lists a name twice"),
-    ('timezone = "UTC"', 'timezone = "Mars/Olympus"', "unknown timezone"),
-    ("value = 0.94", "value = 94", "write a share"),
-    ('metric = "median_open_hours"', 'metric = "mood"', "has metric 'mood'"),
-    ("in_band_lookback_months = 6", "in_band_lookback_months = 6.5", "whole number"),
-    ("in_band_lookback_months = 6", "in_band_lookbak_months = 6", "unknown setting"),
-    ("[expectations.IC5]", "[expectations.IC9]", "unknown level"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('levels = ["IC1", "IC2", "IC3", "IC4", "IC5"]', "levels = []", "non-empty list"),
+        ('"IC4", "IC5"]', '"IC4", "ic4"]', "lists a name twice"),
+        ('timezone = "UTC"', 'timezone = "Mars/Olympus"', "unknown timezone"),
+        ("value = 0.94", "value = 94", "write a share"),
+        ('metric = "median_open_hours"', 'metric = "mood"', "has metric 'mood'"),
+        ("in_band_lookback_months = 6", "in_band_lookback_months = 6.5", "whole number"),
+        ("in_band_lookback_months = 6", "in_band_lookbak_months = 6", "unknown setting"),
+        ("[expectations.IC5]", "[expectations.IC9]", "unknown level"),
+    ],
+)
 def test_broken_framework_is_refused_with_the_entry_and_fix(tmp_path, old, new, message):
     with pytest.raises(FrameworkError, match=message) as err:
         load_framework(variant(tmp_path, old, new))
@@ -86,9 +95,11 @@ def test_unparsable_toml_names_the_problem(tmp_path):
 
 def test_levels_and_categories_are_data(tmp_path):
     path = tmp_path / "framework.toml"
-    path.write_text('[framework]\nlevels = ["Junior", "Senior"]\ncategories = ["Craft"]\n'
-                    '[[bars]]\nlevel = "Senior"\ncategory = "Craft"\nmetric = "sla_adherence"\n'
-                    'op = ">="\nvalue = 0.9\n')
+    path.write_text(
+        '[framework]\nlevels = ["Junior", "Senior"]\ncategories = ["Craft"]\n'
+        '[[bars]]\nlevel = "Senior"\ncategory = "Craft"\nmetric = "sla_adherence"\n'
+        'op = ">="\nvalue = 0.9\n'
+    )
     fw = load_framework(path)
     assert fw.levels == ("Junior", "Senior")
     assert [b.level for b in fw.bars_for("Senior", "Craft")] == ["Senior"]

@@ -31,7 +31,8 @@ def test_with_a_password_only_the_form_shows_until_it_is_given(monkeypatch, fixt
     at.text_input(key="password").input("guess")
     at.button[0].click().run()
     assert [e.value for e in at.error] == [
-        "That is not the password. Ask whoever runs Rungs for your team."]
+        "That is not the password. Ask whoever runs Rungs for your team."
+    ]
     assert "Team health" not in page_text(at)
 
     at.text_input(key="password").input(PASSWORD)

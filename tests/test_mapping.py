@@ -79,22 +79,47 @@ def test_plain_export_maps_columns_values_constants_nulls_and_time_zone(tmp_path
     apply_mapping(mapping, tmp_path / "out")
     assert rows_of(tmp_path / "out" / "tickets.csv") == [
         # Berlin is UTC+1 in winter: 23:30 local on the 31st is 22:30 UTC.
-        {"ticket_id": "T-1", "assignee_id": "a.kim", "created_at": "2024-01-31T22:30:00Z",
-         "solved_at": "2024-02-01T07:15:00Z", "status": "solved", "priority": "urgent",
-         "sla_breached": "", "csat": "", "reopens": "0", "updated_at": ""},
-        {"ticket_id": "T-2", "assignee_id": "", "created_at": "2024-02-01T08:00:00Z",
-         "solved_at": "", "status": "pending", "priority": "normal",
-         "sla_breached": "", "csat": "good", "reopens": "0", "updated_at": ""},
+        {
+            "ticket_id": "T-1",
+            "assignee_id": "a.kim",
+            "created_at": "2024-01-31T22:30:00Z",
+            "solved_at": "2024-02-01T07:15:00Z",
+            "status": "solved",
+            "priority": "urgent",
+            "sla_breached": "",
+            "csat": "",
+            "reopens": "0",
+            "updated_at": "",
+        },
+        {
+            "ticket_id": "T-2",
+            "assignee_id": "",
+            "created_at": "2024-02-01T08:00:00Z",
+            "solved_at": "",
+            "status": "pending",
+            "priority": "normal",
+            "sla_breached": "",
+            "csat": "good",
+            "reopens": "0",
+            "updated_at": "",
+        },
     ]
 
 
 def test_iso_values_with_offsets_keep_their_offset_and_booleans_are_normalised(tmp_path):
-    write(tmp_path, "people.csv", """
+    write(
+        tmp_path,
+        "people.csv",
+        """
 id,full_name,mail,squad,site,boss,started,is_lead
 e1,Rin Ito,rin@example.com,Core,APAC,,2023-04-01T09:00:00+09:00,Yes
 e2,Ola Berg,ola@example.com,Core,EMEA,e1,2022-01-10,no
-""")
-    mapping = write(tmp_path, "map.toml", """
+""",
+    )
+    mapping = write(
+        tmp_path,
+        "map.toml",
+        """
 [engineers]
 file = "people.csv"
 [engineers.columns]
@@ -106,11 +131,14 @@ region = "site"
 manager_id = "boss"
 hire_date = "started"
 team_lead = "is_lead"
-""")
+""",
+    )
     apply_mapping(mapping, tmp_path / "out")
     rows = rows_of(tmp_path / "out" / "engineers.csv")
     assert [(r["hire_date"], r["team_lead"], r["manager_id"]) for r in rows] == [
-        ("2023-04-01", "true", ""), ("2022-01-10", "false", "e1")]
+        ("2023-04-01", "true", ""),
+        ("2022-01-10", "false", "e1"),
+    ]
 
 
 def test_contract_named_columns_need_no_mapping_line(tmp_path):
@@ -118,7 +146,8 @@ def test_contract_named_columns_need_no_mapping_line(tmp_path):
     mapping = write(tmp_path, "map.toml", '[levels]\nfile = "levels.csv"\n')
     report = apply_mapping(mapping, tmp_path / "out")
     assert rows_of(tmp_path / "out" / "levels.csv") == [
-        {"engineer_id": "e1", "level": "IC2", "effective_on": "2023-01-01"}]
+        {"engineer_id": "e1", "level": "IC2", "effective_on": "2023-01-01"}
+    ]
     assert report.ok
 
 
@@ -134,26 +163,39 @@ def test_snapshot_log_keeps_the_newest_row_of_each_ticket(tmp_path):
     # Reopened and re-resolved by someone else: the last update tells the final state.
     # 04-01-2024 13:30 Chicago (UTC-6) = 19:30 UTC.
     assert rows["INC0010002"] | {} == {
-        "ticket_id": "INC0010002", "assignee_id": "casey.novak",
-        "created_at": "2024-01-02T17:00:00Z", "solved_at": "2024-01-04T19:30:00Z",
-        "status": "solved", "priority": "urgent", "sla_breached": "true", "csat": "",
-        "reopens": "1", "updated_at": "2024-01-04T19:30:00Z"}
+        "ticket_id": "INC0010002",
+        "assignee_id": "casey.novak",
+        "created_at": "2024-01-02T17:00:00Z",
+        "solved_at": "2024-01-04T19:30:00Z",
+        "status": "solved",
+        "priority": "urgent",
+        "sla_breached": "true",
+        "csat": "",
+        "reopens": "1",
+        "updated_at": "2024-01-04T19:30:00Z",
+    }
     assert rows["INC0010003"]["status"] == "hold"
     assert rows["INC0010003"]["solved_at"] == ""
     # Two updates share 12:40; the later line wins, then the 17:05 close beats both.
-    assert (rows["INC0010004"]["status"], rows["INC0010004"]["sla_breached"]) == ("closed",
-                                                                                  "false")
+    assert (rows["INC0010004"]["status"], rows["INC0010004"]["sla_breached"]) == ("closed", "false")
     assert rows["INC0010005"]["assignee_id"] == ""
 
 
 def test_snapshot_tie_on_update_time_goes_to_the_later_line(tmp_path):
-    write(tmp_path, "log.csv", """
+    write(
+        tmp_path,
+        "log.csv",
+        """
 id,changed,state
 7,2024-05-01 10:00,open
 7,2024-05-01 10:00,pending
 8,2024-05-01 09:00,open
-""")
-    mapping = write(tmp_path, "map.toml", """
+""",
+    )
+    mapping = write(
+        tmp_path,
+        "map.toml",
+        """
 [tickets]
 file = "log.csv"
 shape = "snapshot_log"
@@ -162,10 +204,13 @@ updated_column = "changed"
 ticket_id = "id"
 created_at = "changed"
 status = "state"
-""")
+""",
+    )
     apply_mapping(mapping, tmp_path / "out")
-    assert {r["ticket_id"]: r["status"] for r in rows_of(tmp_path / "out" / "tickets.csv")} \
-        == {"7": "pending", "8": "open"}
+    assert {r["ticket_id"]: r["status"] for r in rows_of(tmp_path / "out" / "tickets.csv")} == {
+        "7": "pending",
+        "8": "open",
+    }
 
 
 # -- activity log ------------------------------------------------------------------------------
@@ -178,18 +223,34 @@ def test_activity_log_rebuilds_each_case_from_its_activities(tmp_path):
     rows = by_id(rows_of(tmp_path / "out" / "tickets.csv"))
     # Amsterdam is UTC+1 in March. C-1002: resolved by res-12, reopened, closed by res-03.
     assert rows["C-1002"] == {
-        "ticket_id": "C-1002", "assignee_id": "res-03", "created_at": "2024-03-04T10:00:00Z",
-        "solved_at": "2024-03-06T11:00:00Z", "status": "solved", "priority": "urgent",
-        "sla_breached": "", "csat": "bad", "reopens": "1", "updated_at": "2024-03-06T11:00:00Z"}
+        "ticket_id": "C-1002",
+        "assignee_id": "res-03",
+        "created_at": "2024-03-04T10:00:00Z",
+        "solved_at": "2024-03-06T11:00:00Z",
+        "status": "solved",
+        "priority": "urgent",
+        "sla_breached": "",
+        "csat": "bad",
+        "reopens": "1",
+        "updated_at": "2024-03-06T11:00:00Z",
+    }
     # Never solved: stays open, held by its latest resource.
-    assert (rows["C-1003"]["status"], rows["C-1003"]["solved_at"],
-            rows["C-1003"]["assignee_id"]) == ("open", "", "res-07")
+    assert (
+        rows["C-1003"]["status"],
+        rows["C-1003"]["solved_at"],
+        rows["C-1003"]["assignee_id"],
+    ) == ("open", "", "res-07")
     # Rows out of order in the file: times decide, not lines.
     assert (rows["C-1004"]["created_at"], rows["C-1004"]["solved_at"]) == (
-        "2024-03-07T07:30:00Z", "2024-03-07T09:00:00Z")
+        "2024-03-07T07:30:00Z",
+        "2024-03-07T09:00:00Z",
+    )
     # Three solving activities: two reopens; "Neutral" is mapped to empty.
-    assert (rows["C-1005"]["reopens"], rows["C-1005"]["assignee_id"],
-            rows["C-1005"]["csat"]) == ("2", "res-07", "")
+    assert (rows["C-1005"]["reopens"], rows["C-1005"]["assignee_id"], rows["C-1005"]["csat"]) == (
+        "2",
+        "res-07",
+        "",
+    )
 
 
 def test_activity_log_with_no_solving_activity_warns_and_lists_what_it_saw(tmp_path):
@@ -204,7 +265,10 @@ def test_activity_log_with_no_solving_activity_warns_and_lists_what_it_saw(tmp_p
 
 
 def test_activity_log_refuses_a_mapping_for_the_columns_it_derives(tmp_path):
-    mapping = write(tmp_path, "map.toml", """
+    mapping = write(
+        tmp_path,
+        "map.toml",
+        """
 [tickets]
 file = "x.csv"
 shape = "activity_log"
@@ -216,7 +280,8 @@ timestamp_column = "t"
 solved_activities = ["done"]
 [tickets.columns]
 solved_at = "closed"
-""")
+""",
+    )
     with pytest.raises(SourceError, match=r"map.toml, line 11 .*solved_at is computed"):
         load_mapping(mapping)
 
@@ -233,16 +298,25 @@ def test_unknown_column_names_mapping_line_lists_columns_and_suggests_one(tmp_pa
     assert problem.file == str(mapping)
     assert problem.line == text.lstrip("\n").splitlines().index('created_at = "Opend"') + 1
     assert "'Opend' is not in export.csv" in problem.message
-    assert "['Ticket', 'Agent', 'Opened', 'Closed', 'State', 'Urgency', 'Rating']" \
-        in problem.message
+    assert (
+        "['Ticket', 'Agent', 'Opened', 'Closed', 'State', 'Urgency', 'Rating']" in problem.message
+    )
     assert "did you mean 'Opened'" in problem.fix
 
 
 def test_dates_in_no_format_are_listed_with_line_count_and_a_format_that_reads_them(tmp_path):
-    write(tmp_path, "export.csv", PLAIN_EXPORT + "T-3,a.kim,2024-02-03 10:00,,Done,P1,\n"
-          "T-4,a.kim,Feb 3 2024,,Done,P1,\n")
-    mapping = write(tmp_path, "map.toml", PLAIN_MAPPING.replace(
-        'timestamp_formats = ["%d/%m/%Y %H:%M"]', 'timestamp_formats = ["%m-%d-%Y"]'))
+    write(
+        tmp_path,
+        "export.csv",
+        PLAIN_EXPORT + "T-3,a.kim,2024-02-03 10:00,,Done,P1,\nT-4,a.kim,Feb 3 2024,,Done,P1,\n",
+    )
+    mapping = write(
+        tmp_path,
+        "map.toml",
+        PLAIN_MAPPING.replace(
+            'timestamp_formats = ["%d/%m/%Y %H:%M"]', 'timestamp_formats = ["%m-%d-%Y"]'
+        ),
+    )
     report = preview_mapping(mapping)
     problem = next(p for p in report.problems if p.column == "Opened")
     assert problem.file.endswith("export.csv")
@@ -252,8 +326,9 @@ def test_dates_in_no_format_are_listed_with_line_count_and_a_format_that_reads_t
     assert "3 value(s) match no date format" in problem.message
     # ISO text always parses, so only the foreign layouts need a format.
     assert "2024-02-03 10:00" not in problem.message
-    assert problem.fix == ('add "%d/%m/%Y %H:%M" to timestamp_formats '
-                           "(it reads 2 of these 3; the rest need another)")
+    assert problem.fix == (
+        'add "%d/%m/%Y %H:%M" to timestamp_formats (it reads 2 of these 3; the rest need another)'
+    )
 
 
 def test_suggested_format_prefers_one_that_reads_every_sample():
@@ -263,15 +338,21 @@ def test_suggested_format_prefers_one_that_reads_every_sample():
 
 
 def test_unmapped_values_are_counted_per_value_with_first_line(tmp_path):
-    write(tmp_path, "export.csv", PLAIN_EXPORT + "T-3,a.kim,01/02/2024 10:00,,Escalated,P1,\n"
-          "T-4,a.kim,01/02/2024 11:00,,Escalated,P1,\nT-5,a.kim,01/02/2024 12:00,,Parked,P1,\n")
+    write(
+        tmp_path,
+        "export.csv",
+        PLAIN_EXPORT + "T-3,a.kim,01/02/2024 10:00,,Escalated,P1,\n"
+        "T-4,a.kim,01/02/2024 11:00,,Escalated,P1,\nT-5,a.kim,01/02/2024 12:00,,Parked,P1,\n",
+    )
     mapping = write(tmp_path, "map.toml", PLAIN_MAPPING)
     report = preview_mapping(mapping)
     [problem] = [p for p in report.problems if p.blocking]
     assert problem.column == "State"
     assert problem.line == 4  # first 'Escalated'
-    assert "3 value(s) have no mapping for status: 'Escalated' (2 rows), 'Parked' (1 rows)" \
+    assert (
+        "3 value(s) have no mapping for status: 'Escalated' (2 rows), 'Parked' (1 rows)"
         in problem.message
+    )
     assert '"Escalated" = "new"' in problem.fix and "[tickets.values.status]" in problem.fix
 
 
@@ -282,15 +363,20 @@ def test_values_already_in_contract_spelling_need_no_value_map(tmp_path):
     assert by_id(rows_of(tmp_path / "out" / "tickets.csv"))["T-2"]["status"] == "open"
 
 
-@pytest.mark.parametrize(("body", "match"), [
-    ('[tikets]\nfile = "a.csv"\n', r"line 1 \[tikets\]: \[tikets\] is not a contract table"),
-    ('[tickets]\nfile = "a.csv"\n[tickets.columns]\nasignee = "x"\n',
-     r"line 4 \[tickets.columns\]: 'asignee' is not a column"),
-    ('[tickets]\nfile = "a.csv"\nshape = "log"\n', r"line 3 \[tickets\]: unknown shape 'log'"),
-    ('[tickets]\nfile = "a.csv"\nshape = "snapshot_log"\n', r"add updated_column"),
-    ('timezone = "Mars/Olympus"\n[tickets]\nfile = "a.csv"\n', r"unknown time zone"),
-    ('[tickets\nfile = "a.csv"\n', r"not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [
+        ('[tikets]\nfile = "a.csv"\n', r"line 1 \[tikets\]: \[tikets\] is not a contract table"),
+        (
+            '[tickets]\nfile = "a.csv"\n[tickets.columns]\nasignee = "x"\n',
+            r"line 4 \[tickets.columns\]: 'asignee' is not a column",
+        ),
+        ('[tickets]\nfile = "a.csv"\nshape = "log"\n', r"line 3 \[tickets\]: unknown shape 'log'"),
+        ('[tickets]\nfile = "a.csv"\nshape = "snapshot_log"\n', r"add updated_column"),
+        ('timezone = "Mars/Olympus"\n[tickets]\nfile = "a.csv"\n', r"unknown time zone"),
+        ('[tickets\nfile = "a.csv"\n', r"not valid TOML"),
+    ],
+)
 def test_malformed_mapping_names_the_line_and_the_fix(tmp_path, body, match):
     mapping = write(tmp_path, "map.toml", body)
     with pytest.raises(SourceError, match=match):
@@ -309,8 +395,9 @@ def test_missing_export_file_points_at_the_file_line_of_the_mapping(tmp_path):
 def test_a_problem_in_one_table_writes_no_table_and_keeps_previous_files(tmp_path):
     write(tmp_path, "export.csv", PLAIN_EXPORT)
     write(tmp_path, "levels_export.csv", "engineer_id,level,effective_on\ne1,IC1,someday\n")
-    mapping = write(tmp_path, "map.toml",
-                    PLAIN_MAPPING + '\n[levels]\nfile = "levels_export.csv"\n')
+    mapping = write(
+        tmp_path, "map.toml", PLAIN_MAPPING + '\n[levels]\nfile = "levels_export.csv"\n'
+    )
     out = tmp_path / "out"
     out.mkdir()
     (out / "tickets.csv").write_text("previous good file\n")

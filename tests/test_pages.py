@@ -250,5 +250,4 @@ def test_no_page_script_sits_directly_in_pages_folder():
     # Streamlit would serve such a file bare on a fresh server (see rungs_ui/navigation.py).
     root = Path(__file__).resolve().parent.parent / "pages"
     assert sorted(p.name for p in root.glob("*.py")) == []
-    assert {Path(p.script).parent.name for p in PAGES} == {"team", "people", "calibration",
-                                                          "data"}
+    assert {Path(p.script).parent.name for p in PAGES} == {"team", "people", "calibration", "data"}

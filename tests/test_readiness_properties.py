@@ -23,28 +23,37 @@ PROFILES = {
 }
 
 evidence_items = st.tuples(
-    st.integers(0, MONTHS - 1),                      # month offset from hire
+    st.integers(0, MONTHS - 1),  # month offset from hire
     st.sampled_from(FRAMEWORK.categories),
     st.sampled_from(FRAMEWORK.levels),
     st.sampled_from(["example", "example", "concern"]),
 )
 
-histories = st.fixed_dictionaries({
-    "level": st.sampled_from(FRAMEWORK.levels),
-    "team_lead": st.booleans(),
-    # A strong performer by default (so long consistent runs and promotions are common),
-    # with a few dips: runs of months with another profile or too small a sample.
-    "dips": st.lists(st.tuples(st.integers(0, MONTHS - 1), st.integers(1, 4),
-                               st.sampled_from(list(PROFILES)), st.sampled_from([100, 6])),
-                     max_size=3),
-    # Shown one or two levels up in every category, every quarter from some month on.
-    "shown": st.none() | st.tuples(st.integers(1, 2), st.integers(0, MONTHS - 1)),
-    "evidence": st.lists(evidence_items, max_size=12),
-})
+histories = st.fixed_dictionaries(
+    {
+        "level": st.sampled_from(FRAMEWORK.levels),
+        "team_lead": st.booleans(),
+        # A strong performer by default (so long consistent runs and promotions are common),
+        # with a few dips: runs of months with another profile or too small a sample.
+        "dips": st.lists(
+            st.tuples(
+                st.integers(0, MONTHS - 1),
+                st.integers(1, 4),
+                st.sampled_from(list(PROFILES)),
+                st.sampled_from([100, 6]),
+            ),
+            max_size=3,
+        ),
+        # Shown one or two levels up in every category, every quarter from some month on.
+        "shown": st.none() | st.tuples(st.integers(1, 2), st.integers(0, MONTHS - 1)),
+        "evidence": st.lists(evidence_items, max_size=12),
+    }
+)
 
 # Each example builds the readiness tables (twice for the comparisons): keep the suite quick.
-PROPERTY_SETTINGS = settings(max_examples=20, deadline=None,
-                             suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 PAIR_SETTINGS = settings(PROPERTY_SETTINGS, max_examples=12)
 
 
@@ -54,8 +63,14 @@ def _org(history: dict, extra: tuple | None = None) -> Org:
     org.perform("e1", f"{HIRED:%Y-%m}", last, **PROFILES["shows_ic4"])
     for offset, length, profile, sample in history["dips"]:
         first, end = add_months(HIRED, offset), add_months(HIRED, offset + length - 1)
-        org.perform("e1", f"{first:%Y-%m}", f"{min(end, month(last)):%Y-%m}",
-                    **PROFILES[profile], sla_sample=sample, solved=sample)
+        org.perform(
+            "e1",
+            f"{first:%Y-%m}",
+            f"{min(end, month(last)):%Y-%m}",
+            **PROFILES[profile],
+            sla_sample=sample,
+            solved=sample,
+        )
     if history["shown"]:
         step_up, start = history["shown"]
         rank = min(FRAMEWORK.rank(history["level"]) + step_up, len(FRAMEWORK.levels) - 1)
@@ -68,9 +83,12 @@ def _org(history: dict, extra: tuple | None = None) -> Org:
 
 def _demonstrated(org: Org) -> dict[tuple[date, str], int]:
     con = org.build(AS_OF)
-    return {(m, c): rank for m, c, rank in con.execute(
-        "select month, category, demonstrated_rank from category_attainment where judged"
-    ).fetchall()}
+    return {
+        (m, c): rank
+        for m, c, rank in con.execute(
+            "select month, category, demonstrated_rank from category_attainment where judged"
+        ).fetchall()
+    }
 
 
 @PROPERTY_SETTINGS
@@ -79,7 +97,8 @@ def test_flags_are_consistent_with_their_counters(history):
     con = _org(history).build(AS_OF)
     rows = con.execute(
         "select months_at_level, months_at_next, promotion_ready, near_window, at_risk,"
-        " in_band_candidate, level, overall_level from readiness").fetchall()
+        " in_band_candidate, level, overall_level from readiness"
+    ).fetchall()
     at_level_needed = FRAMEWORK.rule("promotion_months_at_level")
     at_next_needed = FRAMEWORK.rule("promotion_months_at_next")
     for at_level, at_next, ready, near, at_risk, in_band, level, overall in rows:
@@ -95,8 +114,15 @@ def test_flags_are_consistent_with_their_counters(history):
 
 
 @PAIR_SETTINGS
-@given(histories, st.tuples(st.integers(0, MONTHS - 1), st.sampled_from(FRAMEWORK.categories),
-                            st.sampled_from(FRAMEWORK.levels), st.just("example")))
+@given(
+    histories,
+    st.tuples(
+        st.integers(0, MONTHS - 1),
+        st.sampled_from(FRAMEWORK.categories),
+        st.sampled_from(FRAMEWORK.levels),
+        st.just("example"),
+    ),
+)
 def test_adding_an_example_never_lowers_a_demonstrated_level(history, example):
     before = _demonstrated(_org(history))
     after = _demonstrated(_org(history, example))
@@ -105,8 +131,15 @@ def test_adding_an_example_never_lowers_a_demonstrated_level(history, example):
 
 
 @PAIR_SETTINGS
-@given(histories, st.tuples(st.integers(0, MONTHS - 1), st.sampled_from(FRAMEWORK.categories),
-                            st.sampled_from(FRAMEWORK.levels), st.just("concern")))
+@given(
+    histories,
+    st.tuples(
+        st.integers(0, MONTHS - 1),
+        st.sampled_from(FRAMEWORK.categories),
+        st.sampled_from(FRAMEWORK.levels),
+        st.just("concern"),
+    ),
+)
 def test_adding_a_concern_never_raises_a_demonstrated_level(history, concern):
     before = _demonstrated(_org(history))
     after = _demonstrated(_org(history, concern))

@@ -33,25 +33,78 @@ EMAIL = "lead@example.com"
 
 # Worked out by hand from the recorded pages (see the module docstring).
 EXPECTED_TICKETS = [
-    {"ticket_id": "101", "assignee_id": "9001", "created_at": "2024-01-02T09:00:00Z",
-     "solved_at": "2024-01-02T14:00:00Z", "status": "solved", "priority": "normal",
-     "sla_breached": "false", "csat": "good", "reopens": "0",
-     "updated_at": "2024-01-02T15:00:00Z"},
-    {"ticket_id": "102", "assignee_id": "9002", "created_at": "2024-01-03T08:00:00Z",
-     "solved_at": "2024-01-05T11:30:00Z", "status": "solved", "priority": "high",
-     "sla_breached": "true", "csat": "", "reopens": "1", "updated_at": "2024-01-05T12:00:00Z"},
-    {"ticket_id": "103", "assignee_id": "", "created_at": "2024-01-04T16:20:00Z",
-     "solved_at": "", "status": "new", "priority": "", "sla_breached": "",
-     "csat": "unoffered", "reopens": "0", "updated_at": "2024-01-04T16:20:00Z"},
-    {"ticket_id": "104", "assignee_id": "9001", "created_at": "2024-01-06T10:00:00Z",
-     "solved_at": "2024-01-08T10:00:00Z", "status": "closed", "priority": "low",
-     "sla_breached": "false", "csat": "", "reopens": "0", "updated_at": "2024-01-08T10:00:00Z"},
-    {"ticket_id": "105", "assignee_id": "9003", "created_at": "2024-01-07T07:45:00Z",
-     "solved_at": "", "status": "open", "priority": "urgent", "sla_breached": "",
-     "csat": "offered", "reopens": "0", "updated_at": "2024-01-07T09:00:00Z"},
-    {"ticket_id": "107", "assignee_id": "9002", "created_at": "2024-01-08T13:00:00Z",
-     "solved_at": "2024-01-08T13:40:00Z", "status": "solved", "priority": "normal",
-     "sla_breached": "", "csat": "good", "reopens": "0", "updated_at": "2024-01-08T13:40:00Z"},
+    {
+        "ticket_id": "101",
+        "assignee_id": "9001",
+        "created_at": "2024-01-02T09:00:00Z",
+        "solved_at": "2024-01-02T14:00:00Z",
+        "status": "solved",
+        "priority": "normal",
+        "sla_breached": "false",
+        "csat": "good",
+        "reopens": "0",
+        "updated_at": "2024-01-02T15:00:00Z",
+    },
+    {
+        "ticket_id": "102",
+        "assignee_id": "9002",
+        "created_at": "2024-01-03T08:00:00Z",
+        "solved_at": "2024-01-05T11:30:00Z",
+        "status": "solved",
+        "priority": "high",
+        "sla_breached": "true",
+        "csat": "",
+        "reopens": "1",
+        "updated_at": "2024-01-05T12:00:00Z",
+    },
+    {
+        "ticket_id": "103",
+        "assignee_id": "",
+        "created_at": "2024-01-04T16:20:00Z",
+        "solved_at": "",
+        "status": "new",
+        "priority": "",
+        "sla_breached": "",
+        "csat": "unoffered",
+        "reopens": "0",
+        "updated_at": "2024-01-04T16:20:00Z",
+    },
+    {
+        "ticket_id": "104",
+        "assignee_id": "9001",
+        "created_at": "2024-01-06T10:00:00Z",
+        "solved_at": "2024-01-08T10:00:00Z",
+        "status": "closed",
+        "priority": "low",
+        "sla_breached": "false",
+        "csat": "",
+        "reopens": "0",
+        "updated_at": "2024-01-08T10:00:00Z",
+    },
+    {
+        "ticket_id": "105",
+        "assignee_id": "9003",
+        "created_at": "2024-01-07T07:45:00Z",
+        "solved_at": "",
+        "status": "open",
+        "priority": "urgent",
+        "sla_breached": "",
+        "csat": "offered",
+        "reopens": "0",
+        "updated_at": "2024-01-07T09:00:00Z",
+    },
+    {
+        "ticket_id": "107",
+        "assignee_id": "9002",
+        "created_at": "2024-01-08T13:00:00Z",
+        "solved_at": "2024-01-08T13:40:00Z",
+        "status": "solved",
+        "priority": "normal",
+        "sla_breached": "",
+        "csat": "good",
+        "reopens": "0",
+        "updated_at": "2024-01-08T13:40:00Z",
+    },
 ]
 
 
@@ -71,10 +124,16 @@ class RecordedZendesk:
         if path == "/api/v2/incremental/tickets/cursor.json":
             return "tickets_2" if "cursor" in query else "tickets_1"
         if path == "/api/v2/incremental/ticket_metric_events.json":
-            return ("ticket_metric_events_2" if query["start_time"] == ["1704362400"]
-                    else "ticket_metric_events_1")
-        return {"/api/v2/users": "users", "/api/v2/satisfaction_ratings": "satisfaction_ratings",
-                "/api/v2/guide/survey_responses": "survey_responses"}[path]
+            return (
+                "ticket_metric_events_2"
+                if query["start_time"] == ["1704362400"]
+                else "ticket_metric_events_1"
+            )
+        return {
+            "/api/v2/users": "users",
+            "/api/v2/satisfaction_ratings": "satisfaction_ratings",
+            "/api/v2/guide/survey_responses": "survey_responses",
+        }[path]
 
     def respond(self, url: str) -> tuple[int, dict, str]:
         parts = urlsplit(url)
@@ -85,8 +144,9 @@ class RecordedZendesk:
         body = json.loads((API / f"{name}.json").read_text())
         if name == "survey_responses":
             wanted = set(query["filter[subject_zrns]"][0].split(","))
-            body["survey_responses"] = [r for r in body["survey_responses"]
-                                        if wanted & set(r["subject_zrns"])]
+            body["survey_responses"] = [
+                r for r in body["survey_responses"] if wanted & set(r["subject_zrns"])
+            ]
         return 200, {}, json.dumps(body).replace(RECORDED_BASE, self.base)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -97,8 +157,9 @@ class RecordedZendesk:
 
 def pull(out: Path, api: RecordedZendesk, **kwargs):
     sleeps: list[float] = []
-    report = pull_zendesk("acme", EMAIL, TOKEN, out, transport=httpx.MockTransport(api),
-                          sleep=sleeps.append, **kwargs)
+    report = pull_zendesk(
+        "acme", EMAIL, TOKEN, out, transport=httpx.MockTransport(api), sleep=sleeps.append, **kwargs
+    )
     return report, sleeps
 
 
@@ -169,23 +230,54 @@ def test_breach_in_any_instance_breaches_the_target():
 
 def test_deleted_breach_event_does_not_count():
     events = [
-        {"id": 1, "metric": "requester_wait_time", "instance_id": 1, "type": "apply_sla",
-         "time": "2024-01-01T00:00:00Z"},
-        {"id": 2, "metric": "requester_wait_time", "instance_id": 1, "type": "breach",
-         "time": "2024-01-02T00:00:00Z", "deleted": True},
-        {"id": 3, "metric": "requester_wait_time", "instance_id": 1, "type": "fulfill",
-         "time": "2024-01-03T00:00:00Z"},
+        {
+            "id": 1,
+            "metric": "requester_wait_time",
+            "instance_id": 1,
+            "type": "apply_sla",
+            "time": "2024-01-01T00:00:00Z",
+        },
+        {
+            "id": 2,
+            "metric": "requester_wait_time",
+            "instance_id": 1,
+            "type": "breach",
+            "time": "2024-01-02T00:00:00Z",
+            "deleted": True,
+        },
+        {
+            "id": 3,
+            "metric": "requester_wait_time",
+            "instance_id": 1,
+            "type": "fulfill",
+            "time": "2024-01-03T00:00:00Z",
+        },
     ]
     assert sla_breached(events) is False
 
 
 def test_sla_counts_nowhere_while_a_target_is_running_or_without_target():
-    applied = {"id": 1, "metric": "reply_time", "instance_id": 1, "type": "apply_sla",
-               "time": "2024-01-01T00:00:00Z"}
-    fulfilled = {"id": 2, "metric": "reply_time", "instance_id": 1, "type": "fulfill",
-                 "time": "2024-01-01T01:00:00Z"}
-    reactivated = {"id": 3, "metric": "reply_time", "instance_id": 1, "type": "activate",
-                   "time": "2024-01-01T02:00:00Z"}
+    applied = {
+        "id": 1,
+        "metric": "reply_time",
+        "instance_id": 1,
+        "type": "apply_sla",
+        "time": "2024-01-01T00:00:00Z",
+    }
+    fulfilled = {
+        "id": 2,
+        "metric": "reply_time",
+        "instance_id": 1,
+        "type": "fulfill",
+        "time": "2024-01-01T01:00:00Z",
+    }
+    reactivated = {
+        "id": 3,
+        "metric": "reply_time",
+        "instance_id": 1,
+        "type": "activate",
+        "time": "2024-01-01T02:00:00Z",
+    }
     assert sla_breached([applied]) is None
     assert sla_breached([applied, fulfilled]) is False
     assert sla_breached([applied, fulfilled, reactivated]) is None
@@ -214,8 +306,9 @@ def test_interrupted_pull_resumes_from_saved_cursor_without_refetching(tmp_path)
     report, _ = pull(tmp_path, second)
     assert report.resumed
     assert not any(u.path == "/api/v2/users" for u in second.requests)
-    assert [u.params.get("cursor") for u in second.requests
-            if u.path.endswith("tickets/cursor.json")] == ["MTcwNDQ0ODAwMC4wfHwxMDN8"]
+    assert [
+        u.params.get("cursor") for u in second.requests if u.path.endswith("tickets/cursor.json")
+    ] == ["MTcwNDQ0ODAwMC4wfHwxMDN8"]
     assert read_rows(tmp_path / "tickets.csv") == EXPECTED_TICKETS
 
 
@@ -267,10 +360,18 @@ def test_engineer_stubs_keep_the_users_edits_and_add_new_agents(tmp_path):
     pull(tmp_path, RecordedZendesk())
     rows = read_rows(tmp_path / "engineers.csv")
     first = rows[0]
-    assert first == {"engineer_id": "9001", "name": "Avery Lindqvist",
-                     "email": "avery.lindqvist@example.com", "team": "unknown",
-                     "region": "unknown", "manager_id": "", "hire_date": "2022-03-14",
-                     "team_lead": "false", "left_on": "", "onboarded_on": ""}
+    assert first == {
+        "engineer_id": "9001",
+        "name": "Avery Lindqvist",
+        "email": "avery.lindqvist@example.com",
+        "team": "unknown",
+        "region": "unknown",
+        "manager_id": "",
+        "hire_date": "2022-03-14",
+        "team_lead": "false",
+        "left_on": "",
+        "onboarded_on": "",
+    }
     first["team"], first["region"] = "Payments", "EMEA"
     with (tmp_path / "engineers.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(first))
@@ -279,11 +380,15 @@ def test_engineer_stubs_keep_the_users_edits_and_add_new_agents(tmp_path):
     report, _ = pull(tmp_path, RecordedZendesk(), default_level="IC1")
     rows = read_rows(tmp_path / "engineers.csv")
     assert [(r["engineer_id"], r["team"]) for r in rows] == [
-        ("9001", "Payments"), ("9002", "unknown"), ("9003", "unknown")]
+        ("9001", "Payments"),
+        ("9002", "unknown"),
+        ("9003", "unknown"),
+    ]
     assert report.counts["engineers_new"] == 2
     assert read_rows(tmp_path / "levels.csv") == [
         {"engineer_id": "9002", "level": "IC1", "effective_on": "2023-06-01"},
-        {"engineer_id": "9003", "level": "IC1", "effective_on": "2021-09-20"}]
+        {"engineer_id": "9003", "level": "IC1", "effective_on": "2021-09-20"},
+    ]
 
 
 def test_pull_over_real_http_from_a_local_server(tmp_path):

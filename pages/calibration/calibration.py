@@ -15,7 +15,7 @@ from rungs_ui import anonymise, charts, page, queries, state
 MAX_PEOPLE = 36  # more panels than this stop being readable on one screen
 
 ctx = page.context()
-page.header("pages/calibration/calibration.py")
+page.header(ctx)
 page.require(ctx, "readiness", "category_attainment")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 
@@ -86,7 +86,6 @@ if len(cohort) > MAX_PEOPLE:
 months = queries.trajectories(wh, shown["engineer_id"].tolist(), f.month, 12)
 months["person"] = months["engineer_id"].map(label)
 months = months.drop(columns=["engineer_id"])
-sla_bars = fw.bars_for_metric("sla_adherence")
 st.markdown(
     f"**SLA adherence, last 12 months** — bold rules: {level}"
     f"{' and ' + nxt if nxt else ''}; grey ticks: too few tickets to judge."
@@ -95,10 +94,12 @@ page.chart(
     ctx,
     charts.trajectories(
         months,
-        sla_bars,
-        fw.levels,
-        [lv for lv in (level, nxt) if lv],
-        fw.setting("min_sample"),
+        charts.MetricChart(
+            charts.METRIC_VIEWS["sla_adherence"],
+            fw.levels,
+            tuple(lv for lv in (level, nxt) if lv),
+            bars=fw.bars_for_metric("sla_adherence"),
+        ),
         columns=3 if ctx.present else 4,
     ),
 )
@@ -106,9 +107,6 @@ page.chart(
 matrix = queries.attainment_at(wh, at_level)
 matrix = matrix.loc[matrix["engineer_id"].isin(shown["engineer_id"])].copy()
 matrix["person"] = matrix["engineer_id"].map(label)
-matrix["status"] = charts.attainment_status(
-    matrix["demonstrated_level"], matrix["current_level"], fw.rank
-)
 matrix = matrix.drop(columns=["engineer_id", "name"])
 order = shown["engineer_id"].map(label).tolist()
 matrix["person"] = pd.Categorical(matrix["person"], categories=order, ordered=True)

@@ -13,10 +13,10 @@ MAX_PEOPLE = 40
 WINDOW_MONTHS = 6
 
 ctx = page.context()
-page.header("pages/calibration/evidence.py")
+page.header(ctx)
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 
-coverage = queries.evidence_coverage(wh, f, fw.levels)
+coverage = queries.evidence_coverage(wh, f)
 if coverage.empty:
     st.info("Nobody matches these filters in this month. Widen the sidebar filters.")
     st.stop()

@@ -7,7 +7,7 @@ from pipelines.dictionary import data_dictionary
 from rungs_ui import page, queries, state
 
 ctx = page.context()
-page.header("pages/data/data_health.py")
+page.header(ctx)
 wh = ctx.wh
 
 builds = queries.builds(wh)
@@ -30,8 +30,17 @@ st.dataframe(
     builds,
     hide_index=True,
     width="stretch",
-    column_order=["built_at", "as_of_month", "rows_loaded", "rows_rejected", "duration_s",
-                  "source_dir", "framework_version", "timezone", "build_id"],
+    column_order=[
+        "built_at",
+        "as_of_month",
+        "rows_loaded",
+        "rows_rejected",
+        "duration_s",
+        "source_dir",
+        "framework_version",
+        "timezone",
+        "build_id",
+    ],
     column_config={
         "built_at": st.column_config.DatetimeColumn("Built", format="D MMM YYYY HH:mm"),
         "as_of_month": st.column_config.DateColumn("As of", format="MMM YYYY"),
@@ -58,8 +67,16 @@ st.dataframe(
     queries.build_files(wh, build_id),
     hide_index=True,
     width="stretch",
-    column_order=["table_name", "file", "rows_read", "rows_loaded", "rows_rejected",
-                  "extra_columns", "bytes", "sha256"],
+    column_order=[
+        "table_name",
+        "file",
+        "rows_read",
+        "rows_loaded",
+        "rows_rejected",
+        "extra_columns",
+        "bytes",
+        "sha256",
+    ],
     column_config={
         "table_name": "Table",
         "file": st.column_config.TextColumn("File", help="empty: the optional file was absent"),

@@ -9,7 +9,7 @@ import streamlit as st
 from rungs_ui import page, queries
 
 ctx = page.context()
-page.header("pages/data/framework.py")
+page.header(ctx)
 fw, wh = ctx.fw, ctx.wh
 build = queries.latest_build(wh)
 st.caption(

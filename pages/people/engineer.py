@@ -1,7 +1,10 @@
 """Engineer: where is this person on the ladder, and why?
 
-Header facts and flags with their reasons, then each metric against the level bars, the
-attainment heatmap, level history and the evidence behind it all.
+Header facts and flags with their reasons, then each metric as the rule judged it against the
+bars that applied to this person, the level shown per category and month, level history and the
+evidence behind it all. Every number here is read from the warehouse row that holds it:
+assessed_months (tenure, judged months), readiness (counters, flags, reason) and bar_checks
+(figures and bars).
 """
 
 import pandas as pd
@@ -9,8 +12,11 @@ import streamlit as st
 
 from rungs_ui import charts, page, queries, state
 
+CHART_MONTHS = 24
+HEATMAP_MONTHS = 18
+
 ctx = page.context()
-page.header("pages/people/engineer.py")
+page.header(ctx)
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 
 people = queries.roster(wh, f)
@@ -21,7 +27,7 @@ if people.empty:
     )
     st.stop()
 ids = people["engineer_id"].tolist()
-names = dict(zip(ids, people["name"], strict=True))
+labels = dict(zip(ids, page.person_labels(people["engineer_id"], people["name"]), strict=True))
 if st.session_state.get(state.ENGINEER) not in ids:
     st.session_state.pop(state.ENGINEER, None)
 engineer_id = st.selectbox(
@@ -29,137 +35,135 @@ engineer_id = st.selectbox(
     ids,
     key=state.ENGINEER,
     bind="query-params",
-    format_func=lambda eid: f"{names[eid]} · {eid}",
-    help="Type to search by name or id. Only people matching the sidebar filters are listed.",
+    format_func=labels.get,
+    help="Type to search by name. Only people matching the sidebar filters are listed.",
 )
 person = people.loc[people["engineer_id"] == engineer_id].iloc[0]
+judged = queries.engineer_months_judged(wh, engineer_id, f.month, CHART_MONTHS)
+this_month = judged.loc[pd.to_datetime(judged["month"]) == pd.Timestamp(f.month)]
+readiness = queries.engineer_readiness(wh, engineer_id, f.month)
+now = readiness.loc[pd.to_datetime(readiness["month"]) == pd.Timestamp(f.month)]
 level = person["level"]
 next_level = fw.next_level(level)
-min_sample = fw.setting("min_sample")
-
-readiness = (
-    queries.engineer_readiness(wh, engineer_id, f.month) if wh.has("readiness") else pd.DataFrame()
-)
-now = (
-    readiness.loc[pd.to_datetime(readiness["month"]) == pd.Timestamp(f.month)]
-    if not readiness.empty
-    else readiness
-)
 
 st.subheader(person["name"])
 manager = person["manager_name"] if pd.notna(person["manager_name"]) else "no manager"
-lead = (
-    " · :blue-badge[:material/groups: Team lead] volume bar scaled for team leads"
-    if bool(person["team_lead"])
-    else ""
+lead = " · :blue-badge[:material/groups: Team lead]" if bool(person["team_lead"]) else ""
+st.markdown(
+    f"{page.text(person['team'])} · {page.text(person['region'])} · reports to "
+    f"**{page.text(manager)}**{lead}"
 )
-st.markdown(f"{person['team']} · {person['region']} · reports to **{manager}**{lead}")
+
 facts = st.columns(4)
-facts[0].metric("Level", level, border=True)
-facts[1].metric(
-    "Whole months at level",
-    int(person["whole_months_at_level"]),
+facts[0].metric(
+    "Level",
+    level,
     border=True,
-    help=f"Calendar months in full at {level} since {person['level_since']}.",
+    help=f"Held since {page.day_label(person['level_since'])} (level_stints).",
 )
-if now.empty:
-    st.caption(
-        f"No readiness row for {page.month_label(f.month)}: the month is not eligible "
-        "(onboarding, leave or after leaving) or this build has no readiness table."
+if this_month.empty:
+    st.caption(f"No assessed month for {page.month_label(f.month)}.")
+else:
+    month_row = this_month.iloc[0]
+    facts[1].metric(
+        "Whole months at level",
+        int(month_row["whole_months_at_level"]),
+        border=True,
+        help=f"Calendar months held in full at {level} since "
+        f"{page.day_label(month_row['level_since'])}, this one included. "
+        f"{int(month_row['judged_months_at_level'])} of them were judged; onboarding, "
+        "months mostly on leave and a month with a level change are not.",
     )
+if now.empty:
+    reason = this_month.iloc[0]["not_judged_because"] if not this_month.empty else "no data"
+    facts[2].metric("Consistent months at level", "—", border=True)
+    facts[3].metric("Months showing the next level", "—", border=True)
+    page.not_judged_badge(this_month.iloc[0] if not this_month.empty else None, f.month)
+    st.caption(f"{page.month_label(f.month)} is not judged ({reason}), so it raises no flag.")
 else:
     row = now.iloc[0]
-    facts[2].metric("Consistent months at level", int(row["months_at_level"]), border=True)
-    facts[3].metric(
-        f"Months showing {next_level or 'the next level'}", int(row["months_at_next"]), border=True
+    facts[2].metric(
+        "Consistent months at level",
+        int(row["months_at_level"]),
+        border=True,
+        help=f"Judged months in a row at or above {level}, the count the promotion rule uses "
+        f"({int(fw.setting('promotion_months_at_level'))} needed).",
     )
+    if next_level is None:
+        facts[3].metric("Months showing the next level", "top level", border=True)
+    else:
+        facts[3].metric(
+            f"Months showing {next_level}",
+            int(row["months_at_next"]),
+            border=True,
+            help=f"Judged months in a row showing {next_level} in every category "
+            f"({int(fw.setting('promotion_months_at_next'))} needed).",
+        )
     page.flag_badges(row)
 
-months = queries.engineer_months(wh, engineer_id, f.month).tail(24)
-emphasise = [lv for lv in (level, next_level) if lv]
-if months.empty:
+emphasise = tuple(lv for lv in (level, next_level) if lv)
+if judged.empty:
     st.info("No monthly metrics for this person up to the as-of month.")
 else:
+    window = int(judged["metric_window_months"].iloc[0])
+    over = "each month" if window == 1 else f"the {window} months to each month"
+
+    def metric_chart(metric: str) -> None:
+        checks = queries.engineer_bar_checks(wh, engineer_id, metric, f.month, CHART_MONTHS)
+        if checks.empty:
+            st.caption("The framework sets no bar on this metric.")
+            return
+        spec = charts.MetricChart(charts.METRIC_VIEWS[metric], fw.levels, emphasise)
+        page.chart(ctx, charts.metric_against_bars(checks, spec))
+
     st.subheader("SLA adherence against the level bars")
-    page.chart(
-        ctx,
-        charts.metric_against_bars(
-            months,
-            "sla_adherence",
-            "sla_sample",
-            min_sample,
-            fw.bars_for_metric("sla_adherence"),
-            fw.levels,
-            emphasise,
-            "SLA adherence",
-            ".0%",
-            ".1%",
-            "SLA tickets",
-        ),
-    )
+    metric_chart("sla_adherence")
     st.caption(
-        f"Bold rules: {' and '.join(emphasise)}. Grey columns: fewer than "
-        f"{int(min_sample)} SLA-bearing tickets, so the month is not judged."
+        f"Figures over {over}, as the rule judged them. Bold rules: {' and '.join(emphasise)}. "
+        "Grey columns: months not judged (hover for why)."
     )
     left, right = st.columns(2)
     with left:
         st.subheader("Median open time")
-        page.chart(
-            ctx,
-            charts.metric_against_bars(
-                months,
-                "median_open_hours",
-                "tickets_solved",
-                min_sample,
-                fw.bars_for_metric("median_open_hours"),
-                fw.levels,
-                emphasise,
-                "Median open time (h)",
-                ".0f",
-                ".1f",
-                "Tickets solved",
-            ),
-        )
+        metric_chart("median_open_hours")
     with right:
         st.subheader("Volume against the team median")
-        volume = fw.bars_for_metric("volume_ratio")
-        ratio = float(volume["value"].min()) if not volume.empty else None
-        if ratio is not None and bool(person["team_lead"]):
-            ratio *= fw.setting("team_lead_volume_factor")
-        page.chart(ctx, charts.volume_against_team(months, ratio))
-
-if wh.has("category_attainment"):
-    attainment = queries.engineer_attainment(wh, engineer_id, f.month)
-    attainment = attainment.loc[
-        pd.to_datetime(attainment["month"]) > pd.Timestamp(f.month) - pd.DateOffset(months=18)
-    ]
-    st.subheader("Level shown per category and month")
-    if attainment.empty:
-        st.caption("No eligible months yet.")
-    else:
-        attainment = attainment.assign(
-            status=charts.attainment_status(
-                attainment["demonstrated_level"],
-                attainment["current_level"],
-                fw.rank,
-                attainment["eligible"].astype(bool) if "eligible" in attainment else None,
+        metric_chart("volume_ratio")
+        if bool(person["team_lead"]):
+            st.caption(
+                "Team lead: the volume bars drawn are the scaled bars the rule applied "
+                f"(× {fw.setting('team_lead_volume_factor'):g})."
             )
-        )
-        inputs = [c for c in queries.ATTAINMENT_INPUTS if c in attainment.columns]
-        shown = attainment.copy()
-        for column in inputs:
-            shown[column] = shown[column].map(page.plain)
-        page.chart(ctx, charts.attainment_heatmap(shown, fw.categories, inputs))
-        st.caption(
-            "Green: above the level held · grey: at it · orange: below it · pale: month "
-            "not judged. Hover a cell for the inputs of the check."
-        )
+
+attainment = queries.engineer_attainment(wh, engineer_id, f.month, HEATMAP_MONTHS)
+st.subheader("Level shown per category and month")
+if attainment.empty:
+    st.caption("No assessed months yet.")
+else:
+    inputs = [c for c in queries.ATTAINMENT_INPUTS if c in attainment.columns]
+    shown = attainment.copy()
+    for column in inputs:
+        shown[column] = shown[column].map(page.plain)
+    page.chart(ctx, charts.attainment_heatmap(shown, fw.categories, inputs))
+    st.caption(
+        "Green: above the level held · grey: at it · orange: below it · pale: month "
+        "not judged. Hover a cell for the inputs of the check."
+    )
 
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Level history")
-    page.chart(
-        ctx, charts.level_history(queries.level_history(wh, engineer_id), fw.levels, f.month)
+    stints = queries.engineer_stints(wh, engineer_id)
+    page.chart(ctx, charts.level_history(stints, fw.levels, f.month))
+    st.dataframe(
+        stints[["started_on", "level", "change", "from_level"]],
+        hide_index=True,
+        column_config={
+            "started_on": st.column_config.DateColumn("From", format="D MMM YYYY"),
+            "level": "Level",
+            "change": "Change",
+            "from_level": "From level",
+        },
     )
     decisions = queries.engineer_decisions(wh, engineer_id)
     if not decisions.empty:

@@ -10,14 +10,14 @@ import streamlit as st
 from rungs_ui import page, queries
 
 ctx = page.context()
-page.header("pages/people/promotions.py")
+page.header(ctx)
 page.require(ctx, "readiness", "category_attainment")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 need_level = int(fw.setting("promotion_months_at_level"))
 need_next = int(fw.setting("promotion_months_at_next"))
 
-flagged = queries.readiness_at(wh, f, "rd.promotion_ready or rd.near_window")
-attainment = queries.attainment_at(wh, f)
+flagged = queries.readiness_at(wh, f, queries.Flag.READY_OR_NEAR)
+short = queries.still_short_in(wh, f).set_index("engineer_id")["still_short_in"]
 
 
 def _counters(row: pd.Series) -> str:
@@ -30,16 +30,10 @@ def _counters(row: pd.Series) -> str:
 
 def _blocking(row: pd.Series) -> str:
     """Categories this month whose level shown is still below the next level."""
-    nxt = fw.next_level(row["level"])
-    if nxt is None:
-        return ""
-    mine = attainment.loc[attainment["engineer_id"] == row["engineer_id"]]
-    short = [
-        c
-        for c, shown in zip(mine["category"], mine["demonstrated_level"], strict=True)
-        if fw.rank(shown) < fw.rank(nxt)
-    ]
-    return ", ".join(sorted(short, key=fw.categories.index)) or "none"
+    if row["engineer_id"] not in short.index:
+        return ""  # at the top level
+    categories = short[row["engineer_id"]]
+    return "none" if pd.isna(categories) else categories
 
 
 def _table(rows: pd.DataFrame) -> pd.DataFrame:

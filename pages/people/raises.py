@@ -9,12 +9,12 @@ import streamlit as st
 from rungs_ui import page, queries
 
 ctx = page.context()
-page.header("pages/people/raises.py")
+page.header(ctx)
 page.require(ctx, "readiness", "category_attainment")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 lookback = int(fw.setting("in_band_lookback_months"))
 
-candidates = queries.readiness_at(wh, f, "rd.in_band_candidate")
+candidates = queries.readiness_at(wh, f, queries.Flag.IN_BAND)
 st.metric(
     "In-band raise candidates",
     len(candidates),
@@ -27,8 +27,7 @@ if candidates.empty:
     st.info("Nobody in view is an in-band raise candidate this month.")
     st.stop()
 
-changes = queries.last_raise_or_promotion(wh, f)
-table = candidates.merge(changes, on="engineer_id", how="left")
+table = candidates
 columns = [
     "name",
     "team",
@@ -37,8 +36,8 @@ columns = [
     "months_at_level",
     "above_categories",
     "months_with_categories_above",
-    "last_change",
-    "last_change_on",
+    "last_raise",
+    "last_raise_on",
 ]
 st.dataframe(
     table[columns],
@@ -57,8 +56,8 @@ st.dataframe(
             "Months above",
             help="Consecutive eligible months with enough categories above the level held.",
         ),
-        "last_change": "Last raise or promotion",
-        "last_change_on": st.column_config.DateColumn("On"),
+        "last_raise": "Last raise or promotion",
+        "last_raise_on": st.column_config.DateColumn("On"),
     },
 )
 page.download(

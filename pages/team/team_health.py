@@ -9,7 +9,7 @@ import streamlit as st
 from rungs_ui import charts, page, queries
 
 ctx = page.context()
-page.header("pages/team/team_health.py")
+page.header(ctx)
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 previous = (pd.Timestamp(f.month) - pd.offsets.MonthBegin(1)).date()
 now = queries.team_kpis(wh, f, f.month)
@@ -76,6 +76,13 @@ if "ready" in now:
 else:
     page.require(ctx, "readiness")
 
+
+def _trend_spec(metric: str) -> charts.MetricChart:
+    return charts.MetricChart(
+        charts.METRIC_VIEWS[metric], fw.levels, bars=fw.bars_for_metric(metric)
+    )
+
+
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Engineers per level")
@@ -83,34 +90,12 @@ with left:
 with right:
     trends = queries.team_trends(wh, f, months=12)
     st.subheader("SLA adherence per team against the level bars")
-    page.chart(
-        ctx,
-        charts.team_trend(
-            trends,
-            "sla_adherence",
-            fw.bars_for_metric("sla_adherence"),
-            fw.levels,
-            "SLA adherence",
-            ".0%",
-            ".1%",
-        ),
-    )
+    page.chart(ctx, charts.team_trend(trends, _trend_spec("sla_adherence")))
 st.subheader("Median open time per team against the bar")
-page.chart(
-    ctx,
-    charts.team_trend(
-        trends,
-        "median_open_hours",
-        fw.bars_for_metric("median_open_hours"),
-        fw.levels,
-        "Median open time (h)",
-        ".0f",
-        ".1f",
-    ),
-)
+page.chart(ctx, charts.team_trend(trends, _trend_spec("median_open_hours")))
 
 if "ready" in now:
-    at_risk = queries.readiness_at(wh, f, "rd.at_risk")
+    at_risk = queries.readiness_at(wh, f, queries.Flag.AT_RISK)
     st.subheader(f"At risk ({len(at_risk)})")
     if at_risk.empty:
         st.caption("Nobody in view is below their level for the months the framework counts.")

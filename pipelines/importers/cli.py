@@ -16,8 +16,9 @@ from pipelines.errors import SourceError
 from pipelines.importers.mapping import apply_mapping
 from pipelines.importers.zendesk import pull_zendesk
 
-pull_app = typer.Typer(add_completion=False, no_args_is_help=True,
-                       help="Pull from a helpdesk API into contract files.")
+pull_app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Pull from a helpdesk API into contract files."
+)
 
 
 def mapped_source(mapping_path: Path | str, scratch: Path) -> Path:
@@ -32,20 +33,28 @@ def mapped_source(mapping_path: Path | str, scratch: Path) -> Path:
 @pull_app.command("zendesk")
 def zendesk_cmd(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the contract files to.")],
-    subdomain: Annotated[str | None, typer.Option(
-        help="Your Zendesk subdomain: the ACME in acme.zendesk.com.")] = None,
-    email: Annotated[str | None, typer.Option(
-        help="Email of the admin whose API token is used.")] = None,
-    token_env: Annotated[str, typer.Option(
-        "--token-env", help="Environment variable holding the API token.")
-    ] = "ZENDESK_API_TOKEN",
-    since: Annotated[str | None, typer.Option(
-        help="Only tickets updated on or after this date (YYYY-MM-DD).")] = None,
-    from_files: Annotated[Path | None, typer.Option(
-        "--from-files", help="Read saved Zendesk objects (JSON/JSONL) instead of the API.")
+    subdomain: Annotated[
+        str | None, typer.Option(help="Your Zendesk subdomain: the ACME in acme.zendesk.com.")
     ] = None,
-    level: Annotated[str | None, typer.Option(
-        help="Also write levels.csv, starting every new agent at this level.")] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Email of the admin whose API token is used.")
+    ] = None,
+    token_env: Annotated[
+        str, typer.Option("--token-env", help="Environment variable holding the API token.")
+    ] = "ZENDESK_API_TOKEN",
+    since: Annotated[
+        str | None, typer.Option(help="Only tickets updated on or after this date (YYYY-MM-DD).")
+    ] = None,
+    from_files: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-files", help="Read saved Zendesk objects (JSON/JSONL) instead of the API."
+        ),
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option(help="Also write levels.csv, starting every new agent at this level."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
 ) -> None:
     """Write tickets.csv and engineers.csv stubs from Zendesk (resumes an interrupted pull)."""
@@ -56,11 +65,21 @@ def zendesk_cmd(
         # The token comes from the environment so it never appears in shell history or `ps`.
         token = os.environ.get(token_env, "")
         if not token:
-            _fail(f"the environment variable {token_env} is empty. Fix: export {token_env}=<your "
-                  "Zendesk API token> (Admin Center > Apps and integrations > Zendesk API)")
+            _fail(
+                f"the environment variable {token_env} is empty. Fix: export {token_env}=<your "
+                "Zendesk API token> (Admin Center > Apps and integrations > Zendesk API)"
+            )
     try:
-        report = pull_zendesk(subdomain or "", email or "", token, out, since=since,
-                              from_files=from_files, progress=not quiet, default_level=level)
+        report = pull_zendesk(
+            subdomain or "",
+            email or "",
+            token,
+            out,
+            since=since,
+            from_files=from_files,
+            progress=not quiet,
+            default_level=level,
+        )
     except SourceError as exc:
         _fail(str(exc))
     typer.echo(report.render())

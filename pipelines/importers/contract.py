@@ -23,9 +23,19 @@ class Column:
 
 # The contract's parsing kinds, folded into what conversion needs: ids, levels and categories
 # are text to the importer (the build checks levels and categories against the framework).
-_KINDS = {"id": "text", "text": "text", "level": "text", "category": "text", "enum": "choice",
-          "float": "number", "timestamp": "timestamp", "date": "date", "month": "month",
-          "bool": "bool", "int": "int"}
+_KINDS = {
+    "id": "text",
+    "text": "text",
+    "level": "text",
+    "category": "text",
+    "enum": "choice",
+    "float": "number",
+    "timestamp": "timestamp",
+    "date": "date",
+    "month": "month",
+    "bool": "bool",
+    "int": "int",
+}
 
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
@@ -33,8 +43,10 @@ FALSE_WORDS = ("false", "0", "no")
 
 @cache
 def contract() -> dict[str, tuple[Column, ...]]:
-    return {name: tuple(Column(col.name, _KINDS[col.kind], col.choices) for col in spec.fields)
-            for name, spec in TABLES_BY_NAME.items()}
+    return {
+        name: tuple(Column(col.name, _KINDS[col.kind], col.choices) for col in spec.fields)
+        for name, spec in TABLES_BY_NAME.items()
+    }
 
 
 def contract_file(table: str) -> str:

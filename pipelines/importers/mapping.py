@@ -119,8 +119,10 @@ def _grid(columns: list[str], rows: list[dict], width: int = 22) -> list[str]:
 
     widths = [max(len(c), *(len(cell(r[c])) for r in rows)) for c in columns]
     out = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    out.extend(" | ".join(cell(r[c]).ljust(w) for c, w in zip(columns, widths, strict=True))
-               .rstrip() for r in rows)
+    out.extend(
+        " | ".join(cell(r[c]).ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+        for r in rows
+    )
     return out
 
 
@@ -136,8 +138,9 @@ def preview_mapping(mapping_path: Path | str, rows: int = 5) -> MappingReport:
     return report
 
 
-def apply_mapping(mapping_path: Path | str, out_dir: Path | str,
-                  progress: bool = False) -> MappingReport:
+def apply_mapping(
+    mapping_path: Path | str, out_dir: Path | str, progress: bool = False
+) -> MappingReport:
     """Write the contract CSVs of every mapped table into `out_dir`, all or nothing.
 
     Raises SourceError listing every problem when the export does not convert cleanly; in that
@@ -201,8 +204,13 @@ def _q(identifier: str) -> str:
 class _TableJob:
     """Everything about converting one export file into one contract table."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, mapping: Mapping, table: TableMapping,
-                 report: MappingReport):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        mapping: Mapping,
+        table: TableMapping,
+        report: MappingReport,
+    ):
         self.con = con
         self.mapping = mapping
         self.table = table
@@ -210,8 +218,7 @@ class _TableJob:
         self.src = f"src_{table.table}"
         self.staged = f"staged_{table.table}"
         self.contract = {c.name: c for c in contract()[table.table]}
-        self.result = TableResult(table.table, table.file, table.shape,
-                                  columns=list(self.contract))
+        self.result = TableResult(table.table, table.file, table.shape, columns=list(self.contract))
         report.tables[table.table] = self.result
         self.sources: dict[str, Source] = {}
 
@@ -222,9 +229,15 @@ class _TableJob:
 
     # -- reading and checking -------------------------------------------------------------
 
-    def problem(self, message: str, fix: str, line: int | None = None,
-                column: str | None = None, in_mapping: bool = False,
-                blocking: bool = True) -> None:
+    def problem(
+        self,
+        message: str,
+        fix: str,
+        line: int | None = None,
+        column: str | None = None,
+        in_mapping: bool = False,
+        blocking: bool = True,
+    ) -> None:
         where = self.mapping.path if in_mapping else self.table.file
         self.report.problems.append(Problem(str(where), message, fix, line, column, blocking))
 
@@ -241,13 +254,18 @@ class _TableJob:
     def _read(self) -> bool:
         t = self.table
         if not t.file.is_file():
-            self.problem(f"the export file {t.file} does not exist",
-                         "correct file = ... (paths are relative to the mapping file)",
-                         line=self.mapping.line_of(t.table, "file"), in_mapping=True)
+            self.problem(
+                f"the export file {t.file} does not exist",
+                "correct file = ... (paths are relative to the mapping file)",
+                line=self.mapping.line_of(t.table, "file"),
+                in_mapping=True,
+            )
             return False
         p = _Params()
-        options = [f"nullstr = {p.bind(list(t.null_tokens), '::varchar[]')}",
-                   f"encoding = {p.bind(t.encoding)}"]
+        options = [
+            f"nullstr = {p.bind(list(t.null_tokens), '::varchar[]')}",
+            f"encoding = {p.bind(t.encoding)}",
+        ]
         if t.delimiter:
             options.append(f"delim = {p.bind(t.delimiter)}")
         try:
@@ -259,22 +277,26 @@ class _TableJob:
                 p.values,
             )
         except duckdb.Error as exc:
-            self.problem(f"cannot read it as CSV ({str(exc).splitlines()[0]})",
-                         "export as CSV with a header row; set delimiter/encoding in the "
-                         "mapping if they are not comma and UTF-8")
+            self.problem(
+                f"cannot read it as CSV ({str(exc).splitlines()[0]})",
+                "export as CSV with a header row; set delimiter/encoding in the "
+                "mapping if they are not comma and UTF-8",
+            )
             return False
         self.result.rows_read = self._row(f"select count(*) from {self.src}")[0]
         if self.result.rows_read == 0:
-            self.problem("the export has a header but no rows", "export a file with data",
-                         line=2)
+            self.problem("the export has a header but no rows", "export a file with data", line=2)
             return False
         return True
 
     def _resolve_columns(self) -> bool:
         t = self.table
-        available = [r[0] for r in self.con.execute(
-            "select column_name from (describe select * from query_table($t))",
-            {"t": self.src}).fetchall()]
+        available = [
+            r[0]
+            for r in self.con.execute(
+                "select column_name from (describe select * from query_table($t))", {"t": self.src}
+            ).fetchall()
+        ]
         sources = dict(t.columns)
         if t.shape == "snapshot_log":
             sources.setdefault("updated_at", Source(column=t.updated_column))
@@ -289,8 +311,10 @@ class _TableJob:
             needed.append((t.table, "updated_column", t.updated_column))
         if t.activity:
             a = t.activity
-            needed += [(f"{t.table}.activity", key, getattr(a, key)) for key in
-                       ("case_column", "activity_column", "resource_column", "timestamp_column")]
+            needed += [
+                (f"{t.table}.activity", key, getattr(a, key))
+                for key in ("case_column", "activity_column", "resource_column", "timestamp_column")
+            ]
         ok = True
         for section, key, column in needed:
             if column in available:
@@ -301,13 +325,20 @@ class _TableJob:
             self.problem(
                 f"column {column!r} is not in {t.file.name}; its columns are {available}",
                 f"{hint}write the export's column name exactly as in its header row",
-                line=self.mapping.line_of(section, key), column=key, in_mapping=True)
+                line=self.mapping.line_of(section, key),
+                column=key,
+                in_mapping=True,
+            )
         for name in self.contract:
             if name not in sources and name not in derived:
-                self.problem(f"nothing feeds contract column {name!r}; it is written empty",
-                             f"map it in [{t.table}.columns] if the export has it",
-                             line=self.mapping.line_of(f"{t.table}.columns"), column=name,
-                             in_mapping=True, blocking=False)
+                self.problem(
+                    f"nothing feeds contract column {name!r}; it is written empty",
+                    f"map it in [{t.table}.columns] if the export has it",
+                    line=self.mapping.line_of(f"{t.table}.columns"),
+                    column=name,
+                    in_mapping=True,
+                    blocking=False,
+                )
         self.sources = sources
         return ok
 
@@ -342,8 +373,9 @@ class _TableJob:
     def _value_map(self, raw: str, value_map: dict[str, str] | None, p: _Params) -> str:
         if not value_map:
             return raw
-        whens = " ".join(f"when {raw} = {p.bind(k)} then {p.bind(v)}"
-                         for k, v in value_map.items() if k != "*")
+        whens = " ".join(
+            f"when {raw} = {p.bind(k)} then {p.bind(v)}" for k, v in value_map.items() if k != "*"
+        )
         otherwise = p.bind(value_map["*"]) if "*" in value_map else raw
         # Mapping a value to "" is how a mapping says "this means empty".
         return f"nullif(case when {raw} is null then null {whens} else {otherwise} end, '')"
@@ -351,13 +383,17 @@ class _TableJob:
     def _convert(self, e: str, column: Column, p: _Params) -> str:
         t = self.table
         if column.kind == "choice":
-            return (f"(case when list_contains({p.bind(list(column.choices), '::varchar[]')}, "
-                    f"lower(trim({e}))) then lower(trim({e})) end)")
+            return (
+                f"(case when list_contains({p.bind(list(column.choices), '::varchar[]')}, "
+                f"lower(trim({e}))) then lower(trim({e})) end)"
+            )
         if column.kind == "bool":
-            return (f"(case when lower(trim({e})) in (select unnest("
-                    f"{p.bind(list(TRUE_WORDS), '::varchar[]')})) then true "
-                    f"when lower(trim({e})) in (select unnest("
-                    f"{p.bind(list(FALSE_WORDS), '::varchar[]')})) then false end)")
+            return (
+                f"(case when lower(trim({e})) in (select unnest("
+                f"{p.bind(list(TRUE_WORDS), '::varchar[]')})) then true "
+                f"when lower(trim({e})) in (select unnest("
+                f"{p.bind(list(FALSE_WORDS), '::varchar[]')})) then false end)"
+            )
         if column.kind == "int":
             return f"try_cast(trim({e}) as bigint)"
         if column.kind == "number":
@@ -366,10 +402,15 @@ class _TableJob:
             return self._timestamp(e, p)
         if column.kind in ("date", "month"):
             formats = list(t.date_formats + t.timestamp_formats)
-            parsed = [f"try_strptime(trim({e}), {p.bind(formats, '::varchar[]')})::date"] \
-                if formats else []
-            parsed += [f"try_cast(trim({e}) as date)",
-                       f"try_cast(try_cast(trim({e}) as timestamp) as date)"]
+            parsed = (
+                [f"try_strptime(trim({e}), {p.bind(formats, '::varchar[]')})::date"]
+                if formats
+                else []
+            )
+            parsed += [
+                f"try_cast(trim({e}) as date)",
+                f"try_cast(try_cast(trim({e}) as timestamp) as date)",
+            ]
             if column.kind == "month":
                 parsed.append(f"try_cast(trim({e}) || '-01' as date)")
             return f"coalesce({', '.join(parsed)})"
@@ -386,19 +427,27 @@ class _TableJob:
         if zoned:
             parsed.append(f"try_strptime(trim({e}), {p.bind(zoned, '::varchar[]')})")
         if naive:
-            parsed.append(f"timezone({tz}, try_strptime(trim({e}), "
-                          f"{p.bind(naive, '::varchar[]')}))")
-        parsed.append(f"(case when regexp_matches(trim({e}), {p.bind(ISO_OFFSET)}) "
-                      f"then try_cast(trim({e}) as timestamptz) "
-                      f"else timezone({tz}, try_cast(trim({e}) as timestamp)) end)")
+            parsed.append(
+                f"timezone({tz}, try_strptime(trim({e}), {p.bind(naive, '::varchar[]')}))"
+            )
+        parsed.append(
+            f"(case when regexp_matches(trim({e}), {p.bind(ISO_OFFSET)}) "
+            f"then try_cast(trim({e}) as timestamptz) "
+            f"else timezone({tz}, try_cast(trim({e}) as timestamp)) end)"
+        )
         return f"timezone('UTC', coalesce({', '.join(parsed)}))"
 
     def _check_values(self) -> None:
         """Every value that did not convert, grouped, with counts and where it first occurs."""
         checks = [(name, self.contract[name], src) for name, src in self.sources.items()]
         if self.table.activity:
-            checks.append(("_ts", Column("_ts", "timestamp"),
-                           Source(column=self.table.activity.timestamp_column)))
+            checks.append(
+                (
+                    "_ts",
+                    Column("_ts", "timestamp"),
+                    Source(column=self.table.activity.timestamp_column),
+                )
+            )
         for name, column, source in checks:
             if column.kind == "text":
                 continue
@@ -412,8 +461,9 @@ class _TableJob:
         if self.table.activity:
             self._check_activity()
 
-    def _report_bad(self, name: str, column: Column, source: Source,
-                    bad: list[tuple[str, int, int]]) -> None:
+    def _report_bad(
+        self, name: str, column: Column, source: Source, bad: list[tuple[str, int, int]]
+    ) -> None:
         t = self.table
         total = sum(n for _, n, _ in bad)
         first_line = min(line for _, _, line in bad)
@@ -421,20 +471,27 @@ class _TableJob:
         more = f" and {len(bad) - SAMPLES} more distinct values" if len(bad) > SAMPLES else ""
         column_label = source.column or name
         in_mapping = source.const is not None
-        line = (self.mapping.line_of(f"{t.table}.columns", name) if in_mapping else first_line)
+        line = self.mapping.line_of(f"{t.table}.columns", name) if in_mapping else first_line
         if column.kind in ("timestamp", "date", "month"):
             samples = [v for v, _, _ in bad[:SAMPLES]]
             fmt, reads = suggest_format(samples)
             setting = "timestamp_formats" if column.kind == "timestamp" else "date_formats"
             if fmt is None:
-                fix = (f"add a strptime format that reads them to {setting} "
-                       '(e.g. "%d-%m-%Y %H:%M"), or list them in null_tokens')
+                fix = (
+                    f"add a strptime format that reads them to {setting} "
+                    '(e.g. "%d-%m-%Y %H:%M"), or list them in null_tokens'
+                )
             else:
                 fix = f'add "{fmt}" to {setting}'
                 if reads < len(samples):
                     fix += f" (it reads {reads} of these {len(samples)}; the rest need another)"
-            self.problem(f"{total} value(s) match no date format: {listed}{more}", fix,
-                         line=line, column=column_label, in_mapping=in_mapping)
+            self.problem(
+                f"{total} value(s) match no date format: {listed}{more}",
+                fix,
+                line=line,
+                column=column_label,
+                in_mapping=in_mapping,
+            )
         elif column.kind in ("choice", "bool"):
             allowed = list(column.choices) if column.kind == "choice" else ["true", "false"]
             section = f"[{t.table}.values.{name}]"
@@ -442,29 +499,47 @@ class _TableJob:
                 f"{total} value(s) have no mapping for {name}: {listed}{more}",
                 f'add lines such as "{bad[0][0]}" = "{allowed[0]}" to {section} '
                 f"(contract values: {allowed}), or list them in null_tokens",
-                line=line, column=column_label, in_mapping=in_mapping)
+                line=line,
+                column=column_label,
+                in_mapping=in_mapping,
+            )
         else:
-            self.problem(f"{total} value(s) are not numbers: {listed}{more}",
-                         f"map them in [{t.table}.values.{name}] or list them in null_tokens",
-                         line=line, column=column_label, in_mapping=in_mapping)
+            self.problem(
+                f"{total} value(s) are not numbers: {listed}{more}",
+                f"map them in [{t.table}.values.{name}] or list them in null_tokens",
+                line=line,
+                column=column_label,
+                in_mapping=in_mapping,
+            )
 
     def _check_activity(self) -> None:
         a = self.table.activity
         no_case = self._row(f"select count(*), min(_line) from {self.staged} where _case is null")
         if no_case[0]:
-            self.problem(f"{no_case[0]} row(s) have no case id and are skipped",
-                         f"fill {a.case_column!r} or drop those rows", line=no_case[1],
-                         column=a.case_column, blocking=False)
+            self.problem(
+                f"{no_case[0]} row(s) have no case id and are skipped",
+                f"fill {a.case_column!r} or drop those rows",
+                line=no_case[1],
+                column=a.case_column,
+                blocking=False,
+            )
         if not self._row(f"select bool_or(_solved) from {self.staged}")[0]:
-            seen = [r[0] for r in self.con.execute(
-                f"select _activity from {self.staged} where _activity is not null "
-                f"group by _activity order by count(*) desc limit 10").fetchall()]
-            self.problem(f"no activity is named as in solved_activities, so every case stays "
-                         f"open; activities seen: {seen}",
-                         "list the activity names that close a case in solved_activities",
-                         line=self.mapping.line_of(f"{self.table.table}.activity",
-                                                   "solved_activities"),
-                         column=a.activity_column, in_mapping=True, blocking=False)
+            seen = [
+                r[0]
+                for r in self.con.execute(
+                    f"select _activity from {self.staged} where _activity is not null "
+                    f"group by _activity order by count(*) desc limit 10"
+                ).fetchall()
+            ]
+            self.problem(
+                f"no activity is named as in solved_activities, so every case stays "
+                f"open; activities seen: {seen}",
+                "list the activity names that close a case in solved_activities",
+                line=self.mapping.line_of(f"{self.table.table}.activity", "solved_activities"),
+                column=a.activity_column,
+                in_mapping=True,
+                blocking=False,
+            )
 
     # -- shaping the output ---------------------------------------------------------------
 
@@ -475,9 +550,11 @@ class _TableJob:
             cols = ", ".join(_q(n) for n in present)
             # The newest update wins; on equal times the later line in the export wins,
             # because exports list a ticket's updates in the order they happened.
-            return (f"select {cols} from {self.staged} where ticket_id is not null "
-                    f"qualify row_number() over (partition by ticket_id "
-                    f"order by updated_at desc nulls last, _line desc) = 1 order by _line")
+            return (
+                f"select {cols} from {self.staged} where ticket_id is not null "
+                f"qualify row_number() over (partition by ticket_id "
+                f"order by updated_at desc nulls last, _line desc) = 1 order by _line"
+            )
         if self.table.shape == "activity_log":
             return self._activity_sql(present)
         return f"select {', '.join(_q(n) for n in present)} from {self.staged} order by _line"
@@ -485,8 +562,10 @@ class _TableJob:
     def _activity_sql(self, present: list[str]) -> str:
         order = "struct_pack(t := _ts, l := _line)"
         # Case attributes repeated on each row (priority, csat...): the latest non-empty one.
-        extra = [f"arg_max({_q(n)}, {order}) filter (where {_q(n)} is not null) as {_q(n)}"
-                 for n in present]
+        extra = [
+            f"arg_max({_q(n)}, {order}) filter (where {_q(n)} is not null) as {_q(n)}"
+            for n in present
+        ]
         solved_by = f"arg_max(_resource, {order}) filter (where _solved)"
         latest_by = f"arg_max(_resource, {order})"
         return (
@@ -508,11 +587,14 @@ class _TableJob:
             if name not in self.sources and not (derived and name in ACTIVITY_DERIVED):
                 select.append(f"null::varchar as {_q(name)}")
             elif column.kind in OUTPUT_FORMATS:
-                select.append(f"strftime({_q(name)}, '{OUTPUT_FORMATS[column.kind]}') "
-                              f"as {_q(name)}")
+                select.append(
+                    f"strftime({_q(name)}, '{OUTPUT_FORMATS[column.kind]}') as {_q(name)}"
+                )
             elif column.kind == "bool":
-                select.append(f"case when {_q(name)} then 'true' when not {_q(name)} "
-                              f"then 'false' end as {_q(name)}")
+                select.append(
+                    f"case when {_q(name)} then 'true' when not {_q(name)} "
+                    f"then 'false' end as {_q(name)}"
+                )
             else:
                 select.append(f"cast({_q(name)} as varchar) as {_q(name)}")
         return f"select {', '.join(select)} from ({self._shaped_sql()})"
@@ -527,7 +609,6 @@ class _TableJob:
         def write(path: Path) -> None:
             table = self.con.sql(self._output_sql()).to_arrow_table()
             self.result.rows_written = table.num_rows
-            pa_csv.write_csv(table, path,
-                             write_options=pa_csv.WriteOptions(quoting_style="needed"))
-        return write
+            pa_csv.write_csv(table, path, write_options=pa_csv.WriteOptions(quoting_style="needed"))
 
+        return write

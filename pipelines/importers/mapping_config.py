@@ -17,13 +17,26 @@ from pipelines.importers.contract import contract
 
 SHAPES = ("plain", "snapshot_log", "activity_log")
 # Settings a table inherits from the top of the file unless it sets its own.
-SHARED_SETTINGS = ("timezone", "timestamp_formats", "date_formats", "null_tokens", "delimiter",
-                   "encoding")
+SHARED_SETTINGS = (
+    "timezone",
+    "timestamp_formats",
+    "date_formats",
+    "null_tokens",
+    "delimiter",
+    "encoding",
+)
 TABLE_KEYS = {"file", "shape", "updated_column", "columns", "values", "activity", *SHARED_SETTINGS}
 ACTIVITY_KEYS = ("case_column", "activity_column", "resource_column", "timestamp_column")
 # Contract columns the activity-log shape computes itself; mapping them too would be ambiguous.
-ACTIVITY_DERIVED = ("ticket_id", "assignee_id", "created_at", "solved_at", "status", "reopens",
-                    "updated_at")
+ACTIVITY_DERIVED = (
+    "ticket_id",
+    "assignee_id",
+    "created_at",
+    "solved_at",
+    "status",
+    "reopens",
+    "updated_at",
+)
 
 
 @dataclass(frozen=True)
@@ -129,8 +142,9 @@ class _Reader:
         if isinstance(value, str):
             return (value,)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(section, key, f"{key} must be a list of strings",
-                            f'write e.g. {key} = ["a", "b"]')
+            raise self.fail(
+                section, key, f"{key} must be a list of strings", f'write e.g. {key} = ["a", "b"]'
+            )
         return tuple(value)
 
 
@@ -139,13 +153,16 @@ def load_mapping(path: Path | str) -> Mapping:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path}: cannot read the mapping file ({exc}). "
-                          "Fix: pass the path of a UTF-8 TOML mapping file") from exc
+        raise SourceError(
+            f"{path}: cannot read the mapping file ({exc}). "
+            "Fix: pass the path of a UTF-8 TOML mapping file"
+        ) from exc
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SourceError(f"{path}: not valid TOML ({exc}). "
-                          "Fix: correct the syntax at that line") from exc
+        raise SourceError(
+            f"{path}: not valid TOML ({exc}). Fix: correct the syntax at that line"
+        ) from exc
     reader = _Reader(path, text)
     shared = {k: doc[k] for k in SHARED_SETTINGS if k in doc}
     tables = {}
@@ -153,32 +170,47 @@ def load_mapping(path: Path | str) -> Mapping:
         if name in SHARED_SETTINGS:
             continue
         if name not in contract() or not isinstance(body, dict):
-            raise reader.fail(name, None, f"[{name}] is not a contract table",
-                              f"name a table from {sorted(contract())} or a setting from "
-                              f"{list(SHARED_SETTINGS)}")
+            raise reader.fail(
+                name,
+                None,
+                f"[{name}] is not a contract table",
+                f"name a table from {sorted(contract())} or a setting from {list(SHARED_SETTINGS)}",
+            )
         tables[name] = _table(reader, name, {**shared, **body})
     if not tables:
-        raise SourceError(f"{path}: the mapping names no contract table. "
-                          f"Fix: add a section such as [tickets] with file = ...")
+        raise SourceError(
+            f"{path}: the mapping names no contract table. "
+            f"Fix: add a section such as [tickets] with file = ..."
+        )
     return Mapping(path=path, text=text, tables=tables)
 
 
 def _table(reader: _Reader, name: str, body: dict) -> TableMapping:
     unknown = sorted(set(body) - TABLE_KEYS)
     if unknown:
-        raise reader.fail(name, unknown[0], f"unknown setting {unknown[0]!r}",
-                          f"use only {sorted(TABLE_KEYS)}")
+        raise reader.fail(
+            name, unknown[0], f"unknown setting {unknown[0]!r}", f"use only {sorted(TABLE_KEYS)}"
+        )
     if not isinstance(body.get("file"), str):
-        raise reader.fail(name, "file", "no source file given",
-                          'add file = "export.csv" (relative to this mapping file)')
+        raise reader.fail(
+            name,
+            "file",
+            "no source file given",
+            'add file = "export.csv" (relative to this mapping file)',
+        )
     shape = body.get("shape", "plain")
     if shape not in SHAPES:
         raise reader.fail(name, "shape", f"unknown shape {shape!r}", f"use one of {SHAPES}")
     if shape != "plain" and name != "tickets":
-        raise reader.fail(name, "shape", f"shape {shape!r} only applies to [tickets]",
-                          'remove the shape line or set shape = "plain"')
-    mapping = TableMapping(table=name, file=(reader.path.parent / body["file"]).resolve(),
-                           shape=shape)
+        raise reader.fail(
+            name,
+            "shape",
+            f"shape {shape!r} only applies to [tickets]",
+            'remove the shape line or set shape = "plain"',
+        )
+    mapping = TableMapping(
+        table=name, file=(reader.path.parent / body["file"]).resolve(), shape=shape
+    )
     mapping.timezone = _timezone(reader, name, body.get("timezone", "UTC"))
     for key in ("timestamp_formats", "date_formats", "null_tokens"):
         if key in body:
@@ -190,18 +222,24 @@ def _table(reader: _Reader, name: str, body: dict) -> TableMapping:
     mapping.values = _values(reader, name, body.get("values", {}))
     if shape == "snapshot_log":
         if not isinstance(body.get("updated_column"), str):
-            raise reader.fail(name, "shape", "a snapshot log needs the column that orders the "
-                              "updates of one ticket",
-                              'add updated_column = "<source column with the update time>"')
+            raise reader.fail(
+                name,
+                "shape",
+                "a snapshot log needs the column that orders the updates of one ticket",
+                'add updated_column = "<source column with the update time>"',
+            )
         mapping.updated_column = body["updated_column"]
     if shape == "activity_log":
         mapping.activity = _activity(reader, name, body.get("activity"))
         clash = [c for c in ACTIVITY_DERIVED if c in mapping.columns]
         if clash:
-            raise reader.fail(f"{name}.columns", clash[0],
-                              f"{clash[0]} is computed from the activity log",
-                              f"remove {clash} from [{name}.columns]; the activity log "
-                              "derives them from the case, activity, resource and timestamp")
+            raise reader.fail(
+                f"{name}.columns",
+                clash[0],
+                f"{clash[0]} is computed from the activity log",
+                f"remove {clash} from [{name}.columns]; the activity log "
+                "derives them from the case, activity, resource and timestamp",
+            )
     return mapping
 
 
@@ -209,48 +247,74 @@ def _timezone(reader: _Reader, section: str, tz: object) -> str:
     try:
         zoneinfo.ZoneInfo(str(tz))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise reader.fail(section, "timezone", f"unknown time zone {tz!r}",
-                          'use an IANA name such as "Europe/Berlin" or "UTC"') from exc
+        raise reader.fail(
+            section,
+            "timezone",
+            f"unknown time zone {tz!r}",
+            'use an IANA name such as "Europe/Berlin" or "UTC"',
+        ) from exc
     return str(tz)
 
 
 def _columns(reader: _Reader, table: str, raw: object) -> dict[str, Source]:
     section = f"{table}.columns"
     if not isinstance(raw, dict):
-        raise reader.fail(table, "columns", "columns must be a table",
-                          f"write [{section}] with contract_column = \"source column\" lines")
+        raise reader.fail(
+            table,
+            "columns",
+            "columns must be a table",
+            f'write [{section}] with contract_column = "source column" lines',
+        )
     names = [c.name for c in contract()[table]]
     columns = {}
     for contract_col, spec in raw.items():
         if contract_col not in names:
-            raise reader.fail(section, contract_col,
-                              f"{contract_col!r} is not a column of the {table} contract",
-                              f"use one of {names}")
+            raise reader.fail(
+                section,
+                contract_col,
+                f"{contract_col!r} is not a column of the {table} contract",
+                f"use one of {names}",
+            )
         if isinstance(spec, str):
             columns[contract_col] = Source(column=spec)
         elif isinstance(spec, dict) and set(spec) == {"const"}:
             columns[contract_col] = Source(const=_text(spec["const"]))
         else:
-            raise reader.fail(section, contract_col, f"cannot read the source of {contract_col}",
-                              f'write {contract_col} = "Source column" or '
-                              f'{contract_col} = {{ const = "value" }}')
+            raise reader.fail(
+                section,
+                contract_col,
+                f"cannot read the source of {contract_col}",
+                f'write {contract_col} = "Source column" or {contract_col} = {{ const = "value" }}',
+            )
     return columns
 
 
 def _values(reader: _Reader, table: str, raw: object) -> dict[str, dict[str, str]]:
     names = [c.name for c in contract()[table]]
     if not isinstance(raw, dict):
-        raise reader.fail(table, "values", "values must be a table of value maps",
-                          f'write [{table}.values.<column>] with "source value" = "contract value"')
+        raise reader.fail(
+            table,
+            "values",
+            "values must be a table of value maps",
+            f'write [{table}.values.<column>] with "source value" = "contract value"',
+        )
     maps = {}
     for contract_col, table_map in raw.items():
         section = f"{table}.values.{contract_col}"
         if contract_col not in names:
-            raise reader.fail(section, None, f"{contract_col!r} is not a column of the {table} "
-                              "contract", f"use one of {names}")
+            raise reader.fail(
+                section,
+                None,
+                f"{contract_col!r} is not a column of the {table} contract",
+                f"use one of {names}",
+            )
         if not isinstance(table_map, dict):
-            raise reader.fail(section, None, "a value map must be a table",
-                              f'write [{section}] then "source value" = "contract value" lines')
+            raise reader.fail(
+                section,
+                None,
+                "a value map must be a table",
+                f'write [{section}] then "source value" = "contract value" lines',
+            )
         maps[contract_col] = {str(k): _text(v) for k, v in table_map.items()}
     return maps
 
@@ -258,14 +322,21 @@ def _values(reader: _Reader, table: str, raw: object) -> dict[str, dict[str, str
 def _activity(reader: _Reader, table: str, raw: object) -> Activity:
     section = f"{table}.activity"
     if not isinstance(raw, dict):
-        raise reader.fail(table, "shape", "an activity log needs an [tickets.activity] section",
-                          f"add [{section}] with {', '.join(ACTIVITY_KEYS)} and solved_activities")
+        raise reader.fail(
+            table,
+            "shape",
+            "an activity log needs an [tickets.activity] section",
+            f"add [{section}] with {', '.join(ACTIVITY_KEYS)} and solved_activities",
+        )
     for key in ACTIVITY_KEYS:
         if not isinstance(raw.get(key), str):
-            raise reader.fail(section, key, f"{key} is missing",
-                              f'add {key} = "<source column>"')
+            raise reader.fail(section, key, f"{key} is missing", f'add {key} = "<source column>"')
     solved = reader.strings(section, "solved_activities", raw.get("solved_activities"))
     if not solved:
-        raise reader.fail(section, "solved_activities", "solved_activities is empty",
-                          'list the activity names that mean "solved", e.g. ["Resolve"]')
+        raise reader.fail(
+            section,
+            "solved_activities",
+            "solved_activities is empty",
+            'list the activity names that mean "solved", e.g. ["Resolve"]',
+        )
     return Activity(*(raw[k] for k in ACTIVITY_KEYS), solved_activities=solved)

@@ -67,11 +67,20 @@ class PullReport:
 _SUBDOMAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}", re.IGNORECASE)
 
 
-def pull_zendesk(subdomain: str, email: str, token: str, out_dir: Path | str,
-                 since: str | date | None = None, transport: httpx.BaseTransport | None = None,
-                 from_files: Path | str | None = None, progress: bool = False, *,
-                 default_level: str | None = None, base_url: str | None = None,
-                 sleep=None) -> PullReport:
+def pull_zendesk(
+    subdomain: str,
+    email: str,
+    token: str,
+    out_dir: Path | str,
+    since: str | date | None = None,
+    transport: httpx.BaseTransport | None = None,
+    from_files: Path | str | None = None,
+    progress: bool = False,
+    *,
+    default_level: str | None = None,
+    base_url: str | None = None,
+    sleep=None,
+) -> PullReport:
     """Write tickets.csv and engineers.csv (plus levels.csv when `default_level` is given).
 
     `from_files` reads a folder of saved objects instead of calling the API; `transport`,
@@ -84,9 +93,11 @@ def pull_zendesk(subdomain: str, email: str, token: str, out_dir: Path | str,
     else:
         if base_url is None and not _SUBDOMAIN.fullmatch(subdomain):
             # Anything else could point the request, and the token with it, at another host.
-            raise SourceError(f"--subdomain {subdomain!r} is not a Zendesk subdomain. Fix: "
-                              "give just the first part of your address, e.g. acme for "
-                              "acme.zendesk.com")
+            raise SourceError(
+                f"--subdomain {subdomain!r} is not a Zendesk subdomain. Fix: "
+                "give just the first part of your address, e.g. acme for "
+                "acme.zendesk.com"
+            )
         url = base_url or f"https://{subdomain}.zendesk.com"
         extra = {"sleep": sleep} if sleep else {}
         client = ZendeskClient(url, email, token, transport=transport, **extra)
@@ -112,8 +123,7 @@ def _epoch(since: str | date | None) -> int:
     try:
         moment = datetime.fromisoformat(str(since).replace("Z", "+00:00"))
     except ValueError as exc:
-        raise SourceError(f"--since {since!r} is not a date. Fix: write it as YYYY-MM-DD") \
-            from exc
+        raise SourceError(f"--since {since!r} is not a date. Fix: write it as YYYY-MM-DD") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
@@ -135,8 +145,11 @@ class _State:
                 self.data = {}  # unreadable state: start over rather than guess
 
     def resumable(self, key: dict) -> bool:
-        return (self.data.get("key") == key and not self.data.get("complete")
-                and self.data.get("version") == STATE_VERSION)
+        return (
+            self.data.get("key") == key
+            and not self.data.get("complete")
+            and self.data.get("version") == STATE_VERSION
+        )
 
     def start(self, key: dict) -> None:
         self.data = {"version": STATE_VERSION, "key": key, "complete": False, "streams": {}}
@@ -156,8 +169,14 @@ class _State:
             self.save()
 
 
-def _pull(client: ZendeskClient, subdomain: str, start: int, out_dir: Path,
-          report: PullReport, progress: bool) -> None:
+def _pull(
+    client: ZendeskClient,
+    subdomain: str,
+    start: int,
+    out_dir: Path,
+    report: PullReport,
+    progress: bool,
+) -> None:
     raw_dir = out_dir / PULL_DIR
     raw_dir.mkdir(parents=True, exist_ok=True)
     state = _State(out_dir / STATE_FILE)
@@ -180,46 +199,66 @@ def _pull(client: ZendeskClient, subdomain: str, start: int, out_dir: Path,
             progress_state["next"] = page.next_url
             state.save()
             if progress:
-                print(f"[zendesk] {name}: {report.counts[f'pulled_{keys[0]}']} so far",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"[zendesk] {name}: {report.counts[f'pulled_{keys[0]}']} so far",
+                    file=sys.stderr,
+                    flush=True,
+                )
         progress_state["done"] = True
         state.save()
 
     since = {"start_time": start}
-    run("users", lambda r: client.cursor_pages(
-        "/api/v2/users", {"role[]": ["agent", "admin"]}, r), ("users",))
-    run("tickets", lambda r: client.incremental_cursor(
-        "/api/v2/incremental/tickets/cursor.json", {**since, "include": "metric_sets"}, r),
-        ("tickets", "metric_sets"))
-    run("ticket_metric_events", lambda r: client.incremental_time(
-        "/api/v2/incremental/ticket_metric_events.json", since, "ticket_metric_events", r),
-        ("ticket_metric_events",))
-    run("satisfaction_ratings", lambda r: client.cursor_pages(
-        "/api/v2/satisfaction_ratings", since if start else {}, r), ("satisfaction_ratings",))
+    run(
+        "users",
+        lambda r: client.cursor_pages("/api/v2/users", {"role[]": ["agent", "admin"]}, r),
+        ("users",),
+    )
+    run(
+        "tickets",
+        lambda r: client.incremental_cursor(
+            "/api/v2/incremental/tickets/cursor.json", {**since, "include": "metric_sets"}, r
+        ),
+        ("tickets", "metric_sets"),
+    )
+    run(
+        "ticket_metric_events",
+        lambda r: client.incremental_time(
+            "/api/v2/incremental/ticket_metric_events.json", since, "ticket_metric_events", r
+        ),
+        ("ticket_metric_events",),
+    )
+    run(
+        "satisfaction_ratings",
+        lambda r: client.cursor_pages("/api/v2/satisfaction_ratings", since if start else {}, r),
+        ("satisfaction_ratings",),
+    )
     _pull_survey_responses(client, state, raw_dir, report)
 
 
-def _pull_survey_responses(client: ZendeskClient, state: _State, raw_dir: Path,
-                           report: PullReport) -> None:
+def _pull_survey_responses(
+    client: ZendeskClient, state: _State, raw_dir: Path, report: PullReport
+) -> None:
     """New-CSAT answers are listed per ticket, so ask for the solved tickets in batches."""
     progress_state = state.stream("survey_responses")
     if progress_state["done"]:
         return
     tickets = read_objects(raw_dir).tickets
     solved = sorted({t["id"] for t in tickets if t.get("status") in ("solved", "closed")})
-    batches = [solved[i:i + SURVEY_BATCH] for i in range(0, len(solved), SURVEY_BATCH)]
+    batches = [solved[i : i + SURVEY_BATCH] for i in range(0, len(solved), SURVEY_BATCH)]
     for number in range(progress_state.get("batch", 0), len(batches)):
         zrns = ",".join(f"zen:ticket:{t}" for t in batches[number])
         try:
-            for page in client.cursor_pages("/api/v2/guide/survey_responses",
-                                            {"filter[subject_zrns]": zrns}, None):
-                _append(raw_dir / "survey_responses.jsonl",
-                        page.body.get("survey_responses") or [])
+            for page in client.cursor_pages(
+                "/api/v2/guide/survey_responses", {"filter[subject_zrns]": zrns}, None
+            ):
+                _append(raw_dir / "survey_responses.jsonl", page.body.get("survey_responses") or [])
         except ZendeskHTTPError as exc:
             if exc.status not in (403, 404):
                 raise
-            report.notes.append("survey responses are not available on this account (HTTP "
-                                f"{exc.status}); CSAT comes from satisfaction ratings only")
+            report.notes.append(
+                "survey responses are not available on this account (HTTP "
+                f"{exc.status}); CSAT comes from satisfaction ratings only"
+            )
             break
         progress_state["batch"] = number + 1
         state.save()
@@ -247,8 +286,10 @@ def read_objects(folder: Path) -> Objects:
     {"tickets": [...], "metric_sets": [...]}, so saved API responses load unchanged.
     """
     if not folder.is_dir():
-        raise SourceError(f"{folder} is not a folder. Fix: pass --from-files the folder that "
-                          "holds tickets.jsonl (or .json) and the other saved objects")
+        raise SourceError(
+            f"{folder} is not a folder. Fix: pass --from-files the folder that "
+            "holds tickets.jsonl (or .json) and the other saved objects"
+        )
     objects = Objects()
     names = [f.name for f in fields(Objects)]
     found = False
@@ -264,8 +305,10 @@ def read_objects(folder: Path) -> Objects:
                 continue
             found = True
     if not found:
-        raise SourceError(f"{folder} holds no Zendesk objects. Fix: save them as "
-                          f"<name>.jsonl or <name>.json with <name> one of {names}")
+        raise SourceError(
+            f"{folder} holds no Zendesk objects. Fix: save them as "
+            f"<name>.jsonl or <name>.json with <name> one of {names}"
+        )
     return objects
 
 
@@ -273,8 +316,9 @@ def _json_items(path: Path):
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         doc = _parse(path, text, 0)
-        yield from (item for item in (doc if isinstance(doc, list) else [doc])
-                    if isinstance(item, dict))
+        yield from (
+            item for item in (doc if isinstance(doc, list) else [doc]) if isinstance(item, dict)
+        )
         return
     for number, line in enumerate(text.splitlines()):
         if line.strip():
@@ -287,16 +331,19 @@ def _parse(path: Path, text: str, lines_before: int) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SourceError(f"{path}, line {lines_before + exc.lineno}: not valid JSON "
-                          f"({exc.msg}). Fix: re-save the file; JSONL holds one JSON object "
-                          "per line") from exc
+        raise SourceError(
+            f"{path}, line {lines_before + exc.lineno}: not valid JSON "
+            f"({exc.msg}). Fix: re-save the file; JSONL holds one JSON object "
+            "per line"
+        ) from exc
 
 
 # -- writing contract files ----------------------------------------------------------------
 
 
-def _writers(out_dir: Path, conversion: Conversion, default_level: str | None,
-             report: PullReport) -> dict:
+def _writers(
+    out_dir: Path, conversion: Conversion, default_level: str | None, report: PullReport
+) -> dict:
     engineers_path = out_dir / contract_file("engineers")
     existing = _read_csv(engineers_path)
     known = {row.get("engineer_id") for row in existing}
@@ -304,25 +351,39 @@ def _writers(out_dir: Path, conversion: Conversion, default_level: str | None,
     report.counts["engineers_new"] = len(new)
     report.counts["engineers_total"] = len(existing) + len(new)
     if new:
-        report.notes.append(f"{len(new)} new engineer stub(s): fill in team, region, manager_id "
-                            "and hire_date in engineers.csv (the pull keeps your edits)")
+        report.notes.append(
+            f"{len(new)} new engineer stub(s): fill in team, region, manager_id "
+            "and hire_date in engineers.csv (the pull keeps your edits)"
+        )
     writers = {
-        contract_file("tickets"): lambda p: _write_csv(p, column_names("tickets"),
-                                                        conversion.tickets),
+        contract_file("tickets"): lambda p: _write_csv(
+            p, column_names("tickets"), conversion.tickets
+        ),
         contract_file("engineers"): lambda p: _write_csv(
-            p, _header(existing, "engineers"), existing + new),
+            p, _header(existing, "engineers"), existing + new
+        ),
     }
     levels_path = out_dir / contract_file("levels")
     if default_level:
         levels = _read_csv(levels_path)
         have = {row.get("engineer_id") for row in levels}
-        added = [{"engineer_id": s["engineer_id"], "level": default_level,
-                  "effective_on": s["hire_date"]} for s in new if s["engineer_id"] not in have]
+        added = [
+            {
+                "engineer_id": s["engineer_id"],
+                "level": default_level,
+                "effective_on": s["hire_date"],
+            }
+            for s in new
+            if s["engineer_id"] not in have
+        ]
         writers[contract_file("levels")] = lambda p: _write_csv(
-            p, _header(levels, "levels"), levels + added)
+            p, _header(levels, "levels"), levels + added
+        )
     elif not levels_path.exists():
-        report.notes.append("levels.csv is not written: add one row per engineer "
-                            "(engineer_id, level, effective_on) before building")
+        report.notes.append(
+            "levels.csv is not written: add one row per engineer "
+            "(engineer_id, level, effective_on) before building"
+        )
     return writers
 
 

@@ -23,12 +23,12 @@ PAGE_SIZE = 100
 
 FIXES = {
     401: "the email/token pair was refused. Fix: check --email is the agent's sign-in "
-         "address and that the variable named by --token-env holds an active API token "
-         "(Admin Center > Apps and integrations > Zendesk API)",
+    "address and that the variable named by --token-env holds an active API token "
+    "(Admin Center > Apps and integrations > Zendesk API)",
     403: "the account may not read this. Fix: use an admin's email and token; incremental "
-         "exports and satisfaction ratings need admin rights",
+    "exports and satisfaction ratings need admin rights",
     404: "not found. Fix: check --subdomain (the part before .zendesk.com); a 404 on survey "
-         "responses means the new CSAT survey is not enabled",
+    "responses means the new CSAT survey is not enabled",
     422: "Zendesk rejected the request parameters. Fix: check --since is a past date",
 }
 
@@ -50,15 +50,25 @@ class Page:
 
 
 class ZendeskClient:
-    def __init__(self, base_url: str, email: str, token: str,
-                 transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0):
+    def __init__(
+        self,
+        base_url: str,
+        email: str,
+        token: str,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: float = 60.0,
+    ):
         self.base_url = base_url.rstrip("/")
         self._host = urlsplit(self.base_url).netloc
         self._sleep = sleep
-        self._http = httpx.Client(base_url=self.base_url, auth=(f"{email}/token", token),
-                                  transport=transport, timeout=timeout,
-                                  headers={"Accept": "application/json"})
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            auth=(f"{email}/token", token),
+            transport=transport,
+            timeout=timeout,
+            headers={"Accept": "application/json"},
+        )
         self.requests = 0
         self.retries = 0
 
@@ -76,35 +86,46 @@ class ZendeskClient:
             try:
                 response = self._http.get(url, params=params)
             except httpx.TransportError as exc:
-                raise SourceError(f"cannot reach {self.base_url} ({type(exc).__name__}). Fix: "
-                                  "check --subdomain and the network, then run the same "
-                                  "command again: the pull resumes where it stopped") from exc
+                raise SourceError(
+                    f"cannot reach {self.base_url} ({type(exc).__name__}). Fix: "
+                    "check --subdomain and the network, then run the same "
+                    "command again: the pull resumes where it stopped"
+                ) from exc
             if response.status_code in (429, 503) and attempt < MAX_RETRIES:
                 self.retries += 1
                 self._sleep(_retry_after(response))
                 continue
             if response.status_code >= 400:
                 path = urlsplit(str(response.request.url)).path
-                fix = FIXES.get(response.status_code,
-                                "Fix: run the same command again later; the pull resumes "
-                                "where it stopped")
-                raise ZendeskHTTPError(response.status_code, f"Zendesk answered HTTP "
-                                       f"{response.status_code} for {path}: {fix}")
+                fix = FIXES.get(
+                    response.status_code,
+                    "Fix: run the same command again later; the pull resumes where it stopped",
+                )
+                raise ZendeskHTTPError(
+                    response.status_code,
+                    f"Zendesk answered HTTP {response.status_code} for {path}: {fix}",
+                )
             try:
                 return response.json()
             except ValueError as exc:
-                raise SourceError(f"Zendesk answered {urlsplit(url).path} with something that "
-                                  "is not JSON. Fix: check --subdomain points at a Zendesk "
-                                  "account") from exc
-        raise SourceError(f"Zendesk kept answering 429 (rate limited) after {MAX_RETRIES} "
-                          "retries. Fix: run the same command again later; it resumes")
+                raise SourceError(
+                    f"Zendesk answered {urlsplit(url).path} with something that "
+                    "is not JSON. Fix: check --subdomain points at a Zendesk "
+                    "account"
+                ) from exc
+        raise SourceError(
+            f"Zendesk kept answering 429 (rate limited) after {MAX_RETRIES} "
+            "retries. Fix: run the same command again later; it resumes"
+        )
 
     def _check_host(self, url: str) -> None:
         # Next-page links come from the response; credentials must never follow one elsewhere.
         host = urlsplit(url).netloc
         if host and host != self._host:
-            raise SourceError(f"Zendesk sent a next-page link to another host ({host}). "
-                              "Fix: none needed on your side; report this, nothing was sent")
+            raise SourceError(
+                f"Zendesk sent a next-page link to another host ({host}). "
+                "Fix: none needed on your side; report this, nothing was sent"
+            )
 
     # -- pagination ------------------------------------------------------------------------
 
@@ -119,15 +140,20 @@ class ZendeskClient:
                 return
             url, query = body["after_url"], None
 
-    def incremental_time(self, path: str, params: dict, key: str,
-                         resume: str | None) -> Iterator[Page]:
+    def incremental_time(
+        self, path: str, params: dict, key: str, resume: str | None
+    ) -> Iterator[Page]:
         """Time-based incremental export (ticket metric events): follow next_page."""
         url, query = (resume, None) if resume else (path, params)
         while True:
             body = self.get(url, query)
             next_url = body.get("next_page")
-            done = (bool(body.get("end_of_stream")) or not next_url or not body.get(key)
-                    or next_url == url)
+            done = (
+                bool(body.get("end_of_stream"))
+                or not next_url
+                or not body.get(key)
+                or next_url == url
+            )
             yield Page(body, None if done else next_url)
             if done:
                 return

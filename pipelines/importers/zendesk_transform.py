@@ -74,8 +74,11 @@ def sla_breached(events: list[dict]) -> bool | None:
     by_metric: dict[str, list[dict]] = defaultdict(list)
     for e in live:
         by_metric[e.get("metric")].append(e)
-    targeted = {m for m, es in by_metric.items()
-                if any(e.get("type") in ("apply_sla", "breach") for e in es)}
+    targeted = {
+        m
+        for m, es in by_metric.items()
+        if any(e.get("type") in ("apply_sla", "breach") for e in es)
+    }
     if not targeted:
         return None
     if any(e.get("type") == "breach" for m in targeted for e in by_metric[m]):
@@ -164,28 +167,33 @@ def convert(objects: Objects) -> Conversion:
                 solved_at = iso(ticket.get("updated_at"))
                 counts["solved_at_from_updated_at"] += 1
         breached = sla_breached(events.get(ticket["id"], []))
-        rows.append({
-            "ticket_id": str(ticket["id"]),
-            "assignee_id": str(ticket["assignee_id"]) if ticket.get("assignee_id") else None,
-            "created_at": iso(ticket.get("created_at")),
-            "solved_at": solved_at,
-            "status": status,
-            "priority": ticket.get("priority"),
-            "sla_breached": None if breached is None else str(breached).lower(),
-            "csat": csat.get(ticket["id"]),
-            "reopens": (ms or {}).get("reopens") or 0,
-            "updated_at": iso(ticket.get("updated_at")),
-        })
+        rows.append(
+            {
+                "ticket_id": str(ticket["id"]),
+                "assignee_id": str(ticket["assignee_id"]) if ticket.get("assignee_id") else None,
+                "created_at": iso(ticket.get("created_at")),
+                "solved_at": solved_at,
+                "status": status,
+                "priority": ticket.get("priority"),
+                "sla_breached": None if breached is None else str(breached).lower(),
+                "csat": csat.get(ticket["id"]),
+                "reopens": (ms or {}).get("reopens") or 0,
+                "updated_at": iso(ticket.get("updated_at")),
+            }
+        )
         counts["unassigned_tickets"] += ticket.get("assignee_id") is None
         counts[f"sla_{'none' if breached is None else 'breached' if breached else 'met'}"] += 1
     if counts["solved_at_from_updated_at"]:
-        notes.append(f"{counts['solved_at_from_updated_at']} solved ticket(s) came without "
-                     "their metric set, so solved_at is their last update time")
+        notes.append(
+            f"{counts['solved_at_from_updated_at']} solved ticket(s) came without "
+            "their metric set, so solved_at is their last update time"
+        )
     return Conversion(rows, _engineer_stubs(rows, objects.users, counts, notes), counts, notes)
 
 
-def _engineer_stubs(tickets: list[dict], users: list[dict], counts: Counter,
-                    notes: list[str]) -> list[dict]:
+def _engineer_stubs(
+    tickets: list[dict], users: list[dict], counts: Counter, notes: list[str]
+) -> list[dict]:
     """One engineers.csv row per agent who holds a ticket: what Zendesk knows, placeholders for
     the rest. Team, region, manager and levels are not in Zendesk; the user fills them in."""
     by_id = {str(u["id"]): u for u in _latest(users, "id").values()}
@@ -202,14 +210,23 @@ def _engineer_stubs(tickets: list[dict], users: list[dict], counts: Counter,
         elif user.get("role") not in ("agent", "admin"):
             counts["assignees_no_longer_agents"] += 1
         hired = iso((user or {}).get("created_at")) or first_ticket[agent_id]
-        stubs.append({
-            "engineer_id": agent_id,
-            "name": (user or {}).get("name") or f"Zendesk user {agent_id}",
-            "email": (user or {}).get("email") or "",
-            "team": ENGINEER_UNKNOWN, "region": ENGINEER_UNKNOWN, "manager_id": "",
-            "hire_date": hired[:10], "team_lead": "false", "left_on": "", "onboarded_on": "",
-        })
+        stubs.append(
+            {
+                "engineer_id": agent_id,
+                "name": (user or {}).get("name") or f"Zendesk user {agent_id}",
+                "email": (user or {}).get("email") or "",
+                "team": ENGINEER_UNKNOWN,
+                "region": ENGINEER_UNKNOWN,
+                "manager_id": "",
+                "hire_date": hired[:10],
+                "team_lead": "false",
+                "left_on": "",
+                "onboarded_on": "",
+            }
+        )
     if counts["assignees_without_user_record"]:
-        notes.append(f"{counts['assignees_without_user_record']} assignee(s) have no user "
-                     "record in the pull; their engineers.csv rows carry a placeholder name")
+        notes.append(
+            f"{counts['assignees_without_user_record']} assignee(s) have no user "
+            "record in the pull; their engineers.csv rows carry a placeholder name"
+        )
     return stubs

@@ -41,8 +41,6 @@ from pipelines.schemas import TABLES, TableSpec
 MEMORY_LIMIT = os.environ.get("RUNGS_MEMORY_LIMIT", "2500MB")
 
 
-
-
 @dataclass
 class FileStats:
     table: str
@@ -81,21 +79,26 @@ def _new_build_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-
-
-def build(source: Path | str, warehouse: Path | str | None,
-          framework_path: Path | str = DEFAULT_FRAMEWORK, progress: bool = False,
-          as_of: str | None = None) -> BuildReport:
+def build(
+    source: Path | str,
+    warehouse: Path | str | None,
+    framework_path: Path | str = DEFAULT_FRAMEWORK,
+    progress: bool = False,
+    as_of: str | None = None,
+) -> BuildReport:
     """Build `warehouse` from the files in `source`. With warehouse=None, validate only."""
     started = time.perf_counter()
     as_of_month = _parse_as_of(as_of)
     source = Path(source)
     if not source.is_dir():
-        raise BuildFailed(f"{source}: source folder not found. Fix: pass --source with the "
-                          "folder holding engineers.csv, levels.csv and tickets.csv")
+        raise BuildFailed(
+            f"{source}: source folder not found. Fix: pass --source with the "
+            "folder holding engineers.csv, levels.csv and tickets.csv"
+        )
     framework = load_framework(framework_path)
-    report = BuildReport(_new_build_id(), str(source), str(warehouse) if warehouse else None,
-                         framework.version)
+    report = BuildReport(
+        _new_build_id(), str(source), str(warehouse) if warehouse else None, framework.version
+    )
     target = Path(warehouse) if warehouse else None
     scratch = None
     if target:
@@ -118,8 +121,9 @@ def build(source: Path | str, warehouse: Path | str | None,
             raise
         if isinstance(exc, FileProblem):
             raise BuildFailed(str(exc)) from exc
-        raise BuildFailed(f"build {report.build_id} failed and nothing was changed: "
-                          f"{type(exc).__name__}: {exc}") from exc
+        raise BuildFailed(
+            f"build {report.build_id} failed and nothing was changed: {type(exc).__name__}: {exc}"
+        ) from exc
     return report
 
 
@@ -130,9 +134,15 @@ def _discard(scratch: Path | None) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _run(con: duckdb.DuckDBPyConnection, source: Path, framework: Framework,
-         report: BuildReport, progress: bool, hasher: ThreadPoolExecutor,
-         as_of: date | None) -> None:
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    source: Path,
+    framework: Framework,
+    report: BuildReport,
+    progress: bool,
+    hasher: ThreadPoolExecutor,
+    as_of: date | None,
+) -> None:
     con.execute("set memory_limit = $m", {"m": MEMORY_LIMIT})
     # DuckDB's own bar would interleave with the build's step lines (and its report on stdout).
     con.execute("set enable_progress_bar = false")
@@ -160,12 +170,19 @@ def _run(con: duckdb.DuckDBPyConnection, source: Path, framework: Framework,
         if isinstance(stats.sha256, Future):
             stats.sha256 = stats.sha256.result()[0]
     report.rejected_sample = con.execute(
-        "select table_name, file, line, \"column\", value, reason from rejected_rows "
-        "order by table_name, line limit 20").fetchall()
+        'select table_name, file, line, "column", value, reason from rejected_rows '
+        "order by table_name, line limit 20"
+    ).fetchall()
 
 
-def _load_one(con, source: Path, spec: TableSpec, framework: Framework, report: BuildReport,
-              hasher: ThreadPoolExecutor) -> None:
+def _load_one(
+    con,
+    source: Path,
+    spec: TableSpec,
+    framework: Framework,
+    report: BuildReport,
+    hasher: ThreadPoolExecutor,
+) -> None:
     path = find_file(source, spec)
     if path is None:
         _create_empty(con, spec)
@@ -174,19 +191,37 @@ def _load_one(con, source: Path, spec: TableSpec, framework: Framework, report: 
     # Hashed (and its lines counted) on a second thread while DuckDB reads it.
     digest = hasher.submit(lines.fingerprint, path)
     with tempfile.TemporaryDirectory(prefix="rungs-") as scratch:
-        result = load_table(con, path, spec, framework, report.build_id, Path(scratch),
-                            newlines=lambda: digest.result()[1])
-    report.files.append(FileStats(spec.name, path.name, digest, path.stat().st_size,
-                                  result.rows_read, result.rows_loaded, result.rows_rejected,
-                                  result.extra_columns))
+        result = load_table(
+            con,
+            path,
+            spec,
+            framework,
+            report.build_id,
+            Path(scratch),
+            newlines=lambda: digest.result()[1],
+        )
+    report.files.append(
+        FileStats(
+            spec.name,
+            path.name,
+            digest,
+            path.stat().st_size,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_rejected,
+            result.extra_columns,
+        )
+    )
     if result.extra_columns:
-        report.notes.append(f"{path.name}: ignored extra column(s) "
-                            f"{', '.join(result.extra_columns)}")
+        report.notes.append(
+            f"{path.name}: ignored extra column(s) {', '.join(result.extra_columns)}"
+        )
 
 
 def _create_empty(con, spec: TableSpec) -> None:
-    cols = ", ".join(f'"{n}" {SQL_TYPES.get(m["kind"], "varchar")}'
-                     for n, m in spec.columns().items())
+    cols = ", ".join(
+        f'"{n}" {SQL_TYPES.get(m["kind"], "varchar")}' for n, m in spec.columns().items()
+    )
     con.execute(f"create or replace table {spec.name} ({cols}, source_line bigint)")
 
 
@@ -200,10 +235,12 @@ def _cross_checks(con, report: BuildReport, framework: Framework, source: Path) 
     if not has_metrics(report) and report.warehouse:
         # Without any metric every month would be 'presumed at level': flags with no basis.
         # (A check still runs to the end, so its report can show why nothing loaded.)
-        raise FileProblem(source / (stats["tickets"].file or "tickets.csv"),
-                          "holds no ticket that loaded, and there is no monthly_metrics.csv",
-                          "export the helpdesk's tickets (or a monthly report per agent) "
-                          "into the source folder; see the data dictionary")
+        raise FileProblem(
+            source / (stats["tickets"].file or "tickets.csv"),
+            "holds no ticket that loaded, and there is no monthly_metrics.csv",
+            "export the helpdesk's tickets (or a monthly report per agent) "
+            "into the source folder; see the data dictionary",
+        )
 
     def moved(table: str, n: int) -> None:
         stats[table].rows_loaded -= n
@@ -214,25 +251,35 @@ def _cross_checks(con, report: BuildReport, framework: Framework, source: Path) 
         moved("tickets", tied)
         stats["tickets"].rows_loaded -= superseded
         if superseded:
-            report.notes.append(f"{stats['tickets'].file}: {superseded} older version(s) of "
-                                "repeated ticket ids replaced by the newest updated_at")
+            report.notes.append(
+                f"{stats['tickets'].file}: {superseded} older version(s) of "
+                "repeated ticket ids replaced by the newest updated_at"
+            )
     for table in integrity.ENGINEER_REFERENCES:
         if stats[table].file:
-            moved(table, integrity.reject_unknown_engineers(con, table, report.build_id,
-                                                            stats[table].file))
+            moved(
+                table,
+                integrity.reject_unknown_engineers(con, table, report.build_id, stats[table].file),
+            )
     for engineer, manager in integrity.unknown_managers(con):
-        report.notes.append(f"engineers.csv: {engineer}'s manager_id {manager} is not on the "
-                            "roster; loaded without a known manager")
+        report.notes.append(
+            f"engineers.csv: {engineer}'s manager_id {manager} is not on the "
+            "roster; loaded without a known manager"
+        )
     if not stats["monthly_metrics"].file:
         return
-    overlap = con.execute("select count(*) from monthly_metrics m semi join ("
-                          "select distinct assignee_id as engineer_id, date_trunc('month', "
-                          "timezone($tz, solved_at))::date as month from tickets "
-                          "where solved_at is not null) t using (engineer_id, month)",
-                          {"tz": framework.timezone}).fetchall()[0][0]
+    overlap = con.execute(
+        "select count(*) from monthly_metrics m semi join ("
+        "select distinct assignee_id as engineer_id, date_trunc('month', "
+        "timezone($tz, solved_at))::date as month from tickets "
+        "where solved_at is not null) t using (engineer_id, month)",
+        {"tz": framework.timezone},
+    ).fetchall()[0][0]
     if overlap:
-        report.notes.append(f"monthly_metrics.csv: {overlap} engineer-month(s) also covered by "
-                            "tickets; the ticket figures were used")
+        report.notes.append(
+            f"monthly_metrics.csv: {overlap} engineer-month(s) also covered by "
+            "tickets; the ticket figures were used"
+        )
 
 
 def _readiness(con, framework: Framework, as_of: date | None) -> str | None:
@@ -247,8 +294,9 @@ def _parse_as_of(as_of: str | None) -> date | None:
     try:
         return datetime.strptime(as_of, "%Y-%m").date()
     except ValueError as exc:
-        raise BuildFailed(f"--as-of {as_of!r} is not a month. Fix: write it as YYYY-MM, "
-                          "e.g. 2026-10") from exc
+        raise BuildFailed(
+            f"--as-of {as_of!r} is not a month. Fix: write it as YYYY-MM, e.g. 2026-10"
+        ) from exc
 
 
 def _record_build(con, report: BuildReport, framework: Framework) -> None:
@@ -256,18 +304,42 @@ def _record_build(con, report: BuildReport, framework: Framework) -> None:
         source_dir varchar, framework_version varchar, framework_digest varchar,
         timezone varchar, as_of_month varchar, duration_s double, rows_loaded bigint,
         rows_rejected bigint, status varchar, notes varchar[])""")
-    con.execute("insert into builds values ($id, now(), $src, $fv, $fd, $tz, $asof, $d, $ok, "
-                "$bad, 'ok', $notes)",
-                {"id": report.build_id, "src": report.source, "fv": framework.version,
-                 "fd": framework.digest, "tz": framework.timezone, "asof": report.as_of_month,
-                 "d": report.duration_s, "ok": report.rows_loaded, "bad": report.rows_rejected,
-                 "notes": report.notes})
+    con.execute(
+        "insert into builds values ($id, now(), $src, $fv, $fd, $tz, $asof, $d, $ok, "
+        "$bad, 'ok', $notes)",
+        {
+            "id": report.build_id,
+            "src": report.source,
+            "fv": framework.version,
+            "fd": framework.digest,
+            "tz": framework.timezone,
+            "asof": report.as_of_month,
+            "d": report.duration_s,
+            "ok": report.rows_loaded,
+            "bad": report.rows_rejected,
+            "notes": report.notes,
+        },
+    )
     con.execute("""create table build_files (build_id varchar, table_name varchar,
         file varchar, sha256 varchar, bytes bigint, rows_read bigint, rows_loaded bigint,
         rows_rejected bigint, extra_columns varchar[])""")
-    con.executemany("insert into build_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(report.build_id, f.table, f.file, f.sha256, f.bytes, f.rows_read,
-                      f.rows_loaded, f.rows_rejected, f.extra_columns) for f in report.files])
+    con.executemany(
+        "insert into build_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                report.build_id,
+                f.table,
+                f.file,
+                f.sha256,
+                f.bytes,
+                f.rows_read,
+                f.rows_loaded,
+                f.rows_rejected,
+                f.extra_columns,
+            )
+            for f in report.files
+        ],
+    )
     con.execute("update rejected_rows set build_id = $b", {"b": report.build_id})
     con.execute("checkpoint")
 
@@ -280,20 +352,27 @@ def render_report(report: BuildReport) -> str:
     console = Console(record=True, width=110, force_terminal=False, file=io.StringIO())
     files = Table(title=f"Build {report.build_id}  ({report.duration_s:.1f} s)")
     for col in ("table", "file", "rows read", "loaded", "rejected"):
-        files.add_column(col, justify="right" if col.startswith(("rows", "load", "rej")) else
-                         "left")
+        files.add_column(
+            col, justify="right" if col.startswith(("rows", "load", "rej")) else "left"
+        )
     for f in report.files:
-        files.add_row(f.table, f.file or "(not supplied)", f"{f.rows_read:,}",
-                      f"{f.rows_loaded:,}", f"{f.rows_rejected:,}")
+        files.add_row(
+            f.table,
+            f.file or "(not supplied)",
+            f"{f.rows_read:,}",
+            f"{f.rows_loaded:,}",
+            f"{f.rows_rejected:,}",
+        )
     console.print(files)
     if report.rejected_sample:
-        rej = Table(title=f"Why rows were rejected (first {len(report.rejected_sample)} "
-                          "reasons; all are in the rejected_rows table)")
+        rej = Table(
+            title=f"Why rows were rejected (first {len(report.rejected_sample)} "
+            "reasons; all are in the rejected_rows table)"
+        )
         for col in ("file", "line", "column", "value", "reason"):
             rej.add_column(col, overflow="fold")
         for _table, file, line, column, value, reason in report.rejected_sample:
-            rej.add_row(file, str(line), column or "", "" if value is None else str(value),
-                        reason)
+            rej.add_row(file, str(line), column or "", "" if value is None else str(value), reason)
         console.print(rej)
     for note in report.notes:
         console.print(f"note: {note}")
@@ -305,9 +384,15 @@ def render_report(report: BuildReport) -> str:
 
 
 def report_json(report: BuildReport) -> str:
-    return json.dumps({
-        "build_id": report.build_id, "rows_loaded": report.rows_loaded,
-        "rows_rejected": report.rows_rejected, "as_of_month": report.as_of_month,
-        "files": [f.__dict__ | {"sha256": f.sha256} for f in report.files],
-        "notes": report.notes}, default=str, indent=2)
-
+    return json.dumps(
+        {
+            "build_id": report.build_id,
+            "rows_loaded": report.rows_loaded,
+            "rows_rejected": report.rows_rejected,
+            "as_of_month": report.as_of_month,
+            "files": [f.__dict__ | {"sha256": f.sha256} for f in report.files],
+            "notes": report.notes,
+        },
+        default=str,
+        indent=2,
+    )

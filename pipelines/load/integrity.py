@@ -20,13 +20,21 @@ ENGINEER_REFERENCES = {
 }
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, table: str, where: str, column: str,
-                reason_sql: str, build_id: str, file: str) -> int:
+def _quarantine(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    where: str,
+    column: str,
+    reason_sql: str,
+    build_id: str,
+    file: str,
+) -> int:
     """Move rows matching `where` from `table` into rejected_rows with the given reason."""
     n = con.execute(
         "insert into rejected_rows select $b, $t, $f, source_line, $c, "
         f"{column}::varchar, {reason_sql} from {table} where {where}",
-        {"b": build_id, "t": table, "f": file, "c": column}).fetchall()[0][0]
+        {"b": build_id, "t": table, "f": file, "c": column},
+    ).fetchall()[0][0]
     if n:
         con.execute(f"delete from {table} where {where}")
     return n
@@ -36,8 +44,9 @@ def dedupe_tickets(con: duckdb.DuckDBPyConnection, build_id: str, file: str) -> 
     """Keep the newest version of each repeated ticket id. Returns (superseded, tied)."""
     # Most exports repeat nothing: finding that out first makes the common case one pass
     # over the tickets instead of four.
-    if not con.execute("select exists (select 1 from tickets group by ticket_id "
-                       "having count(*) > 1)").fetchall()[0][0]:
+    if not con.execute(
+        "select exists (select 1 from tickets group by ticket_id having count(*) > 1)"
+    ).fetchall()[0][0]:
         return 0, 0
     con.execute("""
         create or replace temp table _ticket_versions as
@@ -54,25 +63,29 @@ def dedupe_tickets(con: duckdb.DuckDBPyConnection, build_id: str, file: str) -> 
         select * from versions
     """)
     tied = _quarantine(
-        con, "tickets",
+        con,
+        "tickets",
         "source_line in (select source_line from _ticket_versions "
         "where newness = 1 and same_time > 1)",
         "ticket_id",
         "'ticket_id repeats with the same updated_at, so the newest version is unknown; "
         "keep one row or fix updated_at'",
-        build_id, file)
+        build_id,
+        file,
+    )
     superseded = con.execute(
         "delete from tickets where source_line in "
-        "(select source_line from _ticket_versions where newness > 1)").fetchall()[0][0]
+        "(select source_line from _ticket_versions where newness > 1)"
+    ).fetchall()[0][0]
     return superseded, tied
 
 
-def reject_unknown_engineers(con: duckdb.DuckDBPyConnection, table: str, build_id: str,
-                             file: str) -> int:
+def reject_unknown_engineers(
+    con: duckdb.DuckDBPyConnection, table: str, build_id: str, file: str
+) -> int:
     column = ENGINEER_REFERENCES[table]
-    where = (f"{column} is not null and {column} not in (select engineer_id from engineers)")
-    reason = (f"'unknown engineer ' || {column} || ': add them to engineers.csv "
-              "or correct the id'")
+    where = f"{column} is not null and {column} not in (select engineer_id from engineers)"
+    reason = f"'unknown engineer ' || {column} || ': add them to engineers.csv or correct the id'"
     return _quarantine(con, table, where, column, reason, build_id, file)
 
 

@@ -17,10 +17,16 @@ from pipelines.tables import TableSpec
 
 # Signatures of files people export by mistake, with what to do instead.
 _MAGIC = (
-    (b"PK\x03\x04", "is a zip archive or an Excel workbook, not a CSV",
-     "open it and save or export the sheet as 'CSV UTF-8'"),
-    (b"\xd0\xcf\x11\xe0", "is an old Excel (.xls) workbook, not a CSV",
-     "open it and save the sheet as 'CSV UTF-8'"),
+    (
+        b"PK\x03\x04",
+        "is a zip archive or an Excel workbook, not a CSV",
+        "open it and save or export the sheet as 'CSV UTF-8'",
+    ),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "is an old Excel (.xls) workbook, not a CSV",
+        "open it and save the sheet as 'CSV UTF-8'",
+    ),
     (b"%PDF", "is a PDF, not a CSV", "export the report from the helpdesk as CSV"),
     (b"\xff\xfe", "is UTF-16 encoded", "re-save it as 'CSV UTF-8'"),
     (b"\xfe\xff", "is UTF-16 encoded", "re-save it as 'CSV UTF-8'"),
@@ -30,18 +36,25 @@ _MAGIC = (
 def find_file(source: Path, spec: TableSpec) -> Path | None:
     present = [source / n for n in spec.file_names if (source / n).is_file()]
     if len(present) > 1:
-        raise FileProblem(source, f"has both {' and '.join(p.name for p in present)}",
-                          "keep only one of them")
+        raise FileProblem(
+            source, f"has both {' and '.join(p.name for p in present)}", "keep only one of them"
+        )
     if present:
         return present[0]
     wanted = {n.casefold() for n in spec.file_names}
     near = sorted(p.name for p in source.iterdir() if p.name.casefold() in wanted)
     if near:
-        raise FileProblem(source / near[0], "is not named exactly as the contract says",
-                          f"rename it to {spec.file_names[0]} (names are lower case)")
+        raise FileProblem(
+            source / near[0],
+            "is not named exactly as the contract says",
+            f"rename it to {spec.file_names[0]} (names are lower case)",
+        )
     if spec.required:
-        raise FileProblem(source / spec.file_names[0], "is missing and is required",
-                          f"add {spec.file_names[0]} (see the data dictionary in the README)")
+        raise FileProblem(
+            source / spec.file_names[0],
+            "is missing and is required",
+            f"add {spec.file_names[0]} (see the data dictionary in the README)",
+        )
     return None
 
 
@@ -51,8 +64,9 @@ def check_bytes(path: Path) -> None:
         with path.open("rb") as fh:
             head = fh.read(4096)
     except OSError as exc:
-        raise FileProblem(path, f"cannot be opened ({exc.strerror})",
-                          "check the file exists and is readable") from exc
+        raise FileProblem(
+            path, f"cannot be opened ({exc.strerror})", "check the file exists and is readable"
+        ) from exc
     if not head.strip():
         raise FileProblem(path, "is empty", "export it again with a header row and data rows")
     if path.suffix == ".parquet":
@@ -71,11 +85,14 @@ def parquet_as_csv(con: duckdb.DuckDBPyConnection, path: Path, scratch: Path) ->
     messages; the loader reports Parquet rows by row number."""
     out = scratch / f"{path.stem}.from-parquet.csv"
     try:
-        con.execute("copy (select columns(*)::varchar from read_parquet($p)) to $o "
-                    "(header true)", {"p": str(path), "o": str(out)})
+        con.execute(
+            "copy (select columns(*)::varchar from read_parquet($p)) to $o (header true)",
+            {"p": str(path), "o": str(out)},
+        )
     except duckdb.Error as exc:
-        raise FileProblem(path, f"could not be read as Parquet ({_first_line(exc)})",
-                          "export it again, or as CSV") from exc
+        raise FileProblem(
+            path, f"could not be read as Parquet ({_first_line(exc)})", "export it again, or as CSV"
+        ) from exc
     return out
 
 
@@ -89,43 +106,57 @@ def header(path: Path, shown_as: Path) -> tuple[list[str], str]:
     try:
         line = first.decode("utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError as exc:
-        raise FileProblem(shown_as, "has a header line that is not UTF-8 text",
-                          "re-save the file as 'CSV UTF-8'") from exc
+        raise FileProblem(
+            shown_as, "has a header line that is not UTF-8 text", "re-save the file as 'CSV UTF-8'"
+        ) from exc
     # The delimiter is whichever common one splits the header most; Excel in many locales
     # writes semicolons.
     if "\r" in line:
-        raise FileProblem(shown_as, "ends its lines with a lone carriage return (old Mac "
-                                    "style), so it reads as one long line",
-                          "re-save it as 'CSV UTF-8' with Windows or Unix line endings")
+        raise FileProblem(
+            shown_as,
+            "ends its lines with a lone carriage return (old Mac "
+            "style), so it reads as one long line",
+            "re-save it as 'CSV UTF-8' with Windows or Unix line endings",
+        )
     delimiter = max((",", ";", "\t", "|"), key=line.count)
     try:
         columns = next(csv.reader([line], delimiter=delimiter)) if line else []
     except csv.Error as exc:
-        raise FileProblem(shown_as, f"has a header line that is not valid CSV ({exc})",
-                          "put plain column names, separated by commas, on the first line") \
-            from exc
+        raise FileProblem(
+            shown_as,
+            f"has a header line that is not valid CSV ({exc})",
+            "put plain column names, separated by commas, on the first line",
+        ) from exc
     if not [c for c in columns if c.strip()]:
-        raise FileProblem(shown_as, "has no header row",
-                          "put the column names on the first line")
+        raise FileProblem(shown_as, "has no header row", "put the column names on the first line")
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if repeated:
-        raise FileProblem(shown_as, f"names column(s) {', '.join(map(repr, repeated))} twice",
-                          "keep one column of each name")
+        raise FileProblem(
+            shown_as,
+            f"names column(s) {', '.join(map(repr, repeated))} twice",
+            "keep one column of each name",
+        )
     return columns, delimiter
 
 
 def require_columns(path: Path, spec: TableSpec, found: list[str]) -> None:
-    missing = [name for name, meta in spec.columns().items()
-               if name not in found and not meta["optional_column"]]
+    missing = [
+        name
+        for name, meta in spec.columns().items()
+        if name not in found and not meta["optional_column"]
+    ]
     if not missing:
         return
     hints = []
     for name in missing:
         close = difflib.get_close_matches(name, found, n=1, cutoff=0.6)
         hints.append(f"'{name}'" + (f" (is '{close[0]}' meant?)" if close else ""))
-    raise FileProblem(path, f"is missing required column(s) {', '.join(hints)}; "
-                            f"found {', '.join(repr(c) for c in found) or 'no columns'}",
-                      "rename the column header(s) to the exact names in the data dictionary")
+    raise FileProblem(
+        path,
+        f"is missing required column(s) {', '.join(hints)}; "
+        f"found {', '.join(repr(c) for c in found) or 'no columns'}",
+        "rename the column header(s) to the exact names in the data dictionary",
+    )
 
 
 def _first_line(exc: Exception) -> str:

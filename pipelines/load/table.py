@@ -102,8 +102,10 @@ def _projection(name: str, meta: dict, present: bool) -> str:
     elif kind in ("level", "category"):
         # Case-insensitive, stored in the framework's own spelling.
         table = {"level": "framework_levels", "category": "framework_categories"}[kind]
-        value = (f"coalesce((select f.{kind} from {table} f where lower(f.{kind}) = "
-                 f"lower(trim(src.{col}))), nullif(trim(src.{col}), ''))")
+        value = (
+            f"coalesce((select f.{kind} from {table} f where lower(f.{kind}) = "
+            f"lower(trim(src.{col}))), nullif(trim(src.{col}), ''))"
+        )
     else:
         value = f"src.{col}" if kind in _READ_AS else f"nullif(src.{col}, '')"
     if meta["default"] is not None:
@@ -112,9 +114,15 @@ def _projection(name: str, meta: dict, present: bool) -> str:
     return value
 
 
-def load_table(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
-               framework: Framework, build_id: str, scratch: Path,
-               newlines: Callable[[], int] | None = None) -> LoadResult:
+def load_table(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: TableSpec,
+    framework: Framework,
+    build_id: str,
+    scratch: Path,
+    newlines: Callable[[], int] | None = None,
+) -> LoadResult:
     """`newlines` gives the file's count of line feeds (the build counts them while hashing);
     without it the file is counted here."""
     check_bytes(path)
@@ -127,12 +135,15 @@ def load_table(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
     # Every column of the file, in file order, typed as the contract says (extras as text).
     reader_types = ", ".join(
         f"{_literal(c)}: {_literal(SQL_TYPES.get(contract[c]['kind'], 'varchar') if c in contract else 'varchar')}"  # noqa: E501
-        for c in found)
-    dateformat = ", dateformat = '%Y-%m'" if any(
-        m["kind"] == "month" for m in contract.values()) else ""
+        for c in found
+    )
+    dateformat = (
+        ", dateformat = '%Y-%m'" if any(m["kind"] == "month" for m in contract.values()) else ""
+    )
     rejects = f"{spec.name}_rejects"
-    select = ", ".join(f"{_projection(n, m, n in found)} as {_quote(n)}"
-                       for n, m in contract.items())
+    select = ", ".join(
+        f"{_projection(n, m, n in found)} as {_quote(n)}" for n, m in contract.items()
+    )
     # Timestamps without an offset are read in the framework's zone; everything after works
     # in UTC, which is also what the stored values and their exports are in.
     con.execute(f"set TimeZone = '{framework.timezone}'")  # checked against IANA on load
@@ -142,7 +153,9 @@ def load_table(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
         f"header = true, auto_detect = false, delim = $d, quote = '\"', escape = '\"', "
         f"columns = {{{reader_types}}}{dateformat}, store_rejects = true, "
         f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scan') src",
-        {"p": str(text), "d": delimiter}, path)
+        {"p": str(text), "d": delimiter},
+        path,
+    )
     con.execute("set TimeZone = 'UTC'")
 
     reader_rejects = _reader_rejects(con, path, rejects)
@@ -158,8 +171,9 @@ def load_table(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
     _number_lines(con, spec.name, set_aside, is_parquet, kept_lines)
     _validate(con, spec, framework, path, build_id)
     loaded = con.execute(f"select count(*) from {spec.name}").fetchall()[0][0]
-    return LoadResult(spec.name, path, kept + len(set_aside), loaded,
-                      [c for c in found if c not in contract])
+    return LoadResult(
+        spec.name, path, kept + len(set_aside), loaded, [c for c in found if c not in contract]
+    )
 
 
 def _read_typed(con, sql: str, params: dict, path: Path) -> None:
@@ -168,32 +182,39 @@ def _read_typed(con, sql: str, params: dict, path: Path) -> None:
         con.execute(sql, params)
     except duckdb.InvalidInputException as exc:
         detail = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
-        raise FileProblem(path, f"could not be read as CSV ({detail[:200]})",
-                          "re-save it as 'CSV UTF-8' with one kind of line ending and a "
-                          "quote around any value that contains a comma or a line break") \
-            from exc
+        raise FileProblem(
+            path,
+            f"could not be read as CSV ({detail[:200]})",
+            "re-save it as 'CSV UTF-8' with one kind of line ending and a "
+            "quote around any value that contains a comma or a line break",
+        ) from exc
 
 
 def _reader_rejects(con, path: Path, rejects: str) -> list[tuple]:
     """Rows the reader set aside, as (DuckDB row number, column, error type, message)."""
-    rows = con.execute(f"select line, column_name, error_type, error_message from {rejects} "
-                       "order by line, column_name").fetchall()
+    rows = con.execute(
+        f"select line, column_name, error_type, error_message from {rejects} "
+        "order by line, column_name"
+    ).fetchall()
     con.execute(f"drop table {rejects}")
     con.execute(f"drop table {rejects}_scan")
     undecodable = sorted({line for line, _c, kind, _m in rows if kind == "INVALID ENCODING"})
     if undecodable:
         # Text in another encoding garbles names rather than breaking rows, and dropping the
         # lines would silently drop people: the whole file has to be re-saved.
-        shown = ", ".join(str(n) for n in undecodable[:5]) + (" …" if len(undecodable) > 5
-                                                               else "")
-        raise FileProblem(path, f"is not UTF-8 text (row {shown}: bytes that are not UTF-8, "
-                                "typically an accented letter saved as Latin-1/Windows-1252)",
-                          "re-save the file as 'CSV UTF-8' and build again")
+        shown = ", ".join(str(n) for n in undecodable[:5]) + (" …" if len(undecodable) > 5 else "")
+        raise FileProblem(
+            path,
+            f"is not UTF-8 text (row {shown}: bytes that are not UTF-8, "
+            "typically an accented letter saved as Latin-1/Windows-1252)",
+            "re-save the file as 'CSV UTF-8' and build again",
+        )
     return rows
 
 
-def _physical_lines(text: Path, delimiter: str, kept: int, set_aside: list[int],
-                    newlines: int) -> tuple[Callable[[int], int], list[int] | None]:
+def _physical_lines(
+    text: Path, delimiter: str, kept: int, set_aside: list[int], newlines: int
+) -> tuple[Callable[[int], int], list[int] | None]:
     """How DuckDB's row numbers become physical lines: the identity for one record per line;
     otherwise a walk of the file, which also gives each kept row its line in order."""
     if lines.one_record_per_line(newlines, kept + len(set_aside) + 1):
@@ -207,35 +228,54 @@ def _physical_lines(text: Path, delimiter: str, kept: int, set_aside: list[int],
     return (lambda row: line_of.get(row, row)), kept_lines
 
 
-def _insert_reader_rejects(con, spec: TableSpec, path: Path, build_id: str, rows: list[tuple],
-                           contract: dict, to_line: Callable[[int], int]) -> None:
+def _insert_reader_rejects(
+    con,
+    spec: TableSpec,
+    path: Path,
+    build_id: str,
+    rows: list[tuple],
+    contract: dict,
+    to_line: Callable[[int], int],
+) -> None:
     out, seen = [], set()
     for row_number, column, kind, message in rows:
         line = to_line(row_number)
         if kind == "CAST" and column in contract:
             match = _CAST_VALUE.search(message)
             why = _READ_AS[contract[column]["kind"]][1]
-            out.append((build_id, spec.name, path.name, line, column,
-                        match.group(1) if match else None, f"{column} {why}"))
+            out.append(
+                (
+                    build_id,
+                    spec.name,
+                    path.name,
+                    line,
+                    column,
+                    match.group(1) if match else None,
+                    f"{column} {why}",
+                )
+            )
         elif row_number not in seen:
             first = message.splitlines()[0] if message else kind
-            out.append((build_id, spec.name, path.name, line, None, None,
-                        _STRUCTURAL.get(kind, first)))
+            out.append(
+                (build_id, spec.name, path.name, line, None, None, _STRUCTURAL.get(kind, first))
+            )
         seen.add(row_number)
     if out:
         con.executemany("insert into rejected_rows values (?, ?, ?, ?, ?, ?, ?)", out)
 
 
-def _number_lines(con, table: str, set_aside: list[int], is_parquet: bool,
-                  kept_lines: list[int] | None) -> None:
+def _number_lines(
+    con, table: str, set_aside: list[int], is_parquet: bool, kept_lines: list[int] | None
+) -> None:
     """source_line of each kept row. With one record per line the header is line 1, so kept
     row r sits on line r + 2, shifted past every row set aside before it (Parquet: the row
     number, from 1); otherwise `kept_lines` lists them in order."""
     con.execute(f"alter table {table} add column source_line bigint")
     if kept_lines is not None:
         con.register("_lines", pa_arrow.table({"r": range(len(kept_lines)), "line": kept_lines}))
-        con.execute(f"update {table} set source_line = m.line from _lines m "
-                    f"where {table}.rowid = m.r")
+        con.execute(
+            f"update {table} set source_line = m.line from _lines m where {table}.rowid = m.r"
+        )
         con.unregister("_lines")
         return
     base = "rowid + 1" if is_parquet else "rowid + 2"
@@ -243,9 +283,11 @@ def _number_lines(con, table: str, set_aside: list[int], is_parquet: bool,
         con.execute(f"update {table} set source_line = {base}")
         return
     # Set-aside row l_i (sorted, i from 0) has l_i - 2 - i kept rows before it.
-    con.execute(f"update {table} set source_line = {base} + "
-                "len(list_filter($before::bigint[], lambda n: n <= rowid))",
-                {"before": [line - 2 - i for i, line in enumerate(set_aside)]})
+    con.execute(
+        f"update {table} set source_line = {base} + "
+        "len(list_filter($before::bigint[], lambda n: n <= rowid))",
+        {"before": [line - 2 - i for i, line in enumerate(set_aside)]},
+    )
 
 
 def _validate(con, spec: TableSpec, framework: Framework, path: Path, build_id: str) -> None:
@@ -262,14 +304,18 @@ def _validate(con, spec: TableSpec, framework: Framework, path: Path, build_id: 
             found.append(_explain(exc.failure_cases, frame))
     # Written only after the reader is drained: a connection serves one result at a time.
     for cases in found:
-        rows = cases.select(pl.lit(build_id).alias("build_id"),
-                            pl.lit(spec.name).alias("table_name"),
-                            pl.lit(path.name).alias("file"),
-                            "line", "column", "value", "reason")
+        rows = cases.select(
+            pl.lit(build_id).alias("build_id"),
+            pl.lit(spec.name).alias("table_name"),
+            pl.lit(path.name).alias("file"),
+            "line",
+            "column",
+            "value",
+            "reason",
+        )
         con.register("_cases", rows.to_arrow())
         con.execute("insert into rejected_rows select * from _cases")
-        con.execute(f"delete from {spec.name} where source_line in "
-                    "(select line from _cases)")
+        con.execute(f"delete from {spec.name} where source_line in (select line from _cases)")
         con.unregister("_cases")
 
 
@@ -296,9 +342,13 @@ def _after_typed_read(schema: pa.DataFrameSchema) -> pa.DataFrameSchema:
     both takes about 40% off validating 25 million tickets; every value check still runs, and
     the frame keeps all columns for the cross-column checks."""
     schema = copy.deepcopy(schema)  # the model's own schema must stay as declared
-    schema = schema.remove_columns([
-        name for name, col in schema.columns.items()
-        if col.nullable and not col.checks and not col.unique])
+    schema = schema.remove_columns(
+        [
+            name
+            for name, col in schema.columns.items()
+            if col.nullable and not col.checks and not col.unique
+        ]
+    )
     schema.coerce = False
     for column in schema.columns.values():
         column.coerce = False
@@ -315,9 +365,14 @@ def _explain(failures: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
             first_word = str(row["check"]).split(" ", 1)[0]
             column = first_word if first_word in frame.columns else None
         value = frame[column][row["index"]] if column else None
-        out.append({"line": int(frame["source_line"][row["index"]]), "column": column,
-                    "value": None if value is None else str(value),
-                    "reason": _reason(str(row["check"]), column, value)})
+        out.append(
+            {
+                "line": int(frame["source_line"][row["index"]]),
+                "column": column,
+                "value": None if value is None else str(value),
+                "reason": _reason(str(row["check"]), column, value),
+            }
+        )
     schema = {"line": pl.Int64, "column": pl.Utf8, "value": pl.Utf8, "reason": pl.Utf8}
     return pl.DataFrame(out, schema=schema).unique(maintain_order=True)
 
@@ -326,7 +381,7 @@ def _reason(check: str, column: str | None, value) -> str:
     if check == "not_nullable":
         return f"{column} is empty but required; fill it in"
     if check.startswith("isin"):
-        allowed = check[check.index("[") + 1: check.rindex("]")].replace("'", "")
+        allowed = check[check.index("[") + 1 : check.rindex("]")].replace("'", "")
         return f"{column} '{value}' is not allowed; use one of {allowed}"
     if check.startswith("greater_than_or_equal_to"):
         return f"{column} {value} is negative; it must be 0 or more"

@@ -22,8 +22,6 @@ COLUMNS = ("engineer", "name", "team", "level", "flags", "reason")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
-
-
 def flags_frame(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> pd.DataFrame:
     """One row per engineer assessed in the month (default: the latest), flagged ones first.
 
@@ -31,13 +29,16 @@ def flags_frame(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> pd.
     if not con.execute(
         "select count(*) from duckdb_tables() where table_name = 'readiness'"
     ).fetchone()[0]:
-        raise FlagsError("the warehouse has no readiness table. Fix: run "
-                         "`python -m pipelines build` first.")
-    month = _parse_month(as_of) if as_of else con.execute(
-        "select max(month) from readiness").fetchone()[0]
+        raise FlagsError(
+            "the warehouse has no readiness table. Fix: run `python -m pipelines build` first."
+        )
+    month = (
+        _parse_month(as_of)
+        if as_of
+        else con.execute("select max(month) from readiness").fetchone()[0]
+    )
     # Flagged rows first, in the order the flags are listed, then by team and name.
-    priority = " ".join(f"when {column} then {rank}"
-                        for rank, column in enumerate(FLAG_LABELS))
+    priority = " ".join(f"when {column} then {rank}" for rank, column in enumerate(FLAG_LABELS))
     frame = con.execute(
         f"""
         select r.engineer_id as engineer, e.name, e.team, r.level, r.flags, r.reason
@@ -81,6 +82,7 @@ def _table(df: pd.DataFrame) -> str:
 def _parse_month(text: str) -> date:
     match = _MONTH.fullmatch(text.strip())
     if not match or not 1 <= int(match[2]) <= 12:
-        raise FlagsError(f"--as-of {text!r} is not a month. Fix: write it as YYYY-MM, "
-                         "e.g. 2026-10.")
+        raise FlagsError(
+            f"--as-of {text!r} is not a month. Fix: write it as YYYY-MM, e.g. 2026-10."
+        )
     return date(int(match[1]), int(match[2]), 1)

@@ -27,20 +27,41 @@ from pipelines.rules.reasons import flag_labels, reason_for
 # branch there would silently never be judged.
 _METRICS_IN_SQL = {"sla_adherence", "median_open_hours", "volume_ratio"}
 if set(METRICS) != _METRICS_IN_SQL:
-    raise RuntimeError("pipelines/models/bar_checks.sql must learn the new metric(s) "
-                       f"{sorted(set(METRICS) - _METRICS_IN_SQL)}")
+    raise RuntimeError(
+        "pipelines/models/bar_checks.sql must learn the new metric(s) "
+        f"{sorted(set(METRICS) - _METRICS_IN_SQL)}"
+    )
 
 # The tables the rules build, in the order they depend on each other (readiness last).
 RULE_MODELS = ("level_stints", "assessed_months", "bar_checks", "category_attainment")
 
 READINESS_COLUMNS = (
-    "engineer_id", "month", "level", "overall_level", "months_at_level", "months_at_next",
-    "promotion_ready", "near_window", "projected_window_month", "in_band_candidate", "at_risk",
+    "engineer_id",
+    "month",
+    "level",
+    "overall_level",
+    "months_at_level",
+    "months_at_next",
+    "promotion_ready",
+    "near_window",
+    "projected_window_month",
+    "in_band_candidate",
+    "at_risk",
     "reason",
     # The counters behind the reason, for the pages, the flags command and inspection.
-    "flags", "next_level", "overall_rank", "level_since", "whole_months_at_level",
-    "judged_months_at_level", "months_to_ready", "months_below_level", "categories_above",
-    "above_categories", "months_with_categories_above", "last_raise_on", "last_raise",
+    "flags",
+    "next_level",
+    "overall_rank",
+    "level_since",
+    "whole_months_at_level",
+    "judged_months_at_level",
+    "months_to_ready",
+    "months_below_level",
+    "categories_above",
+    "above_categories",
+    "months_with_categories_above",
+    "last_raise_on",
+    "last_raise",
 )
 
 
@@ -55,11 +76,13 @@ def determine_as_of(con: duckdb.DuckDBPyConnection, timezone: str = "UTC") -> da
         ).fetchone()[0]
         if newest is not None:
             # The month in progress at that instant has not ended, so it is the one before.
-            candidates.append(con.execute(
-                "select (date_trunc('month', timezone($tz, $ts::timestamptz))"
-                " - interval 1 month)::date",
-                {"tz": timezone, "ts": newest},
-            ).fetchone()[0])
+            candidates.append(
+                con.execute(
+                    "select (date_trunc('month', timezone($tz, $ts::timestamptz))"
+                    " - interval 1 month)::date",
+                    {"tz": timezone, "ts": newest},
+                ).fetchone()[0]
+            )
     if _table_exists(con, "monthly_metrics"):
         latest = con.execute(
             "select max(date_trunc('month', month))::date from monthly_metrics"
@@ -69,8 +92,9 @@ def determine_as_of(con: duckdb.DuckDBPyConnection, timezone: str = "UTC") -> da
     return max(candidates, default=None)
 
 
-def build_readiness(con: duckdb.DuckDBPyConnection, framework: Framework,
-                    as_of: date | None = None) -> date:
+def build_readiness(
+    con: duckdb.DuckDBPyConnection, framework: Framework, as_of: date | None = None
+) -> date:
     """(Re)create category_attainment and readiness up to the as-of month; return that month.
 
     `as_of` overrides the month found in the data (any day of it will do)."""
@@ -79,8 +103,10 @@ def build_readiness(con: duckdb.DuckDBPyConnection, framework: Framework,
     else:
         month = determine_as_of(con, framework.timezone)
         if month is None:
-            raise ReadinessInputError("no ticket or monthly metric has a date, so there is no "
-                                      "month to judge; load tickets.csv or monthly_metrics.csv")
+            raise ReadinessInputError(
+                "no ticket or monthly metric has a date, so there is no "
+                "month to judge; load tickets.csv or monthly_metrics.csv"
+            )
     _check_inputs(con, framework)
     params = framework_params(framework) | {"as_of": month}
     for table in RULE_MODELS:
@@ -129,8 +155,9 @@ def _check_inputs(con: duckdb.DuckDBPyConnection, framework: Framework) -> None:
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return con.execute(
-        "select count(*) from duckdb_tables() where table_name = $name", {"name": name}
-    ).fetchone()[0] > 0
-
-
+    return (
+        con.execute(
+            "select count(*) from duckdb_tables() where table_name = $name", {"name": name}
+        ).fetchone()[0]
+        > 0
+    )

@@ -67,8 +67,9 @@ def _figures(metric: str, observed: float, bar: float) -> tuple[str, str]:
     return shown + unit, _trim(bar, 4) + unit
 
 
-def blocker_phrase(detail: Mapping[str, Any], month: date, team_lead: bool,
-                   min_sample: float, min_examples: float) -> str:
+def blocker_phrase(
+    detail: Mapping[str, Any], month: date, team_lead: bool, min_sample: float, min_examples: float
+) -> str:
     """Why `detail['category']` stops below `detail['blocked_level']` in `month`."""
     category, kind, when = detail["category"], detail["kind"], month_words(month)
     if kind == "bar":
@@ -83,18 +84,24 @@ def blocker_phrase(detail: Mapping[str, Any], month: date, team_lead: bool,
         return f"{what} ({bar_name} {bar}, {sample}) in {when}"
     if kind == "concern":
         article = "an" if category[:1].lower() in "aeiou" else "a"
-        return (f"{article} {category} concern at {detail['evidence_level']} "
-                f"({detail['evidence_id']}, {_day_words(detail['evidence_observed_on'])}) "
-                f"covers {when}")
+        return (
+            f"{article} {category} concern at {detail['evidence_level']} "
+            f"({detail['evidence_id']}, {_day_words(detail['evidence_observed_on'])}) "
+            f"covers {when}"
+        )
     if kind == "sample":
         whose = "the team's median of " if detail["metric"] == "volume_ratio" else ""
-        return (f"too few tickets ({whose}{detail['sample']} < {_trim(min_sample, 2)}) to judge "
-                f"{category} {METRIC_WORDS[detail['metric']]} in {when}")
+        return (
+            f"too few tickets ({whose}{detail['sample']} < {_trim(min_sample, 2)}) to judge "
+            f"{category} {METRIC_WORDS[detail['metric']]} in {when}"
+        )
     have, need = detail["examples"] or 0, int(min_examples)
     if have == 0:
         return f"no {category} example at {detail['blocked_level']} covers {when}"
-    return (f"only {have} of the {need} {category} examples at {detail['blocked_level']} "
-            f"needed cover {when}")
+    return (
+        f"only {have} of the {need} {category} examples at {detail['blocked_level']} "
+        f"needed cover {when}"
+    )
 
 
 def _tenure(row: Mapping[str, Any], needed: int | None) -> str:
@@ -119,9 +126,11 @@ def _presumed(row: Mapping[str, Any], min_sample: float) -> str:
     unjudged = row["unjudged"]
     if not unjudged:
         return ""
-    return (f" ({row['level']} presumed: too few tickets ({unjudged['sample']} < "
-            f"{_trim(min_sample, 2)}) to judge {unjudged['category']} "
-            f"{METRIC_WORDS[unjudged['metric']]} in {month_words(row['month'])})")
+    return (
+        f" ({row['level']} presumed: too few tickets ({unjudged['sample']} < "
+        f"{_trim(min_sample, 2)}) to judge {unjudged['category']} "
+        f"{METRIC_WORDS[unjudged['metric']]} in {month_words(row['month'])})"
+    )
 
 
 def reason_for(row: Mapping[str, Any], framework: Framework) -> str:
@@ -132,45 +141,58 @@ def reason_for(row: Mapping[str, Any], framework: Framework) -> str:
     at_next_needed = int(rule("promotion_months_at_next"))
 
     def blocker() -> str:
-        return blocker_phrase(row["weakest"], month, row["team_lead"], rule("min_sample"),
-                              rule("min_examples_above"))
+        return blocker_phrase(
+            row["weakest"], month, row["team_lead"], rule("min_sample"), rule("min_examples_above")
+        )
 
     if row["at_risk"]:
         return f"Below {level} in the last {_months(row['months_below_level'])}: {blocker()}."
     if row["months_below_level"] > 0:
         left = int(rule("at_risk_months")) - row["months_below_level"]
-        return (f"Below {level} in {month_words(month)}: {blocker()}; at risk if it lasts "
-                f"{_months(left)} more.")
+        return (
+            f"Below {level} in {month_words(month)}: {blocker()}; at risk if it lasts "
+            f"{_months(left)} more."
+        )
     presumed = _presumed(row, rule("min_sample"))
     if upcoming is None:
         return f"{_tenure(row, None)}; {level} is the top level{presumed}."
     tenure = _tenure(row, None if row["promotion_ready"] else at_level_needed)
     at_next = row["months_at_next"]
     if row["promotion_ready"]:
-        return (f"Promotion-ready: {tenure}; {upcoming} shown in every category for the last "
-                f"{_months(at_next)}.")
+        return (
+            f"Promotion-ready: {tenure}; {upcoming} shown in every category for the last "
+            f"{_months(at_next)}."
+        )
     if row["near_window"]:
         window = row["projected_window_month"]
-        text = (f"{tenure}; {upcoming} shown for {at_next} of {at_next_needed} months, "
-                f"window in {month_words(window)} if it holds")
+        text = (
+            f"{tenure}; {upcoming} shown for {at_next} of {at_next_needed} months, "
+            f"window in {month_words(window)} if it holds"
+        )
         expiring = row["expiring"]
         if expiring and expiring["until"] is not None and expiring["until"] < window:
-            text += (f" — {expiring['category']} evidence at {upcoming} ends in "
-                     f"{month_words(expiring['until'])}")
+            text += (
+                f" — {expiring['category']} evidence at {upcoming} ends in "
+                f"{month_words(expiring['until'])}"
+            )
         if row["in_band_candidate"]:
             text += "; also an in-band raise candidate"
         return text + "."
     if at_next:
-        next_part = (f"{upcoming} shown for the last {_months(at_next)}, promotion-ready in "
-                     f"{_months(row['months_to_ready'])} at the earliest")
+        next_part = (
+            f"{upcoming} shown for the last {_months(at_next)}, promotion-ready in "
+            f"{_months(row['months_to_ready'])} at the earliest"
+        )
     else:
         next_part = f"{upcoming} not shown — {blocker()}"
         if row["weakest"]["kind"] == "sample":
             presumed = ""  # the blocker already says which sample was too small
     if row["in_band_candidate"]:
         above = " and ".join(row["above_categories"].rsplit(", ", 1))
-        return (f"In-band raise candidate: {above} above {level} in "
-                f"{month_words(month)}, at least "
-                f"{int(rule('in_band_min_categories_above'))} categories above for "
-                f"{_months(row['months_with_categories_above'])}; {next_part}{presumed}.")
+        return (
+            f"In-band raise candidate: {above} above {level} in "
+            f"{month_words(month)}, at least "
+            f"{int(rule('in_band_min_categories_above'))} categories above for "
+            f"{_months(row['months_with_categories_above'])}; {next_part}{presumed}."
+        )
     return f"{tenure}; {next_part}{presumed}."

@@ -1,0 +1,332 @@
+"""The questions pages ask the warehouse: one named SQL file per question, run with named
+parameters.
+
+Nothing here decides anything: the pipeline computed every number and flag (levels held and
+since when from level_stints, judged months and tenure from assessed_months, the bar applied
+to each person from bar_checks, flags and last raise from readiness). These functions only
+pick the rows a page shows. Each runs `sql/<name>.sql` through `_run`, binding `$name`
+parameters; no function takes SQL text or a fragment of it.
+
+Filters pick people by their attributes at the as-of month (team, region, manager, and the
+level they held at its end), and every trend follows those people. That choice is
+`sql/roster.sql`, the one definition of "who is in view": a query that lists people reads the
+CTE `roster`, which `_run` puts in front of it when called with the filters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+import pandas as pd
+
+from rungs_ui.warehouse import Warehouse, query
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+# The file every query that lists people goes through, as the CTE of the same name.
+ROSTER = "roster"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's selection: the as-of month and who is in view (empty = everyone)."""
+
+    month: date
+    teams: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    managers: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+
+    def parameters(self) -> dict[str, object]:
+        """The parameters of sql/roster.sql."""
+        return {
+            "month": self.month,
+            "teams": list(self.teams),
+            "regions": list(self.regions),
+            "managers": list(self.managers),
+            "levels": list(self.levels),
+        }
+
+
+class Flag(StrEnum):
+    """Which readiness rows `readiness_at` keeps; the value is tested in readiness_at.sql."""
+
+    ANY = "any"
+    PROMOTION_READY = "promotion_ready"
+    NEAR_WINDOW = "near_window"
+    READY_OR_NEAR = "ready_or_near"
+    IN_BAND = "in_band"
+    AT_RISK = "at_risk"
+
+
+@dataclass(frozen=True)
+class FrameworkView:
+    """The framework the build used, as the build wrote it. The rank helpers order levels for
+    display; every comparison of levels that decides something happens in the pipeline."""
+
+    levels: tuple[str, ...]
+    categories: tuple[str, ...]
+    bars: pd.DataFrame = field(repr=False)
+    expectations: pd.DataFrame = field(repr=False)
+    settings: pd.DataFrame = field(repr=False)
+
+    def rank(self, level: object) -> int:
+        """Framework rank of a level (0 = first, as framework_levels.rank); -1 for anything
+        below the first ("below IC1", missing)."""
+        return self.levels.index(level) if level in self.levels else -1
+
+    def next_level(self, level: str) -> str | None:
+        i = self.rank(level)
+        return self.levels[i + 1] if 0 <= i < len(self.levels) - 1 else None
+
+    def setting(self, name: str) -> float:
+        row = self.settings.loc[self.settings["name"] == name, "value"]
+        if row.empty:
+            raise KeyError(f"framework_settings has no {name!r}; rebuild the warehouse")
+        return float(row.iloc[0])
+
+    def bars_for_metric(self, metric: str) -> pd.DataFrame:
+        return self.bars.loc[self.bars["metric"] == metric].reset_index(drop=True)
+
+
+# --- the loader -----------------------------------------------------------------------------
+
+_LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:--[^\n]*)?\n)*")
+_PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+@functools.cache
+def _statement(name: str, through_roster: bool) -> tuple[str, frozenset[str]]:
+    """sql/<name>.sql (with the roster CTE in front when `through_roster`) and the names of the
+    parameters it binds. Read once per process."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    if through_roster:
+        roster = (SQL_DIR / f"{ROSTER}.sql").read_text(encoding="utf-8").strip()
+        header = _LEADING_COMMENTS.match(text).group(0)
+        body = text[len(header) :]
+        cte = f"with {ROSTER} as (\n{roster}\n)"
+        # The query's own CTEs follow the roster's in the same WITH.
+        own_ctes = re.match(r"with\b", body, flags=re.IGNORECASE)
+        text = f"{header}{cte},{body[own_ctes.end() :]}" if own_ctes else f"{header}{cte}\n{body}"
+    without_comments = re.sub(r"--[^\n]*", "", text)
+    return text, frozenset(_PARAMETER.findall(without_comments))
+
+
+def _run(wh: Warehouse, name: str, people: Filters | None = None, /, **params) -> pd.DataFrame:
+    """Run sql/<name>.sql on `wh` with `params` bound by name. With `people`, the query reads
+    the CTE `roster` (sql/roster.sql), bound to those filters (its `$month` is theirs)."""
+    sql, names = _statement(name, people is not None)
+    if people is not None:
+        shared = set(params) & set(people.parameters())
+        if shared:
+            raise TypeError(f"{name}.sql: {sorted(shared)} come from the filters")
+        params = {**people.parameters(), **params}
+    if set(params) != names:
+        raise TypeError(
+            f"{name}.sql binds {sorted(names)}; given {sorted(params)} "
+            f"(missing {sorted(names - set(params))}, unknown {sorted(set(params) - names)})"
+        )
+    return query(wh, sql, params)
+
+
+# --- the build and the framework ------------------------------------------------------------
+
+
+def framework(wh: Warehouse) -> FrameworkView:
+    return FrameworkView(
+        levels=tuple(_run(wh, "framework_levels")["level"]),
+        categories=tuple(_run(wh, "framework_categories")["category"]),
+        bars=_run(wh, "framework_bars"),
+        expectations=_run(wh, "framework_expectations"),
+        settings=_run(wh, "framework_settings"),
+    )
+
+
+def latest_build(wh: Warehouse) -> dict:
+    """The record of the build `wh` has open."""
+    return _run(wh, "build", build_id=wh.build_id).to_dict("records")[0]
+
+
+def builds(wh: Warehouse) -> pd.DataFrame:
+    return _run(wh, "builds")
+
+
+def build_files(wh: Warehouse, build_id: str) -> pd.DataFrame:
+    return _run(wh, "build_files", build_id=build_id)
+
+
+def rejected_rows(wh: Warehouse, build_id: str) -> pd.DataFrame:
+    return _run(wh, "rejected_rows", build_id=build_id)
+
+
+def as_of_months(wh: Warehouse) -> list[date]:
+    """Months a view can be set to, newest first: the months the readiness engine judged."""
+    return [pd.Timestamp(m).date() for m in _run(wh, "as_of_months")["month"]]
+
+
+def build_as_of(wh: Warehouse) -> date | None:
+    value = latest_build(wh).get("as_of_month")
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def filter_options(wh: Warehouse) -> dict[str, pd.DataFrame]:
+    return {
+        "teams": _run(wh, "teams"),
+        "regions": _run(wh, "regions"),
+        "managers": _run(wh, "managers"),
+    }
+
+
+# --- the people in view ---------------------------------------------------------------------
+
+
+def _at(f: Filters, month: date | None) -> Filters:
+    return f if month is None else dataclasses.replace(f, month=month)
+
+
+def roster(wh: Warehouse, f: Filters, month: date | None = None) -> pd.DataFrame:
+    """The people in view at the month (the filters' unless given), by name: team, region,
+    manager, team_lead, the level held at the month's end, level_since (when that stint began)
+    and whole_months_at_level (assessed_months)."""
+    return _run(wh, "people_in_view", _at(f, month))
+
+
+def team_kpis(wh: Warehouse, f: Filters, month: date) -> dict:
+    """Headline numbers for one month over the people in view then: headcount,
+    sla_adherence, median_open_hours and the flag counts ready, near, in_band, at_risk."""
+    return _run(wh, "team_kpis", _at(f, month)).to_dict("records")[0]
+
+
+def level_distribution(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """level, engineers: how many in view hold each level, in framework order."""
+    return _run(wh, "level_distribution", f)
+
+
+def team_trends(wh: Warehouse, f: Filters, months: int) -> pd.DataFrame:
+    """SLA adherence and median open time per team and month, over the people in view."""
+    return _run(wh, "team_trends", f, months=months)
+
+
+def readiness_at(wh: Warehouse, f: Filters, flag: Flag = Flag.ANY) -> pd.DataFrame:
+    """Readiness rows of the people in view at the as-of month that carry `flag`, closest to
+    the next level first; with the person's name, team, region, manager and team_lead."""
+    return _run(wh, "readiness_at", f, flag=Flag(flag).value)
+
+
+def attainment_at(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """Demonstrated level and status per category for the people in view at the as-of month."""
+    return _run(wh, "attainment_at", f)
+
+
+def still_short_in(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """engineer_id, next_level, still_short_in: the categories (framework order, comma
+    separated; NULL when none) where each person in view below the top level demonstrated
+    less than the next level at the as-of month."""
+    return _run(wh, "still_short_in", f)
+
+
+def trajectories(wh: Warehouse, engineer_ids: list[str], month: date, months: int) -> pd.DataFrame:
+    """Monthly SLA adherence, sample, judged and not_judged_because of the given people over
+    `months` months to `month`, as the rule judged each month."""
+    return _run(wh, "trajectories", engineer_ids=list(engineer_ids), month=month, months=months)
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+
+def evidence_coverage(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """Months since each person's latest example per category at (or above) their level and
+    at (or above) the next, as of the month. NULL when there is none."""
+    return _run(wh, "evidence_coverage", f)
+
+
+def evidence_per_manager(wh: Warehouse, f: Filters, months: int) -> pd.DataFrame:
+    """Evidence items per engineer over the last `months` months, per manager and per team."""
+    return _run(wh, "evidence_per_manager", f, months=months)
+
+
+def evidence_search(wh: Warehouse, f: Filters, text: str, limit: int = 500) -> pd.DataFrame:
+    """Evidence about the people in view up to the month whose summary, name, category or
+    source contains `text` (any case), newest first, at most `limit` items."""
+    return _run(wh, "evidence_search", f, text=text, max_rows=limit)
+
+
+# --- one engineer ---------------------------------------------------------------------------
+
+# Columns of category_attainment that explain a check, in the order a reader wants them; the
+# engineer page's heatmap tooltips show those the build wrote.
+ATTAINMENT_INPUTS = (
+    "not_judged_because",
+    "bars_checked",
+    "sla_adherence",
+    "sla_sample",
+    "median_open_hours",
+    "tickets_solved",
+    "volume_ratio",
+    "team_median_solved",
+    "example_ids",
+    "concern_ids",
+    "blocked_level",
+    "blocker_kind",
+    "blocker_metric",
+    "blocker_observed",
+    "blocker_bar",
+    "blocker_sample",
+    "blocker_evidence_id",
+    "unjudged_metric",
+    "unjudged_sample",
+)
+
+
+def engineer_months_judged(
+    wh: Warehouse, engineer_id: str, month: date, months: int
+) -> pd.DataFrame:
+    """assessed_months rows of one engineer over the last `months` months up to `month`."""
+    return _run(wh, "engineer_months_judged", engineer_id=engineer_id, month=month, months=months)
+
+
+def engineer_bar_checks(
+    wh: Warehouse, engineer_id: str, metric: str, month: date, months: int
+) -> pd.DataFrame:
+    """bar_checks rows of one engineer for `metric` over the last `months` months up to
+    `month`: month, bar_level, bar_rank, category, metric, op, framework_value, bar_value,
+    adjustment, observed, sample, judged, not_judged_because, meets."""
+    return _run(
+        wh,
+        "engineer_bar_checks",
+        engineer_id=engineer_id,
+        metric=metric,
+        month=month,
+        months=months,
+    )
+
+
+def engineer_stints(wh: Warehouse, engineer_id: str) -> pd.DataFrame:
+    """level_stints rows of one engineer, oldest first."""
+    return _run(wh, "engineer_stints", engineer_id=engineer_id)
+
+
+def engineer_readiness(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:
+    """readiness rows of one engineer up to `month`, oldest first."""
+    return _run(wh, "engineer_readiness", engineer_id=engineer_id, month=month)
+
+
+def engineer_attainment(wh: Warehouse, engineer_id: str, month: date, months: int) -> pd.DataFrame:
+    """category_attainment rows of one engineer over the last `months` months up to `month`,
+    by month and framework category."""
+    return _run(wh, "engineer_attainment", engineer_id=engineer_id, month=month, months=months)
+
+
+def engineer_evidence(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:
+    """Evidence about one engineer up to the end of `month`, newest first."""
+    return _run(wh, "engineer_evidence", engineer_id=engineer_id, month=month)
+
+
+def engineer_decisions(wh: Warehouse, engineer_id: str) -> pd.DataFrame:
+    """decided_on, decision, note of one engineer's decisions, newest first."""
+    return _run(wh, "engineer_decisions", engineer_id=engineer_id)
