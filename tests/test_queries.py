@@ -453,7 +453,8 @@ def test_readiness_at_carries_the_counters_and_the_person(wh):
         "near_window",
         "projected_window_month",
     ) == [
-        ("E1", "Core", "Mara Boss", "IC2", 18, 2, True, False, None),
+        # Judged from January 2024, when the data starts: nothing is presumed before it.
+        ("E1", "Core", "Mara Boss", "IC2", 6, 2, True, False, None),
         # Cleo's January volume missed the IC1 bar (4 tickets, team median 100): the run at
         # IC1 restarts in February.
         ("E3", "Edge", "Ada Lovelace", "IC1", 5, 1, False, True, "2024-07-01"),
@@ -704,7 +705,7 @@ def test_engineer_stints_fold_a_re_recorded_level(wh):
 
 def test_engineer_readiness_runs_up_to_the_month(wh):
     readiness = queries.engineer_readiness(wh, "E4", JUNE)
-    assert _plain(readiness["month"].iloc[0]) == "2023-01-01"
+    assert _plain(readiness["month"].iloc[0]) == "2024-01-01"  # the first month with data
     assert rows(readiness.tail(2), "month", "flags", "months_with_categories_above") == [
         ("2024-05-01", "", 1),
         ("2024-06-01", "in-band", 2),
@@ -765,7 +766,7 @@ def test_sidebar_options_and_months(wh):
         ("M1", "Mara Boss"),
     ]
     months = queries.as_of_months(wh)
-    assert months[0] == JUNE and months[-1] == date(2023, 1, 1) and len(months) == 18
+    assert months[0] == JUNE and months[-1] == date(2024, 1, 1) and len(months) == 6
     assert queries.build_as_of(wh) == JUNE
 
 

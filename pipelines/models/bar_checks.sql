@@ -48,6 +48,7 @@ final as (
         *,
         sample >= $min_sample and observed is not null as judged,
         case
+            when sample = 0 then 'no tickets'
             when observed is null and sample >= $min_sample then 'no figure'
             when sample < $min_sample then format(
                 'too few tickets ({} < {}{})', sample, $min_sample::integer,

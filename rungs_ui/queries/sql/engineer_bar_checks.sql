@@ -1,25 +1,28 @@
 -- Every bar of one metric checked for one engineer over the `months` months up to the month:
 -- the bar as it applied to them (bar_value, after any adjustment such as team-lead scaling),
--- the figure and sample it was judged on, and the verdict.
+-- the figure and sample it was judged on, and the verdict. A month counts as judged for the
+-- chart only when the month itself is judged (assessed_months) and the metric's sample is
+-- enough (bar_checks); the reason says which failed.
 
 select
-    month,
-    bar_level,
-    bar_rank,
-    category,
-    metric,
-    op,
-    framework_value,
-    bar_value,
-    adjustment,
-    observed,
-    sample,
-    judged,
-    not_judged_because,
-    meets
-from bar_checks
-where engineer_id = $engineer_id
-    and metric = $metric
-    and month > $month::date - to_months($months)
-    and month <= $month::date
-order by month, bar_rank, bar_order, category
+    bc.month,
+    bc.bar_level,
+    bc.bar_rank,
+    bc.category,
+    bc.metric,
+    bc.op,
+    bc.framework_value,
+    bc.bar_value,
+    bc.adjustment,
+    bc.observed,
+    bc.sample,
+    am.judged and bc.judged as judged,
+    coalesce(am.not_judged_because, bc.not_judged_because) as not_judged_because,
+    bc.meets
+from bar_checks as bc
+join assessed_months as am on am.engineer_id = bc.engineer_id and am.month = bc.month
+where bc.engineer_id = $engineer_id
+    and bc.metric = $metric
+    and bc.month > $month::date - to_months($months)
+    and bc.month <= $month::date
+order by bc.month, bc.bar_rank, bc.bar_order, bc.category
