@@ -541,16 +541,23 @@ def test_trajectories_of_nobody_are_empty(wh):
 def test_evidence_coverage_compares_levels_by_framework_rank(wh):
     coverage = queries.evidence_coverage(wh, Filters(JUNE))
     assert rows(
-        coverage, "engineer_id", "level", "category", "months_since_current", "months_since_next"
+        coverage,
+        "thinnest_order",
+        "engineer_id",
+        "level",
+        "category",
+        "months_since_current",
+        "months_since_next",
     ) == [
-        ("E1", "IC2", "Impact", 1, 1),
-        ("E1", "IC2", "Craft", 1, 1),
-        ("E2", "IC2", "Impact", None, None),  # a concern is no example
-        ("E2", "IC2", "Craft", 5, None),
-        ("E3", "IC1", "Impact", 0, 0),  # IC2 examples count at IC1 and at the next level
-        ("E3", "IC1", "Craft", 0, 0),
-        ("E4", "IC2", "Impact", None, None),
-        ("E4", "IC2", "Craft", 1, 1),
+        # Thinnest first: no example ever at their level in some category, then the longest gap.
+        (1, "E2", "IC2", "Impact", None, None),  # a concern is no example
+        (1, "E2", "IC2", "Craft", 5, None),
+        (2, "E4", "IC2", "Impact", None, None),
+        (2, "E4", "IC2", "Craft", 1, 1),
+        (3, "E1", "IC2", "Impact", 1, 1),
+        (3, "E1", "IC2", "Craft", 1, 1),
+        (4, "E3", "IC1", "Impact", 0, 0),  # IC2 examples count at IC1 and at the next level
+        (4, "E3", "IC1", "Craft", 0, 0),
     ]
 
 

@@ -21,13 +21,9 @@ if coverage.empty:
     st.info("Nobody matches these filters in this month. Widen the sidebar filters.")
     st.stop()
 
-staleness = (
-    coverage.assign(gap=coverage["months_since_current"].fillna(999))
-    .groupby("engineer_id")["gap"]
-    .max()
-    .sort_values(ascending=False)
-)
-thinnest = staleness.index[:MAX_PEOPLE]
+# The query lists the thinnest person first.
+thinnest = coverage.loc[coverage["thinnest_order"] <= MAX_PEOPLE, "engineer_id"].unique()
+in_view = int(coverage["thinnest_order"].max())
 people = coverage.drop_duplicates("engineer_id")
 names = pd.Series(
     page.person_labels(people["engineer_id"], people["name"]).values, index=people["engineer_id"]
@@ -48,7 +44,7 @@ long = long.set_index("person").loc[order].reset_index()
 
 st.subheader("Months since the latest example")
 st.caption(
-    f"Thinnest first ({min(len(staleness), MAX_PEOPLE)} of {len(staleness)} people). "
+    f"Thinnest first ({min(in_view, MAX_PEOPLE)} of {in_view} people). "
     "'none' means no example ever at that level; darker means older."
 )
 page.chart(
