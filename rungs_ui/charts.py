@@ -163,8 +163,9 @@ def metric_against_bars(checks: pd.DataFrame, spec: MetricChart) -> alt.LayerCha
     values = [*judged[view.metric].dropna().tolist(), *bars["value"].tolist()]
     domain = None
     if values:
-        pad = (max(values) - min(values)) * 0.08 or 1
-        domain = (min(values) - pad, max(values) + pad)
+        # A lone value (only a bar, or a flat line) still gets room proportional to its size.
+        pad = (max(values) - min(values)) * 0.08 or abs(max(values)) * 0.1 or 1
+        domain = (max(min(values) - pad, 0), max(values) + pad)
     y = alt.Y(
         f"{view.metric}:Q",
         title=view.title,
@@ -213,18 +214,29 @@ def _status_colour(title: str | None = "Vs level held") -> alt.Color:
     )
 
 
+def _with_shown(cells: pd.DataFrame) -> pd.DataFrame:
+    """A month not judged shows no level: blank in the cell, the reason in the tooltip."""
+    data = cells.copy()
+    reason = data.get("not_judged_because", pd.Series(None, index=data.index))
+    data["label"] = data["demonstrated_level"].fillna("")
+    data["shown"] = data["demonstrated_level"].where(
+        data["demonstrated_level"].notna(), "not judged: " + reason.fillna("no data")
+    )
+    return data
+
+
 def attainment_heatmap(
     cells: pd.DataFrame, categories: Sequence[str], tooltip_fields: Sequence[str]
 ) -> alt.LayerChart:
     """Months across, categories down; each cell the level shown that month, coloured by how
     it compares with the level held. Tooltips carry the inputs of the check."""
-    data = cells.copy()
+    data = _with_shown(cells)
     data["month"] = pd.to_datetime(data["month"])
     tooltip = [
         alt.Tooltip("month:T", title="Month", format="%B %Y"),
         "category:N",
         alt.Tooltip("current_level:N", title="Level held"),
-        alt.Tooltip("demonstrated_level:N", title="Level shown"),
+        alt.Tooltip("shown:N", title="Level shown"),
     ]
     tooltip += [alt.Tooltip(f"{c}:N") for c in tooltip_fields]
     base = alt.Chart(data).encode(
@@ -234,7 +246,7 @@ def attainment_heatmap(
     cells_chart = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
         color=_status_colour(), tooltip=tooltip
     )
-    labels = base.mark_text(fontSize=12).encode(text="demonstrated_level:N")
+    labels = base.mark_text(fontSize=12).encode(text="label:N")
     return alt.layer(cells_chart, labels).properties(height=60 * len(categories) + 40)
 
 
@@ -461,17 +473,17 @@ def _people_by_category(data: pd.DataFrame, categories: Sequence[str]) -> alt.Ch
 
 def attainment_matrix(cells: pd.DataFrame, categories: Sequence[str]) -> alt.LayerChart:
     """People down, categories across, each cell the level shown at the as-of month."""
-    base = _people_by_category(cells, categories)
+    base = _people_by_category(_with_shown(cells), categories)
     rect = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
         color=_status_colour(),
         tooltip=[
             "person:N",
             "category:N",
             alt.Tooltip("current_level:N", title="Level held"),
-            alt.Tooltip("demonstrated_level:N", title="Level shown"),
+            alt.Tooltip("shown:N", title="Level shown"),
         ],
     )
-    text = base.mark_text(fontSize=15).encode(text="demonstrated_level:N")
+    text = base.mark_text(fontSize=15).encode(text="label:N")
     return alt.layer(rect, text).properties(
         height=alt.Step(34), width=max(140 * len(categories), 400)
     )

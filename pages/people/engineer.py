@@ -113,6 +113,10 @@ else:
         if checks.empty:
             st.caption("The framework sets no bar on this metric.")
             return
+        if not checks["judged"].any():
+            reasons = ", ".join(dict.fromkeys(checks["not_judged_because"].dropna()))
+            st.caption(f"No month judged yet ({page.text(reasons)}).")
+            return
         spec = charts.MetricChart(charts.METRIC_VIEWS[metric], fw.levels, emphasise)
         page.chart(ctx, charts.metric_against_bars(checks, spec))
 
