@@ -63,7 +63,8 @@ def build_cmd(
     """Validate the inputs and build a new warehouse, swapped in only when complete."""
     import tempfile
 
-    from pipelines.load.build import build, render_report
+    from pipelines.load.build import build
+    from pipelines.load.report import render_report
 
     try:
         with tempfile.TemporaryDirectory(prefix="rungs-mapped-") as scratch:
@@ -83,7 +84,8 @@ def check_cmd(
     """Validate the inputs and print the build report without writing a warehouse."""
     import tempfile
 
-    from pipelines.load.build import build, render_report
+    from pipelines.load.build import build
+    from pipelines.load.report import render_report
 
     if mapping is not None:
         from pipelines.importers.mapping import preview_mapping
