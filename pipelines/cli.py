@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +12,7 @@ import typer
 
 from pipelines.errors import BuildFailed, FrameworkError
 from pipelines.framework import DEFAULT_FRAMEWORK
+from pipelines.load.guard import DEFAULT_MAX_DROP, DEFAULT_MAX_REJECTED
 
 # The build (and pandera, which validates) is imported inside the commands that run it, so
 # `demo` and `docs` start without paying for it.
@@ -17,6 +20,8 @@ from pipelines.framework import DEFAULT_FRAMEWORK
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    # A crash must not print the values of local variables: they hold names from the data.
+    pretty_exceptions_show_locals=False,
     help="Rungs pipelines: build the warehouse, check inputs, make a demo org.",
 )
 
@@ -29,11 +34,36 @@ MappingOpt = Annotated[
         "--mapping", help="Mapping TOML that turns your own exports into the contract files."
     ),
 ]
+# The shrink guard's thresholds (pipelines/load/guard.py), shares from 0 to 1.
+MaxDropOpt = Annotated[
+    float,
+    typer.Option(
+        "--max-drop",
+        envvar="RUNGS_MAX_DROP",
+        min=0.0,
+        max=1.0,
+        help="Refuse a build that loads more than this share fewer engineers, levels or "
+        "tickets than the previous build.",
+    ),
+]
+MaxRejectedOpt = Annotated[
+    float,
+    typer.Option(
+        "--max-rejected",
+        envvar="RUNGS_MAX_REJECTED",
+        min=0.0,
+        max=1.0,
+        help="Refuse a build that rejects more than this share of any input file's rows.",
+    ),
+]
 
 
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(code=1)
+def _fail(message: str, code: int = 1) -> None:
+    from pipelines.load.terminal import printable
+
+    # Messages may quote a line of the user's file: its control characters are made visible.
+    typer.secho(f"error: {printable(message)}", fg="red", err=True)
+    raise typer.Exit(code=code)
 
 
 def _source_errors() -> tuple[type[Exception], ...]:
@@ -51,6 +81,43 @@ def _resolve_source(source: Path, mapping: Path | None, scratch: Path) -> Path:
     return mapped_source(mapping, scratch)
 
 
+def _mapped_scratch():
+    """Temp folder for mapped contract files (people data): named with this process's pid,
+    so the next build removes it if this process is killed before it can."""
+    import tempfile
+
+    from pipelines.load.scratch import temp_prefix
+
+    return tempfile.TemporaryDirectory(prefix=temp_prefix("mapped"))
+
+
+@contextmanager
+def _interruptible(what: str, aftermath: str) -> Iterator[None]:
+    """`kill` (SIGTERM, SIGHUP) unwinds the block like Ctrl-C does, so the mapped files and
+    the build's scratch files are removed on the way out; then say so and exit 128 + signal."""
+    from pipelines.load.scratch import BuildInterrupted, raise_on_termination
+
+    try:
+        with raise_on_termination():
+            yield
+    except BuildInterrupted as exc:
+        _fail(f"{what} {exc}; {aftermath}", code=128 + exc.signum)
+    except KeyboardInterrupt:
+        _fail(f"{what} interrupted (Ctrl-C); {aftermath}", code=130)
+
+
+def _print_report(report) -> None:
+    """The report after the fact: a build whose warehouse is swapped in has succeeded, so a
+    failure to lay out its report must not turn it into exit 1; the plain version says it."""
+    from pipelines.load.report import plain_report, render_report
+
+    try:
+        text = render_report(report)
+    except Exception:
+        text = plain_report(report)
+    typer.echo(text)
+
+
 @app.command("build")
 def build_cmd(
     source: SourceOpt = Path("data/demo"),
@@ -59,20 +126,36 @@ def build_cmd(
     mapping: MappingOpt = None,
     as_of: Annotated[str | None, typer.Option(help="Judge up to this month (YYYY-MM).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
+    max_drop: MaxDropOpt = DEFAULT_MAX_DROP,
+    max_rejected: MaxRejectedOpt = DEFAULT_MAX_REJECTED,
+    accept_drop: Annotated[
+        bool,
+        typer.Option(
+            "--accept-drop",
+            help="Swap the build in even if it crosses --max-drop or --max-rejected.",
+        ),
+    ] = False,
 ) -> None:
     """Validate the inputs and build a new warehouse, swapped in only when complete."""
-    import tempfile
-
     from pipelines.load.build import build
-    from pipelines.load.report import render_report
+    from pipelines.load.guard import DropGuard, DropRefused
 
+    guard = DropGuard(max_drop, max_rejected, accept_drop)
+    untouched = "The previous warehouse (if any) was left untouched."
     try:
-        with tempfile.TemporaryDirectory(prefix="rungs-mapped-") as scratch:
+        with (
+            _interruptible("build", f"its unfinished copy was removed. {untouched}"),
+            _mapped_scratch() as scratch,
+        ):
             folder = _resolve_source(source, mapping, Path(scratch))
-            report = build(folder, warehouse, framework, progress=not quiet, as_of=as_of)
+            report = build(
+                folder, warehouse, framework, progress=not quiet, as_of=as_of, guard=guard
+            )
+    except DropRefused as exc:
+        _fail(str(exc))  # says itself what became of the previous warehouse
     except _source_errors() as exc:
-        _fail(f"{exc}\nThe previous warehouse (if any) was left untouched.")
-    typer.echo(render_report(report))
+        _fail(f"{exc}\n{untouched}")
+    _print_report(report)
 
 
 @app.command("check")
@@ -80,12 +163,20 @@ def check_cmd(
     source: SourceOpt = Path("data/demo"),
     framework: FrameworkOpt = DEFAULT_FRAMEWORK,
     mapping: MappingOpt = None,
+    warehouse: Annotated[
+        Path,
+        typer.Option(
+            "--warehouse",
+            help="Warehouse a build would replace: the report warns if the build would "
+            "shrink it (nothing is written).",
+        ),
+    ] = Path("data/warehouse.duckdb"),
+    max_drop: MaxDropOpt = DEFAULT_MAX_DROP,
+    max_rejected: MaxRejectedOpt = DEFAULT_MAX_REJECTED,
 ) -> None:
     """Validate the inputs and print the build report without writing a warehouse."""
-    import tempfile
-
     from pipelines.load.build import build
-    from pipelines.load.report import render_report
+    from pipelines.load.guard import DropGuard
 
     if mapping is not None:
         from pipelines.importers.mapping import preview_mapping
@@ -94,13 +185,14 @@ def check_cmd(
         typer.echo(preview.render())
         if not preview.ok:
             raise typer.Exit(code=2)
+    guard = DropGuard(max_drop, max_rejected, previous=warehouse)
     try:
-        with tempfile.TemporaryDirectory(prefix="rungs-mapped-") as scratch:
+        with _interruptible("check", "nothing was written"), _mapped_scratch() as scratch:
             folder = _resolve_source(source, mapping, Path(scratch))
-            report = build(folder, None, framework, progress=False)
+            report = build(folder, None, framework, progress=False, guard=guard)
     except _source_errors() as exc:
         _fail(str(exc))
-    typer.echo(render_report(report))
+    _print_report(report)
     if report.rows_rejected:
         raise typer.Exit(code=2)
 

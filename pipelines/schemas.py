@@ -19,9 +19,20 @@ import pandera.polars as pa
 import polars as pl
 
 from pipelines.framework import Framework
-from pipelines.tables import FUTURE_SLACK, SOLVED_STATUSES, TABLES, TABLES_BY_NAME, TableSpec
+from pipelines.tables import (
+    FUTURE_SLACK,
+    ID_FAULTS,
+    SOLVED_STATUSES,
+    TABLES,
+    TABLES_BY_NAME,
+    TableSpec,
+)
 
-__all__ = ["MODELS", "TABLES", "TABLES_BY_NAME", "TableSpec", "schema_for"]
+__all__ = ["ID_CHECK", "MODELS", "TABLES", "TABLES_BY_NAME", "TableSpec", "schema_for"]
+
+# The name of the check on id characters; the loader words its reason from the failing value,
+# because the sentence has to say which character is wrong and where.
+ID_CHECK = "id_characters"
 
 UTC_TS = pl.Datetime("us", "UTC")
 NON_EMPTY = {"min_value": 1}
@@ -55,6 +66,50 @@ def _not_future(col: str, is_date: bool) -> pa.Check:
         name="not_in_future",
         error=f"{col} is in the future; check the year and the time zone",
     )
+
+
+def _clean_id(col: str) -> pa.Check:
+    return pa.Check(
+        lambda data: data.lazyframe.select(~pl.col(col).str.contains(ID_FAULTS)),
+        ignore_na=True,
+        name=ID_CHECK,
+        error=ID_CHECK,
+    )
+
+
+def _finite(col: str) -> pa.Check:
+    return pa.Check(
+        lambda data: data.lazyframe.select(pl.col(col).is_finite()),
+        ignore_na=True,
+        name="finite",
+        error=f"{col} is not a number (NaN or infinity); write the value as a plain number",
+    )
+
+
+def _at_most(col: str, limit: float) -> pa.Check:
+    """A value no real export holds. NaN and infinity pass here: `_finite` names them."""
+    value = pl.col(col).cast(pl.Float64)
+    return pa.Check(
+        lambda data: data.lazyframe.select(~value.is_finite() | (value <= limit)),
+        ignore_na=True,
+        name="plausible",
+        error=f"{col} is above {limit:,.0f}, more than any real value; check the export "
+        "(a wrong column, unit or total)",
+    )
+
+
+def _value_checks(meta: dict, name: str) -> list[pa.Check]:
+    """Checks every column of a kind gets, whichever table it is in."""
+    checks = []
+    if meta["no_future"]:
+        checks.append(_not_future(name, is_date=meta["kind"] in ("date", "month")))
+    if meta["kind"] == "id":
+        checks.append(_clean_id(name))
+    if meta["kind"] == "float":
+        checks.append(_finite(name))
+    if meta["maximum"] is not None:
+        checks.append(_at_most(name, meta["maximum"]))
+    return checks
 
 
 _engineer = _fields_of("engineers")
@@ -231,14 +286,13 @@ for _spec in TABLES:
 
 
 def schema_for(spec: TableSpec, framework: Framework) -> pa.DataFrameSchema:
-    """The model's schema plus the checks that come from the framework file and the clock."""
+    """The model's schema plus the checks that come from the framework file, the clock and
+    each column's kind (id characters, finite and plausible numbers)."""
     schema = MODELS[spec.name].to_schema()
     for name, column in schema.columns.items():
-        if column.metadata["no_future"]:
-            kind = column.metadata["kind"]
-            schema = schema.update_column(
-                name, checks=[*column.checks, _not_future(name, is_date=kind in ("date", "month"))]
-            )
+        extra = _value_checks(column.metadata, name)
+        if extra:
+            schema = schema.update_column(name, checks=[*column.checks, *extra])
     levels = list(framework.levels)
     categories = list(framework.categories)
     if "level" in schema.columns:

@@ -11,6 +11,7 @@ how the raw text is parsed, and `default` is the value used for a column a file 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -30,6 +31,19 @@ DECISIONS = ("in_band_raise", "promotion", "deferred")
 # ticket from the future; a day of slack absorbs helpdesks whose clocks run ahead.
 FUTURE_SLACK = timedelta(days=1)
 
+# A count above this is an export error (a wrong column, a total over years), not one ticket or
+# one engineer's month; rejecting the row also keeps every monthly sum inside the models' types.
+MAX_COUNT = 1_000_000
+# 100 years in hours: a median open time beyond it is a unit or export error.
+MAX_OPEN_HOURS = 876_600
+
+# An id has to equal the same id in another file, so characters nobody sees would quietly make
+# two people of one: white space at either end, control characters (NUL, tab, line breaks) and
+# invisible format characters (zero-width space, byte order mark, direction marks). The pattern
+# is in the regex syntax of polars, which checks it; `id_fault` says the same in words.
+ID_FAULTS = r"^\s|\s$|[\p{Cc}\p{Cf}]"
+_INVISIBLE = ("Cc", "Cf")
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -45,17 +59,25 @@ class ColumnSpec:
     optional_column: bool = False  # a file may leave the column out
     no_future: bool = False  # a value later than the build's clock (plus slack) is an error
     choices: tuple[str, ...] = ()  # the fixed vocabulary of an enum column
+    maximum: float | None = None  # largest plausible value (whole numbers: MAX_COUNT)
 
     @property
     def metadata(self) -> dict:
         """What the loader needs to read the column: kind, default, optional_column,
-        no_future."""
+        no_future, maximum."""
         return {
             "kind": self.kind,
             "default": self.default,
             "optional_column": self.optional_column,
             "no_future": self.no_future,
+            "maximum": self.upper_bound,
         }
+
+    @property
+    def upper_bound(self) -> float | None:
+        if self.maximum is None and self.kind == "int":
+            return MAX_COUNT
+        return self.maximum
 
     @property
     def must_have_value(self) -> bool:
@@ -77,8 +99,8 @@ class TableSpec:
         return tuple(f"{self.name}.{ext}" for ext in self.formats)
 
     def columns(self) -> dict[str, dict]:
-        """Column name -> metadata (kind, default, optional_column, no_future), in contract
-        order."""
+        """Column name -> metadata (kind, default, optional_column, no_future, maximum), in
+        contract order."""
         return {col.name: col.metadata for col in self.fields}
 
     def column(self, name: str) -> ColumnSpec:
@@ -90,6 +112,32 @@ class TableSpec:
         from pipelines.schemas import MODELS
 
         return MODELS[self.name]
+
+
+def id_fault(value: str) -> str | None:
+    """What is wrong with an id that fails ID_FAULTS, in words that say which character and
+    where ("ends with a space"); None for a clean id."""
+    if value[:1].isspace():
+        return f"starts with {_character(value[0])}"
+    if value[-1:].isspace():
+        return f"ends with {_character(value[-1])}"
+    for position, char in enumerate(value, start=1):
+        if unicodedata.category(char) in _INVISIBLE:
+            return f"has {_character(char)} at character {position}"
+    return None
+
+
+def _character(char: str) -> str:
+    if char == " ":
+        return "a space"
+    if char == "\t":
+        return "a tab"
+    if char in "\r\n":
+        return "a line break"
+    code = f"U+{ord(char):04X}"
+    if unicodedata.category(char) == "Cc":
+        return f"a control character ({code}{', a NUL byte' if char == chr(0) else ''})"
+    return f"an invisible {unicodedata.name(char, 'character').lower()} ({code})"
 
 
 def _one_of(values: tuple[str, ...]) -> str:
@@ -313,7 +361,13 @@ TABLES: tuple[TableSpec, ...] = (
             _C("tickets_solved", "int", "Tickets solved that month."),
             _C("sla_met", "int", "SLA targets met."),
             _C("sla_breached", "int", "SLA targets missed."),
-            _C("median_open_hours", "float", "Median hours from creation to solve.", nullable=True),
+            _C(
+                "median_open_hours",
+                "float",
+                "Median hours from creation to solve.",
+                nullable=True,
+                maximum=MAX_OPEN_HOURS,
+            ),
             _C(
                 "csat_good",
                 "int",

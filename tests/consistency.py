@@ -62,12 +62,17 @@ def warehouse_rows(warehouse: Path, month: str) -> pd.DataFrame:
 
 
 def chart_bars(warehouse: Path, engineer_id: str, month: str, metric: str) -> set:
-    """The (level, value) bars bar_checks applied to the person over the charted months."""
+    """The (level, value) bars bar_checks applied to the person over the charted months; empty
+    when no month of them was judged (the page then says so instead of drawing a chart)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
-            "select distinct bar_level, round(bar_value, 6) from bar_checks"
-            " where engineer_id = $e and metric = $metric and month <= $m::date"
-            " and month > $m::date - interval 24 month",
+            "select distinct b.bar_level, round(b.bar_value, 6) from bar_checks b"
+            " where b.engineer_id = $e and b.metric = $metric and b.month <= $m::date"
+            " and b.month > $m::date - interval 24 month"
+            " and exists (select 1 from bar_checks j join assessed_months a"
+            "   using (engineer_id, month) where j.engineer_id = $e and j.metric = $metric"
+            "   and j.judged and a.judged and j.month <= $m::date"
+            "   and j.month > $m::date - interval 24 month)",
             {"e": engineer_id, "metric": metric, "m": f"{month}-01"},
         ).fetchall()
     return set(rows)
@@ -89,6 +94,7 @@ def drawn_bars(at: AppTest) -> list[set]:
     return out
 
 
+_UNESCAPE = re.compile(r"\\(.)")
 _WHOLE = re.compile(r"(\d+) whole months? at (\S+?)[ ,;]")
 _JUDGED = re.compile(r"\((\d+) judged\)")
 _CONSISTENT = re.compile(r"(\d+) of them consistent")
@@ -144,7 +150,9 @@ def check_engineer(
             tiles.get(f"Months showing {row['next_level']}"),
             str(int(row["months_at_next"])),
         )
-    lines = [m.value for m in at.markdown if row["reason"] in m.value]
+    # Markdown sources carry data escaped (rungs_ui.page.text); compare what a reader sees.
+    shown = [_UNESCAPE.sub(r"\1", m.value) for m in at.markdown]
+    lines = [text for text in shown if row["reason"] in text]
     found.check(who, "reason sentence present", bool(lines), True)
     if lines:
         raised = {flag for flag, badge in FLAG_BADGES.items() if f"[{badge}]" in lines[0]}

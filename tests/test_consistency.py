@@ -16,6 +16,7 @@ from pipelines.cli import app
 from pipelines.demo.generate import generate_demo
 from pipelines.framework import DEFAULT_FRAMEWORK
 from pipelines.load.build import build
+from pipelines.tables import TABLES_BY_NAME
 from rungs_ui import state
 from tests.consistency import (
     check_page_against_warehouse,
@@ -107,18 +108,7 @@ def _tickets() -> list[list[str]]:
 
 def _small_org(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    header = [
-        "engineer_id",
-        "name",
-        "email",
-        "team",
-        "region",
-        "manager_id",
-        "hire_date",
-        "team_lead",
-        "left_on",
-        "onboarded_on",
-    ]
+    header = list(TABLES_BY_NAME["engineers"].columns())
     write_csv(
         folder / "engineers.csv",
         header,

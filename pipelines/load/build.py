@@ -11,7 +11,9 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,7 +29,23 @@ from pipelines.framework import (
     write_framework,
 )
 from pipelines.load import integrity, lines
+from pipelines.load.guard import (
+    DropGuard,
+    DropRefused,
+    first_rejected_row,
+    judge,
+    previous_counts,
+)
+from pipelines.load.lock import writer_lock
 from pipelines.load.progress import Steps
+from pipelines.load.scratch import (
+    raise_on_termination,
+    remove_scratch,
+    scratch_path,
+    sweep_leftovers,
+    sweep_temp_folders,
+    temp_prefix,
+)
 from pipelines.load.sources import find_file
 from pipelines.load.table import REJECTED_ROWS_DDL, SQL_TYPES, load_table
 from pipelines.models import run_model
@@ -83,8 +101,15 @@ def build(
     framework_path: Path | str = DEFAULT_FRAMEWORK,
     progress: bool = False,
     as_of: str | None = None,
+    guard: DropGuard | None = None,
 ) -> BuildReport:
-    """Build `warehouse` from the files in `source`. With warehouse=None, validate only."""
+    """Build `warehouse` from the files in `source`. With warehouse=None, validate only.
+
+    One build at a time per warehouse (a second one fails at once, naming the first). The new
+    warehouse is written to a scratch file that every way out removes, and swapped in only
+    when complete. With a `guard`, a build that would shrink the org is not swapped in
+    (DropRefused) unless the guard accepts the drop; a check notes what a build would refuse.
+    """
     started = time.perf_counter()
     as_of_month = _parse_as_of(as_of)
     source = Path(source)
@@ -97,39 +122,89 @@ def build(
     report = BuildReport(
         _new_build_id(), str(source), str(warehouse) if warehouse else None, framework.version
     )
-    target = Path(warehouse) if warehouse else None
-    scratch = None
-    if target:
+    with _failures_explained(report.build_id):
+        if warehouse is None:
+            _build_into(None, source, framework, report, progress, as_of_month, guard, started)
+            return report
+        target = Path(warehouse)
         target.parent.mkdir(parents=True, exist_ok=True)
-        scratch = target.with_name(f".{target.name}.{report.build_id}.building")
+        with raise_on_termination(), writer_lock(target):
+            _sweep_dead_builds(target)
+            scratch = scratch_path(target, report.build_id)
+            try:
+                _build_into(
+                    scratch, source, framework, report, progress, as_of_month, guard, started
+                )
+                os.replace(scratch, target)
+            finally:
+                _discard(scratch)
+    return report
+
+
+def _build_into(
+    scratch: Path | None,
+    source: Path,
+    framework: Framework,
+    report: BuildReport,
+    progress: bool,
+    as_of: date | None,
+    guard: DropGuard | None,
+    started: float,
+) -> None:
+    """Run the whole build into `scratch` (None: in memory), complete and checkpointed."""
     try:
         con = duckdb.connect(str(scratch) if scratch else ":memory:")
     except duckdb.Error as exc:
         raise BuildFailed(f"{scratch}: cannot create the new warehouse ({exc})") from exc
+    with con, ThreadPoolExecutor(max_workers=1) as hasher:
+        _run(con, source, framework, report, progress, hasher, as_of)
+        if guard is not None:
+            _apply_guard(con, report, guard)
+        report.duration_s = round(time.perf_counter() - started, 2)
+        _record_build(con, report, framework)
+
+
+def _apply_guard(con, report: BuildReport, guard: DropGuard) -> None:
+    """Refuse a build that would shrink the org, before anything is swapped in. A check, or a
+    build that accepted the drop, keeps the verdict as a note (recorded in `builds.notes`)."""
+    replaced = Path(report.warehouse) if report.warehouse else guard.previous
+    verdict = judge(guard, previous_counts(replaced), report.files, first_rejected_row(con))
+    if not verdict:
+        return
+    if report.warehouse is None:
+        report.notes.append(verdict.warning())
+    elif guard.accept_drop:
+        report.notes.append(f"accepted with --accept-drop: {verdict.losses()}")
+    else:
+        raise DropRefused(verdict.refusal(Path(report.warehouse), guard))
+
+
+def _sweep_dead_builds(target: Path) -> None:
+    """Scratch files and temp folders of builds that were killed before they could clean up.
+    Called holding the writer lock, so no live build's files are touched."""
+    sweep_leftovers(target)
+    sweep_temp_folders()
+
+
+@contextmanager
+def _failures_explained(build_id: str) -> Iterator[None]:
+    """Every failure leaves as a BuildFailed whose message the CLI can print as it is."""
     try:
-        with con, ThreadPoolExecutor(max_workers=1) as hasher:
-            _run(con, source, framework, report, progress, hasher, as_of_month)
-            report.duration_s = round(time.perf_counter() - started, 2)
-            _record_build(con, report, framework)
-        if scratch and target:
-            os.replace(scratch, target)
+        yield
+    except BuildFailed:
+        raise
+    except FileProblem as exc:
+        raise BuildFailed(str(exc)) from exc
     except Exception as exc:
-        _discard(scratch)
-        if isinstance(exc, BuildFailed):
-            raise
-        if isinstance(exc, FileProblem):
-            raise BuildFailed(str(exc)) from exc
         raise BuildFailed(
-            f"build {report.build_id} failed and nothing was changed: {type(exc).__name__}: {exc}"
+            f"build {build_id} failed and nothing was changed: {type(exc).__name__}: {exc}"
         ) from exc
-    return report
 
 
 def _discard(scratch: Path | None) -> None:
-    if scratch is None:
-        return
-    for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    """Remove the unfinished warehouse (gone already after a swap: nothing to do then)."""
+    if scratch is not None:
+        remove_scratch(scratch)
 
 
 def _run(
@@ -167,9 +242,10 @@ def _run(
     for stats in report.files:
         if isinstance(stats.sha256, Future):
             stats.sha256 = stats.sha256.result()[0]
+    # Rows rejected in their own right first; those rejected with another row come after.
     report.rejected_sample = con.execute(
         'select table_name, file, line, "column", value, reason from rejected_rows '
-        "order by table_name, line limit 20"
+        "order by caused_by is not null, table_name, line limit 20"
     ).fetchall()
 
 
@@ -188,7 +264,7 @@ def _load_one(
         return
     # Hashed (and its lines counted) on a second thread while DuckDB reads it.
     digest = hasher.submit(lines.fingerprint, path)
-    with tempfile.TemporaryDirectory(prefix="rungs-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("load")) as scratch:
         result = load_table(
             con,
             path,
@@ -253,17 +329,22 @@ def _cross_checks(con, report: BuildReport, framework: Framework, source: Path) 
                 f"{stats['tickets'].file}: {superseded} older version(s) of "
                 "repeated ticket ids replaced by the newest updated_at"
             )
+    integrity.remember_rejected_engineers(con, source / stats["engineers"].file)
     for table in integrity.ENGINEER_REFERENCES:
         if stats[table].file:
             moved(
                 table,
                 integrity.reject_unknown_engineers(con, table, report.build_id, stats[table].file),
             )
-    for engineer, manager in integrity.unknown_managers(con):
+    # The rows to fix come first: everything rejected with them is counted under them.
+    report.notes[:0] = integrity.cascade_notes(con)
+    for engineer, manager, rejected_at in integrity.unknown_managers(con):
+        where = f"was rejected at {rejected_at}" if rejected_at else "is not on the roster"
         report.notes.append(
-            f"engineers.csv: {engineer}'s manager_id {manager} is not on the "
-            "roster; loaded without a known manager"
+            f"engineers.csv: {engineer}'s manager_id {manager} {where}; "
+            "loaded without a known manager"
         )
+    report.notes.extend(integrity.roster_notes(con))
     if not stats["monthly_metrics"].file:
         return
     overlap = con.execute(

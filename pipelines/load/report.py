@@ -7,14 +7,18 @@ import io
 import json
 
 from pipelines.load.build import BuildReport
+from pipelines.load.terminal import plain_console, printable
 
 
 def render_report(report: BuildReport) -> str:
-    """The build report as text: what loaded, what was rejected and why, what was ignored."""
-    from rich.console import Console
+    """The build report as text: what loaded, what was rejected and why, what was ignored.
+
+    Names, ids and cells from the data are printed as they are (no Rich markup) with control
+    characters made visible; see pipelines.load.terminal."""
     from rich.table import Table
 
-    console = Console(record=True, width=110, force_terminal=False, file=io.StringIO())
+    out = io.StringIO()
+    console = plain_console(out, width=110)
     files = Table(title=f"Build {report.build_id}  ({report.duration_s:.1f} s)")
     for col in ("table", "file", "rows read", "loaded", "rejected"):
         files.add_column(
@@ -23,7 +27,7 @@ def render_report(report: BuildReport) -> str:
     for f in report.files:
         files.add_row(
             f.table,
-            f.file or "(not supplied)",
+            printable(f.file or "(not supplied)"),
             f"{f.rows_read:,}",
             f"{f.rows_loaded:,}",
             f"{f.rows_rejected:,}",
@@ -36,16 +40,40 @@ def render_report(report: BuildReport) -> str:
         )
         for col in ("file", "line", "column", "value", "reason"):
             rej.add_column(col, overflow="fold")
-        for _table, file, line, column, value, reason in report.rejected_sample:
-            rej.add_row(file, str(line), column or "", "" if value is None else str(value), reason)
+        for _table, *cells in report.rejected_sample:
+            rej.add_row(*(_cell(c) for c in cells))
         console.print(rej)
-    for note in report.notes:
-        console.print(f"note: {note}")
+    for line in _closing_lines(report):
+        console.print(line)
+    return out.getvalue()
+
+
+def plain_report(report: BuildReport) -> str:
+    """The same facts without Rich, line by line: what the CLI prints if render_report fails,
+    so a build that already swapped its warehouse in still ends with its report and exit 0."""
+    lines = [f"Build {report.build_id}  ({report.duration_s:.1f} s)"]
+    lines += [
+        f"{f.table}: {printable(f.file or '(not supplied)')}: read {f.rows_read:,}, "
+        f"loaded {f.rows_loaded:,}, rejected {f.rows_rejected:,}"
+        for f in report.files
+    ]
+    lines += [
+        "rejected: " + ", ".join(_cell(c) for c in cells)
+        for _table, *cells in report.rejected_sample
+    ]
+    return "\n".join([*lines, *_closing_lines(report)]) + "\n"
+
+
+def _closing_lines(report: BuildReport) -> list[str]:
+    lines = [f"note: {printable(note)}" for note in report.notes]
     if report.as_of_month:
-        console.print(f"as-of month: {report.as_of_month}")
-    target = report.warehouse or "(check only: nothing written)"
-    console.print(f"warehouse: {target}")
-    return console.export_text()
+        lines.append(f"as-of month: {report.as_of_month}")
+    lines.append(f"warehouse: {printable(report.warehouse or '(check only: nothing written)')}")
+    return lines
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else printable(str(value))
 
 
 def report_json(report: BuildReport) -> str:

@@ -1,7 +1,9 @@
 """Find each input file in a source folder and check it is a usable CSV (or Parquet) file.
 
-File-level problems (missing, empty, not a CSV, a required column absent) raise FileProblem,
-which names the file and says how to fix it. Row-level problems are the loader's business.
+File-level problems (missing, empty, not a CSV, a required column absent, not a regular file in
+the folder) raise FileProblem, which names the file and says how to fix it. Row-level problems
+are the loader's business. A message quotes a file's contents only where the line at fault is
+the point (the header of a file the user gave); a file that is not theirs is never read.
 """
 
 from __future__ import annotations
@@ -34,7 +36,11 @@ _MAGIC = (
 
 
 def find_file(source: Path, spec: TableSpec) -> Path | None:
-    present = [source / n for n in spec.file_names if (source / n).is_file()]
+    """The table's file in `source`, checked to be a regular file inside the folder; None for
+    an optional file that is absent."""
+    present = [source / n for n in spec.file_names if _exists(source / n)]
+    for path in present:
+        require_regular_file(source, path)
     if len(present) > 1:
         raise FileProblem(
             source, f"has both {' and '.join(p.name for p in present)}", "keep only one of them"
@@ -42,7 +48,11 @@ def find_file(source: Path, spec: TableSpec) -> Path | None:
     if present:
         return present[0]
     wanted = {n.casefold() for n in spec.file_names}
-    near = sorted(p.name for p in source.iterdir() if p.name.casefold() in wanted)
+    near = sorted(
+        p.name
+        for p in source.iterdir()
+        if p.name.casefold() in wanted and p.name not in spec.file_names
+    )
     if near:
         raise FileProblem(
             source / near[0],
@@ -56,6 +66,36 @@ def find_file(source: Path, spec: TableSpec) -> Path | None:
             f"add {spec.file_names[0]} (see the data dictionary in the README)",
         )
     return None
+
+
+def _exists(path: Path) -> bool:
+    """A link counts even when it points nowhere, so that it gets its own message."""
+    return path.is_symlink() or path.exists()
+
+
+def require_regular_file(source: Path, path: Path) -> None:
+    """Refuse an input that is a folder, a device or pipe, or a link leading out of the source
+    folder: reading it would hang, fail obscurely or read a file the user never gave. Nothing
+    of it is read here."""
+    target = path.resolve()
+    if not target.is_relative_to(source.resolve()):
+        raise FileProblem(
+            path,
+            "is a link to a file outside the source folder, so it was not read",
+            f"copy the export itself into the source folder as {path.name}",
+        )
+    if target.is_dir():
+        raise FileProblem(
+            path,
+            "is a folder, not a file",
+            f"put the CSV export there instead: a file named {path.name}, not a folder",
+        )
+    if not target.is_file():
+        raise FileProblem(
+            path,
+            "is not a regular file (a broken link, a pipe or a device)",
+            f"put the exported file itself in the source folder as {path.name}",
+        )
 
 
 def check_bytes(path: Path) -> None:
@@ -76,8 +116,15 @@ def check_bytes(path: Path) -> None:
     for magic, what, fix in _MAGIC:
         if head.startswith(magic):
             raise FileProblem(path, what, fix)
-    if b"\x00" in head:
+    if _looks_binary(head):
         raise FileProblem(path, "contains binary data, not text", "export it as 'CSV UTF-8'")
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Many NUL bytes: a binary file, or UTF-16 without its byte order mark (every other byte
+    of Latin text). A stray NUL or two inside a value is a row problem the loader reports."""
+    nuls = head.count(b"\x00")
+    return nuls > 2 and nuls * 100 > len(head)
 
 
 def parquet_as_csv(con: duckdb.DuckDBPyConnection, path: Path, scratch: Path) -> Path:

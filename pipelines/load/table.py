@@ -1,20 +1,28 @@
 """Load one input file into a validated staging table, quarantining every bad row.
 
 Steps per table: DuckDB's CSV reader parses each column by its contract type in one parallel
-pass, setting aside any line it cannot split or convert (with the line number and the value)
+pass, setting aside any line it cannot split or convert (with the line number and the value);
+a quote that never closes stops the file instead, because every record after it is in doubt
 -> each kept row gets its `source_line` -> the table's pandera schema validates the typed rows,
 lazily and in batches so every failure is collected -> failing rows move to `rejected_rows`.
 The staging table is written once and only trimmed, because at 25 million tickets every extra
 copy costs more than all the checks together.
+
+Timestamps are the one kind read as text and converted in the same pass (`_instant`): a local
+time that a clock change skips or repeats has to be read by one rule, and only the text says
+whether it carried an offset.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandera.polars as pa
@@ -30,8 +38,8 @@ from pipelines.load.sources import (
     parquet_as_csv,
     require_columns,
 )
-from pipelines.schemas import schema_for
-from pipelines.tables import TableSpec
+from pipelines.schemas import ID_CHECK, schema_for
+from pipelines.tables import TableSpec, id_fault
 
 # Rows handed to pandera at a time: large enough to amortise its per-call cost, small enough
 # to keep memory flat on a 25-million-row export.
@@ -47,19 +55,33 @@ _READ_AS = {
     "float": ("double", "is not a number"),
 }
 SQL_TYPES = {kind: sql for kind, (sql, _why) in _READ_AS.items()}
+# What the reader parses each kind as: timestamps as text, for `_instant`.
+_READER_TYPES = SQL_TYPES | {"timestamp": "varchar"}
 
 _STRUCTURAL = {
     "MISSING COLUMNS": "line has fewer fields than the header; check for a missing comma",
     "TOO MANY COLUMNS": "line has more fields than the header; quote values that contain commas",
-    "UNQUOTED VALUE": "line has a stray quote; wrap the value in double quotes",
 }
 _CAST_VALUE = re.compile(r'Could not convert string "(.*)" to')
+# The hidden column that keeps the text of a timestamp that could not be read, until the row
+# moves to rejected_rows.
+_UNREADABLE = "__unreadable_"
 
 REJECTED_ROWS_DDL = """
 create table if not exists rejected_rows (
     build_id varchar, table_name varchar, file varchar, line bigint, "column" varchar,
-    value varchar, reason varchar
+    value varchar, reason varchar, caused_by varchar
 )"""
+# Every insert names its columns: caused_by is filled only by the cross-table checks.
+REJECTED_COLUMNS = 'build_id, table_name, file, line, "column", value, reason'
+
+# Local times without an offset are read on the framework zone's wall clock, where a clock
+# change skips an hour (spring) or repeats one (autumn). DuckDB reads a skipped time with the
+# offset before the change, which puts 02:30 after 03:10; the rule here keeps the wall clock's
+# order: a skipped time is the moment the clocks jumped, a repeated one its first occurrence.
+# Changes are listed from 1970 to next year (later timestamps are rejected as future).
+_CLOCK_FIRST_YEAR = 1970
+_NAIVE_TIMESTAMP = r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*$"
 
 
 @dataclass
@@ -92,12 +114,103 @@ def _default(meta: dict) -> str:
     return f"{text}::{sql_type}"
 
 
-def _projection(name: str, meta: dict, present: bool) -> str:
+@dataclass(frozen=True)
+class _ClockChanges:
+    """A zone's clock changes as the reading of local times needs them: per year from
+    _CLOCK_FIRST_YEAR, the wall-clock spans a change skips or repeats, and the UTC hours and
+    months where DuckDB's own reading puts times of those spans (a cheap test that lets
+    every other row skip the rule)."""
+
+    spans_by_year: list[list[dict]]
+    utc_hours: tuple[int, ...]
+    months: tuple[int, ...]
+
+
+@functools.cache
+def _clock_changes(timezone: str) -> _ClockChanges | None:
+    """None for a zone whose clock never changes (UTC, most of Asia)."""
+    by_year: dict[int, list[dict]] = {}
+    hours, months = set(), set()
+    for moment, before, after in _offset_changes(timezone, datetime.now(UTC).year + 1):
+        skipped = after > before
+        # Wall times [start, end) are skipped (spring) or happen twice (autumn).
+        start, end = (
+            (moment + before, moment + after) if skipped else (moment + after, moment + before)
+        )
+        by_year.setdefault(start.year, []).append(
+            {"start": start, "end": end, "offset_before": before, "skipped": skipped}
+        )
+        # DuckDB reads every such time into [moment, moment + |change|) UTC.
+        at = moment
+        while at < moment + abs(after - before):
+            hours.add(at.hour)
+            months.add(at.month)
+            at += timedelta(minutes=15)
+    if not by_year:
+        return None
+    years = range(_CLOCK_FIRST_YEAR, max(by_year) + 1)
+    return _ClockChanges(
+        [by_year.get(y, []) for y in years], tuple(sorted(hours)), tuple(sorted(months))
+    )
+
+
+def _offset_changes(timezone: str, last_year: int) -> list[tuple[datetime, timedelta, timedelta]]:
+    """(UTC moment, offset before, offset after) of each change of the zone's UTC offset,
+    found day by day and then to the second."""
+    zone = ZoneInfo(timezone)
+
+    def offset(second: int) -> timedelta:
+        return datetime.fromtimestamp(second, UTC).astimezone(zone).utcoffset()
+
+    day = 86_400
+    first = int(datetime(_CLOCK_FIRST_YEAR, 1, 1, tzinfo=UTC).timestamp())
+    last = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
+    changes, before = [], offset(first)
+    for start in range(first, last, day):
+        after = offset(start + day)
+        if after == before:
+            continue
+        low, high = start, start + day
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if offset(middle) == before else (low, middle)
+        changes.append((datetime.fromtimestamp(high, UTC).replace(tzinfo=None), before, after))
+        before = after
+    return changes
+
+
+def _instant(text: str, clock: _ClockChanges | None) -> str:
+    """SQL reading the timestamp text `text` as an instant: with its offset when it has one,
+    else on the framework zone's wall clock (the session time zone during the read), with a
+    time that a clock change skips or repeats read by the rule above."""
+    plain = f"try_cast({text} as timestamptz)"
+    if clock is None:
+        return plain
+    wall = f"try_cast({text} as timestamp)"
+    span = (
+        f"list_filter($clock[year({wall}) - {_CLOCK_FIRST_YEAR - 1}], "
+        f"lambda s: {wall} >= s.start and {wall} < s.end)[1]"
+    )
+    ruled = (
+        f"timezone('UTC', (case when ({span}).skipped then ({span}).start else {wall} end) "
+        f"- ({span}).offset_before)"
+    )
+    near_a_change = (
+        f"(epoch_us({plain}) // 3600000000) % 24 in ({', '.join(map(str, clock.utc_hours))}) "
+        f"and month(make_timestamp(epoch_us({plain}))) in ({', '.join(map(str, clock.months))}) "
+        f"and regexp_matches({text}, '{_NAIVE_TIMESTAMP}')"
+    )
+    return f"(case when {near_a_change} then coalesce({ruled}, {plain}) else {plain} end)"
+
+
+def _projection(name: str, meta: dict, present: bool, clock: _ClockChanges | None) -> str:
     """SQL turning the reader's column into the contract column."""
     if not present:
         return _default(meta)
     col, kind = _quote(name), meta["kind"]
-    if kind == "enum":
+    if kind == "timestamp":
+        value = _instant(f"src.{col}", clock)
+    elif kind == "enum":
         value = f"nullif(lower(trim({col})), '')"
     elif kind in ("level", "category"):
         # Case-insensitive, stored in the framework's own spelling.
@@ -134,16 +247,22 @@ def load_table(
 
     # Every column of the file, in file order, typed as the contract says (extras as text).
     reader_types = ", ".join(
-        f"{_literal(c)}: {_literal(SQL_TYPES.get(contract[c]['kind'], 'varchar') if c in contract else 'varchar')}"  # noqa: E501
+        f"{_literal(c)}: {_literal(_READER_TYPES.get(contract[c]['kind'], 'varchar') if c in contract else 'varchar')}"  # noqa: E501
         for c in found
     )
     dateformat = (
         ", dateformat = '%Y-%m'" if any(m["kind"] == "month" for m in contract.values()) else ""
     )
     rejects = f"{spec.name}_rejects"
+    clock = _clock_changes(framework.timezone)
+    times = [n for n, m in contract.items() if m["kind"] == "timestamp" and n in found]
     select = ", ".join(
-        f"{_projection(n, m, n in found)} as {_quote(n)}" for n, m in contract.items()
+        [f"{_projection(n, m, n in found, clock)} as {_quote(n)}" for n, m in contract.items()]
+        + [_unreadable_time(n) for n in times]
     )
+    params = {"p": str(text), "d": delimiter}
+    if clock and times:
+        params["clock"] = clock.spans_by_year
     # Timestamps without an offset are read in the framework's zone; everything after works
     # in UTC, which is also what the stored values and their exports are in.
     con.execute(f"set TimeZone = '{framework.timezone}'")  # checked against IANA on load
@@ -153,12 +272,12 @@ def load_table(
         f"header = true, auto_detect = false, delim = $d, quote = '\"', escape = '\"', "
         f"columns = {{{reader_types}}}{dateformat}, store_rejects = true, "
         f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scan') src",
-        {"p": str(text), "d": delimiter},
+        params,
         path,
     )
     con.execute("set TimeZone = 'UTC'")
 
-    reader_rejects = _reader_rejects(con, path, rejects)
+    reader_rejects = _reader_rejects(con, path, text, rejects)
     set_aside = sorted({line for line, *_ in reader_rejects})
     kept = con.execute(f"select count(*) from {spec.name}").fetchall()[0][0]
     if is_parquet:
@@ -169,6 +288,7 @@ def load_table(
         to_line, kept_lines = _physical_lines(text, delimiter, kept, set_aside, count)
     _insert_reader_rejects(con, spec, path, build_id, reader_rejects, contract, to_line)
     _number_lines(con, spec.name, set_aside, is_parquet, kept_lines)
+    _reject_unreadable_times(con, spec, path, build_id, times)
     _validate(con, spec, framework, path, build_id)
     loaded = con.execute(f"select count(*) from {spec.name}").fetchall()[0][0]
     return LoadResult(
@@ -190,14 +310,57 @@ def _read_typed(con, sql: str, params: dict, path: Path) -> None:
         ) from exc
 
 
-def _reader_rejects(con, path: Path, rejects: str) -> list[tuple]:
-    """Rows the reader set aside, as (DuckDB row number, column, error type, message)."""
+def _unreadable_time(name: str) -> str:
+    """The hidden column holding a timestamp's text when it is not a timestamp at all (the
+    reader reads timestamps as text, so it cannot set such rows aside itself)."""
+    col = f"src.{_quote(name)}"
+    return (
+        f"case when trim({col}) <> '' and try_cast({col} as timestamptz) is null "
+        f"then {col} end as {_quote(_UNREADABLE + name)}"
+    )
+
+
+def _reject_unreadable_times(
+    con, spec: TableSpec, path: Path, build_id: str, times: list[str]
+) -> None:
+    """Move rows with a timestamp that could not be read to rejected_rows, as the reader does
+    with any other value it cannot convert, then drop the hidden columns."""
+    for name in times:
+        hidden = _quote(_UNREADABLE + name)
+        con.execute(
+            f"insert into rejected_rows ({REJECTED_COLUMNS}) select $b, $t, $f, source_line, "
+            f"$c, {hidden}, $why from {spec.name} where {hidden} is not null",
+            {
+                "b": build_id,
+                "t": spec.name,
+                "f": path.name,
+                "c": name,
+                "why": f"{name} {_READ_AS['timestamp'][1]}",
+            },
+        )
+    if times:
+        unreadable = " or ".join(f"{_quote(_UNREADABLE + n)} is not null" for n in times)
+        con.execute(f"delete from {spec.name} where {unreadable}")
+    for name in times:
+        con.execute(f"alter table {spec.name} drop column {_quote(_UNREADABLE + name)}")
+
+
+def _reader_rejects(con, path: Path, text: Path, rejects: str) -> list[tuple]:
+    """Rows the reader set aside, as (DuckDB row number, column, error type, message); a quote
+    that does not close, or text that is not UTF-8, stops the file instead (FileProblem).
+    `text` is the file the reader read: `path` itself, or the CSV made from a Parquet file."""
     rows = con.execute(
         f"select line, column_name, error_type, error_message from {rejects} "
         "order by line, column_name"
     ).fetchall()
+    unclosed = con.execute(
+        f"select byte_position from {rejects} where error_type = 'UNQUOTED VALUE' "
+        "order by byte_position"
+    ).fetchall()
     con.execute(f"drop table {rejects}")
     con.execute(f"drop table {rejects}_scan")
+    if unclosed:
+        _refuse_unclosed_quotes(path, text, [offset for (offset,) in unclosed])
     undecodable = sorted({line for line, _c, kind, _m in rows if kind == "INVALID ENCODING"})
     if undecodable:
         # Text in another encoding garbles names rather than breaking rows, and dropping the
@@ -210,6 +373,25 @@ def _reader_rejects(con, path: Path, rejects: str) -> list[tuple]:
             "re-save the file as 'CSV UTF-8' and build again",
         )
     return rows
+
+
+def _refuse_unclosed_quotes(path: Path, text: Path, offsets: list[int]) -> None:
+    """A quote that does not close where its value ends makes the reader take everything up to
+    the next quote, often the rest of the file, as one value: the records after it cannot be
+    told apart, so the file stops here rather than losing them one by one or silently.
+
+    DuckDB gives the byte just after the opening quote; the physical line is counted from it
+    (its own line numbers skip blank lines and count a multi-line value once)."""
+    line, shown = lines.line_at(text, offsets[0])
+    others = sorted({lines.line_at(text, offset)[0] for offset in offsets[1:5]} - {line})
+    also = f" (and on line {', '.join(map(str, others))})" if others else ""
+    raise FileProblem(
+        path,
+        f"has a quote on line {line} that does not close where its value ends{also}: "
+        f"{shown}; the reader would take the lines after it as part of one value",
+        f"close the quote on line {line} or remove it (a value that holds a comma, a quote or "
+        'a line break goes in double quotes, with each quote inside it doubled: "")',
+    )
 
 
 def _physical_lines(
@@ -261,7 +443,9 @@ def _insert_reader_rejects(
             )
         seen.add(row_number)
     if out:
-        con.executemany("insert into rejected_rows values (?, ?, ?, ?, ?, ?, ?)", out)
+        con.executemany(
+            f"insert into rejected_rows ({REJECTED_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?)", out
+        )
 
 
 def _number_lines(
@@ -314,7 +498,7 @@ def _validate(con, spec: TableSpec, framework: Framework, path: Path, build_id: 
             "reason",
         )
         con.register("_cases", rows.to_arrow())
-        con.execute("insert into rejected_rows select * from _cases")
+        con.execute(f"insert into rejected_rows ({REJECTED_COLUMNS}) select * from _cases")
         con.execute(f"delete from {spec.name} where source_line in (select line from _cases)")
         con.unregister("_cases")
 
@@ -378,6 +562,9 @@ def _explain(failures: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _reason(check: str, column: str | None, value) -> str:
+    if check == ID_CHECK:
+        fault = id_fault(str(value)) or "has a character that does not belong in an id"
+        return f"{column} {value!r} {fault}; remove it so the id matches the other files"
     if check == "not_nullable":
         return f"{column} is empty but required; fill it in"
     if check.startswith("isin"):

@@ -35,7 +35,7 @@ checked as (
         -- engineer who solved 3 tickets while the team solved 30 has clearly failed the bar.
         case b.metric
             when 'sla_adherence' then m.sla_sample
-            when 'volume_ratio' then floor(coalesce(m.team_median_solved, 0))::integer
+            when 'volume_ratio' then floor(coalesce(m.team_median_solved, 0))::bigint
             else m.tickets_solved
         end as sample,
         m.metric_window_months

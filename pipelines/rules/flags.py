@@ -11,10 +11,10 @@ from typing import Literal
 
 import duckdb
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
 
 from pipelines.errors import FlagsError
+from pipelines.load.terminal import plain_console, printable
 from pipelines.rules.reasons import FLAG_LABELS, month_words
 from pipelines.spreadsheet import safe_csv
 
@@ -54,6 +54,10 @@ def flags_frame(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> pd.
 
 
 def render_flags(df: pd.DataFrame, fmt: Literal["table", "csv", "json"]) -> str:
+    """The frame as text for a terminal or a file. In every format, names and reasons are
+    printed as they are (no Rich markup) with control characters made visible
+    (pipelines.load.terminal): a name must not be able to drive the terminal it is shown in."""
+    df = _printable_frame(df)
     if fmt == "csv":
         return safe_csv(df)
     if fmt == "json":
@@ -75,8 +79,16 @@ def _table(df: pd.DataFrame) -> str:
     for row in df.itertuples(index=False):
         table.add_row(*("" if pd.isna(v) else str(v) for v in row))
     out = io.StringIO()
-    Console(file=out, width=140, color_system=None).print(table)
+    plain_console(out, width=140).print(table)
     return out.getvalue()
+
+
+def _printable_frame(df: pd.DataFrame) -> pd.DataFrame:
+    safe = df.copy()  # keeps attrs (the month)
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(lambda v: printable(v) if isinstance(v, str) else v)
+    return safe
 
 
 def _parse_month(text: str) -> date:
