@@ -6,6 +6,8 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 SOURCE ?= data/demo
 WAREHOUSE ?= data/warehouse.duckdb
+# Extra build options, e.g. BUILD_ARGS=--accept-drop after a deliberate shrink of the org.
+BUILD_ARGS ?=
 PORT ?= 8501
 
 .PHONY: run test lint bench demo build check flags screenshots clean
@@ -19,7 +21,7 @@ demo: .venv/.synced
 	$(PY) -m pipelines demo --out $(SOURCE)
 
 build: .venv/.synced
-	$(PY) -m pipelines build --source $(SOURCE) --warehouse $(WAREHOUSE)
+	$(PY) -m pipelines build --source $(SOURCE) --warehouse $(WAREHOUSE) $(BUILD_ARGS)
 
 check: .venv/.synced
 	$(PY) -m pipelines check --source $(SOURCE)

@@ -1,14 +1,21 @@
 """Rungs: the career framework as numbers leadership can act on.
 
 Entry point for `streamlit run dashboard.py`: page config, the page list from
-rungs_ui.navigation, the shared sidebar, then the chosen page. Pages only read the warehouse.
+rungs_ui.navigation, the sign-in gate, the shared sidebar, then the chosen page. Pages only
+read the warehouse.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from rungs_ui import anonymise, gate, navigation, page, queries, sidebar, state, warehouse
+
+# Served by the app itself: a ":material/...:" page icon makes every browser fetch it from a
+# font CDN on every load, before sign-in.
+PAGE_ICON = Path(__file__).resolve().parent / "rungs_ui" / "assets" / "icon.png"
 
 
 def _presenting() -> bool:
@@ -26,17 +33,8 @@ def _manager_label(wh: warehouse.Warehouse, on_calibration: bool):
     return masks.alias
 
 
-def main() -> None:
-    present = _presenting()
-    st.set_page_config(
-        page_title="Rungs",
-        page_icon=":material/stairs:",
-        layout="wide",
-        initial_sidebar_state="collapsed" if present else "auto",
-    )
-    if not gate.signed_in():
-        st.stop()
-    sections = {
+def _sections() -> dict[str, list]:
+    return {
         group: [
             st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
             for p in navigation.PAGES
@@ -44,7 +42,26 @@ def main() -> None:
         ]
         for group in navigation.GROUPS
     }
-    current = st.navigation(sections, position="hidden" if present else "sidebar")
+
+
+def main() -> None:
+    present = _presenting()
+    st.set_page_config(
+        page_title="Rungs",
+        page_icon=str(PAGE_ICON),
+        layout="wide",
+        initial_sidebar_state="collapsed" if present else "auto",
+    )
+    allowed = gate.signed_in()
+    # The page is resolved from the URL before the sign-in form, so a link such as
+    # /calibration?present=1 still names the page after signing in; without it the run that
+    # signs in would fall back to the default page. Signed out, the page list stays hidden.
+    current = st.navigation(
+        _sections(), position="sidebar" if allowed and not present else "hidden"
+    )
+    if not allowed:
+        gate.show_sign_in()
+        st.stop()
     if present:
         page.presentation_style()
     try:

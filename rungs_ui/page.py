@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.spreadsheet import safe_csv
-from rungs_ui import navigation, theme
+from rungs_ui import downloads, navigation, theme
 from rungs_ui.queries import Filters, FrameworkView
 from rungs_ui.warehouse import Warehouse, WarehouseUnavailable, build_command
 
@@ -72,7 +72,7 @@ def require(ctx: PageContext, *tables: str) -> None:
 
 
 def show_unavailable(exc: WarehouseUnavailable) -> None:
-    st.warning(f"**The warehouse can't be read.** {exc.problem}")
+    st.warning(f"**The warehouse can't be read.** {text(exc.problem)}")
     st.markdown(exc.fix)
 
 
@@ -102,9 +102,11 @@ def evidence_columns() -> dict:
 
 
 def download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
+    """A CSV download of `df`, written only when clicked (see rungs_ui.downloads)."""
+    frame = df.copy()  # the page may go on changing its frame; the download is this view
     st.download_button(
         label,
-        csv_bytes(df),
+        downloads.made_on_click(lambda: csv_bytes(frame)),
         file_name=file_name,
         mime="text/csv",
         key=key,
@@ -121,18 +123,26 @@ def flag_badges(row: pd.Series) -> None:
     """Each raised flag as a badge, followed by the reason sentence that explains it."""
     raised = flags_of(row)
     if not raised:
-        st.markdown(f":gray-badge[No flag] {row.get('reason') or ''}")
+        st.markdown(f":gray-badge[No flag] {_reason(row)}")
         return
-    badges = " ".join(f":{_FLAG_COLOURS[f]}-badge[{FLAGS[f]}]" for f in raised)
-    st.markdown(f"{badges} {row.get('reason') or ''}")
+    st.markdown(f"{_badges(raised)} {_reason(row)}")
 
 
 def reason_lines(rows: pd.DataFrame, label_column: str = "name") -> None:
     """Each person's flags and reason sentence as a line of text: tables cut long sentences
     off, and these are meant to be read aloud."""
     for _, row in rows.iterrows():
-        badges = " ".join(f":{_FLAG_COLOURS[f]}-badge[{FLAGS[f]}]" for f in flags_of(row))
-        st.markdown(f"**{row[label_column]}** {badges} {row.get('reason') or ''}")
+        st.markdown(f"**{text(row[label_column])}** {_badges(flags_of(row))} {_reason(row)}")
+
+
+def _badges(raised: list[str]) -> str:
+    return " ".join(f":{_FLAG_COLOURS[f]}-badge[{FLAGS[f]}]" for f in raised)
+
+
+def _reason(row: pd.Series) -> str:
+    """The reason sentence as text: it quotes categories, levels and evidence ids from the
+    data."""
+    return text(row.get("reason") or "")
 
 
 def person_labels(ids: pd.Series, names: pd.Series) -> pd.Series:
@@ -158,14 +168,47 @@ def plain(value) -> str:
     return str(value)
 
 
-# Characters that Markdown, LaTeX ($) or Streamlit's :colour[...] / :material/...: directives
-# would interpret; escaped, a value from the data is shown exactly as written.
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~$<:])")
+# Characters that Markdown, LaTeX ($), HTML (< and &, entities included) or Streamlit's
+# :colour[...] / :material/...: directives would interpret, and = (a line of them turns the line
+# above into a heading); escaped, a value from the data is shown exactly as written.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~$<:&=])")
+# Line breaks and other control characters would start a new Markdown block (a heading, a list,
+# a code block) in the middle of a sentence: a value is one line of text, so they become spaces.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates reverse or reorder the text around them, our own words
+# after the value included (a name could make the reason that follows it read backwards).
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Some rendering reads the text after the escapes are gone, so escaping cannot stop it: GitHub-
+# flavoured Markdown turns http://..., www.... and name@host into links, and Streamlit turns
+# :material/home: into an icon. An invisible word joiner (U+2060) after "http:", "www", "@" and
+# a colon before a letter leaves the text looking the same, and no longer a link or an icon.
+_REREAD_TRIGGERS = re.compile(
+    r"(?i)(?:(?<=http:)|(?<=https:))(?=//)|(?<=\bwww)(?=\.)|(?<=@)|(?<=:)(?=[a-z])"
+)
+_WORD_JOINER = "\u2060"
 
 
 def text(value) -> str:
-    """A value from the data, made safe to place inside Markdown: shown as plain text."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(value))
+    """A value from the data, made safe to place inside Markdown: shown as plain text.
+
+    The one way a page puts data into anything Streamlit renders as Markdown: st.markdown,
+    captions, headers, alerts, metric labels and values, help tooltips and st.table cells."""
+    plain_line = _BIDI_CONTROLS.sub("", _CONTROL.sub(" ", str(value)))
+    inert = _REREAD_TRIGGERS.sub(_WORD_JOINER, plain_line)
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", inert)
+
+
+def text_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A frame for st.table, which renders every cell, index value and header as Markdown:
+    each text in it passed through `text`."""
+
+    def shown(value):
+        return text(value) if isinstance(value, str) else value
+
+    escaped = df.map(shown)
+    escaped.index = escaped.index.map(shown)
+    escaped.columns = escaped.columns.map(shown)
+    return escaped
 
 
 def day_label(value) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import queries, state
+from rungs_ui import page, queries, state
 from rungs_ui.queries import Filters
 from rungs_ui.warehouse import Warehouse, WarehouseUnavailable, build_command
 
@@ -108,4 +108,4 @@ def _freshness(wh: Warehouse) -> str:
     build = queries.latest_build(wh)
     built_at = pd.Timestamp(build["built_at"])
     when = built_at.strftime("%d %b %Y %H:%M %Z").strip() if not pd.isna(built_at) else "unknown"
-    return f"Build {build['build_id']} · {when}"
+    return f"Build {page.text(build['build_id'])} · {when}"

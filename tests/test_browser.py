@@ -1,9 +1,12 @@
 """Real-browser smoke test: every registered page renders in headless Chromium without a
-Streamlit exception box, and leaves a full-height screenshot in screenshots/ to look at.
+Streamlit exception box and without a request to anywhere but the app itself, and leaves a
+full-height screenshot in screenshots/ to look at. Also in a real browser: a download exists
+only from its click until seconds later (checked with a plain HTTP client, no session), and
+signing in through a shared link lands on the page and view the link named.
 
 Chromium is driven over the DevTools protocol (websockets ships with Streamlit) because a page
 is only drawn after the app's own websocket delivers it, which a plain --screenshot run does
-not wait for.
+not wait for. The protocol's Network domain records every URL the page asks for.
 """
 
 from __future__ import annotations
@@ -13,17 +16,21 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from rungs_ui import downloads, state
 from rungs_ui.navigation import PAGES
+from rungs_ui.password import hash_password
 
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "screenshots"
@@ -68,10 +75,10 @@ def _wait_for(url: str, seconds: float) -> None:
 
 
 @contextlib.contextmanager
-def serve(warehouse: Path, log: Path):
+def serve(warehouse: Path, log: Path, env: dict[str, str] | None = None):
     """The dashboard on a free localhost port, started the way `make run` starts it."""
     port = _free_port()
-    env = {**os.environ, "RUNGS_WAREHOUSE": str(warehouse)}
+    env = {**os.environ, **(env or {}), "RUNGS_WAREHOUSE": str(warehouse)}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
@@ -107,7 +114,8 @@ def app_url(fixture_warehouse, tmp_path_factory):
 
 
 class Browser:
-    """Just enough of the DevTools protocol: navigate, evaluate, resize, screenshot."""
+    """Just enough of the DevTools protocol: navigate, evaluate, resize, screenshot, type, and
+    the URL of every request the page makes (`requested`)."""
 
     def __init__(self, profile: Path) -> None:
         from websockets.sync.client import connect
@@ -137,12 +145,16 @@ class Browser:
         self.stack = contextlib.ExitStack()
         self.ws = self.stack.enter_context(connect(target["webSocketDebuggerUrl"], max_size=None))
         self.ids = itertools.count(1)
+        self.requested: list[str] = []
+        self.send("Network.enable")
 
     def send(self, method: str, **params):
         call_id = next(self.ids)
         self.ws.send(json.dumps({"id": call_id, "method": method, "params": params}))
         while True:
             message = json.loads(self.ws.recv(timeout=60))
+            if message.get("method") == "Network.requestWillBeSent":
+                self.requested.append(message["params"]["request"]["url"])
             if message.get("id") == call_id:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
@@ -151,6 +163,17 @@ class Browser:
     def evaluate(self, expression: str):
         result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
         return result.get("result", {}).get("value")
+
+    def requests(self) -> list[str]:
+        """Every URL requested so far: a round trip first, which delivers the events the
+        browser sent before answering it."""
+        self.evaluate("0")
+        return list(self.requested)
+
+    def type_into(self, selector: str, text: str) -> None:
+        """Focus the element and type, as a person would (React sees the input events)."""
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
+        self.send("Input.insertText", text=text)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -190,13 +213,27 @@ def load(browser: Browser, url: str, seconds: float = 40) -> None:
         mobile=False,
     )
     browser.send("Page.navigate", url=url)
-    time.sleep(1.0)  # let the new document replace the old before asking whether it settled
+    settle(browser, url, seconds)
+
+
+def settle(browser: Browser, what: str, seconds: float = 40) -> None:
+    """Wait until the app has drawn what it was asked for (a new page, or a rerun)."""
+    time.sleep(1.0)  # let the new document or run start before asking whether it settled
     deadline = time.monotonic() + seconds
     while not browser.evaluate(_SETTLED):
         if time.monotonic() > deadline:
-            pytest.fail(f"{url} did not finish rendering within {seconds} s")
+            pytest.fail(f"{what} did not finish rendering within {seconds} s")
         time.sleep(0.3)
     time.sleep(0.8)  # charts animate in
+
+
+def off_the_app(urls: list[str], app_url: str) -> list[str]:
+    """Requests to anywhere but the app's own host and port (data: and blob: stay inside the
+    page); a loopback address on another port counts as elsewhere."""
+    app = urlsplit(app_url).netloc
+    return [
+        u for u in urls if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != app
+    ]
 
 
 def screenshot(browser: Browser, path: Path) -> None:
@@ -215,6 +252,7 @@ def screenshot(browser: Browser, path: Path) -> None:
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
 def test_page_renders_in_a_real_browser_without_an_exception(app_url, browser, spec):
+    browser.requested.clear()
     # The default page lives at the root; its url_path would be a "page not found".
     load(browser, f"{app_url}/{'' if spec.default else spec.url_path}")
     SHOTS.mkdir(exist_ok=True)
@@ -222,6 +260,9 @@ def test_page_renders_in_a_real_browser_without_an_exception(app_url, browser, s
     assert browser.evaluate(_EXCEPTIONS) == []
     body = browser.evaluate("document.querySelector('[data-testid=\"stMain\"]').innerText")
     assert spec.title in body
+    # The page icon and fonts come from the app itself, never from a CDN.
+    assert browser.requested, "the Network domain records the page's requests"
+    assert off_the_app(browser.requested, app_url) == []
 
 
 def test_calibration_presentation_mode_hides_the_sidebar(app_url, browser):
@@ -236,14 +277,77 @@ def test_calibration_presentation_mode_hides_the_sidebar(app_url, browser):
     assert not sidebar_shown
 
 
-def test_shared_link_as_first_request_after_start_opens_its_page(
+def _csv_files(urls: list[str]) -> list[str]:
+    """The CSV files among requests: Streamlit serves each at /media/<hash>.csv (the page
+    icon is a /media/ file too)."""
+    return [u for u in urls if re.fullmatch(r"/media/\w+\.csv", urlsplit(u).path)]
+
+
+def _wait_until(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {seconds} s")
+        time.sleep(0.2)
+    return result
+
+
+def test_a_download_exists_only_from_its_click_for_seconds(app_url, browser, tmp_path):
+    browser.send("Page.setDownloadBehavior", behavior="allow", downloadPath=str(tmp_path))
+    browser.requested.clear()
+    load(browser, f"{app_url}/calibration")
+    assert _csv_files(browser.requested) == [], "drawing the page publishes no file"
+
+    browser.evaluate("document.querySelector('[data-testid=\"stDownloadButton\"] button').click()")
+    url = _wait_until(
+        lambda: _csv_files(browser.requests()),
+        10,
+        "the click fetched no CSV file",
+    )[0]
+    saved = _wait_until(
+        lambda: [f for f in tmp_path.glob("*.csv") if f.stat().st_size], 10, "nothing downloaded"
+    )
+    assert saved[0].read_text().startswith("person,")
+
+    # The browser leaves (its session ends); a client with no session never gets the file
+    # once its seconds are up.
+    browser.send("Page.navigate", url="about:blank")
+    _wait_until(
+        lambda: httpx.get(url).status_code == 404,
+        2 * downloads.LIFETIME_S + 5,
+        f"{url} was still served",
+    )
+    # Drawing the same view again, with the same rows, publishes nothing either.
+    browser.requested.clear()
+    load(browser, f"{app_url}/calibration")
+    assert _csv_files(browser.requested) == []
+    assert httpx.get(url).status_code == 404
+
+
+def test_signing_in_through_a_shared_link_lands_on_its_page_and_view(
     fixture_warehouse, browser, tmp_path
 ):
-    # A fresh server whose very first visitor follows a link to a page other than the default.
-    with serve(fixture_warehouse, tmp_path / "streamlit.log") as url:
-        load(browser, f"{url}/calibration?present=1")
+    # A fresh server with a password, whose very first visitor follows a link to a page other
+    # than the default: no "Page not found", and after signing in the page, presentation mode
+    # and the level the link named.
+    password = "correct horse battery staple"
+    env = {"RUNGS_PASSWORD_HASH": str(hash_password(password))}
+    with serve(fixture_warehouse, tmp_path / "streamlit.log", env) as url:
+        browser.requested.clear()
+        load(browser, f"{url}/calibration?present=1&{state.CALIBRATION_LEVEL}=IC3")
+        assert "Page not found" not in browser.evaluate("document.body.innerText")
+        assert browser.evaluate("!!document.querySelector('input[type=password]')")
+
+        browser.type_into("input[type=password]", password)
+        browser.evaluate(
+            "[...document.querySelectorAll('button')]"
+            ".find(b => b.innerText.trim() === 'Sign in').click()"
+        )
+        settle(browser, "signing in")
         assert browser.evaluate(_EXCEPTIONS) == []
-        text = browser.evaluate("document.body.innerText")
-        assert "Page not found" not in text
         main = browser.evaluate("document.querySelector('[data-testid=\"stMain\"]').innerText")
-        assert "Calibration" in main
+        assert "Calibration" in main and "Leave presentation mode" in main
+        assert " at IC3 in " in main
+        query = parse_qs(urlsplit(browser.evaluate("location.href")).query)
+        assert query.get("present") == ["1"] and query.get(state.CALIBRATION_LEVEL) == ["IC3"]
+        assert off_the_app(browser.requested, url) == []

@@ -51,7 +51,7 @@ at_level = dataclasses.replace(f, levels=(level,))
 cohort = queries.readiness_at(wh, at_level)
 if cohort.empty:
     st.info(
-        f"Nobody in view held {level} in {page.month_label(f.month)} with an eligible "
+        f"Nobody in view held {page.text(level)} in {page.month_label(f.month)} with an eligible "
         "month. Pick another level or widen the sidebar filters."
     )
     st.stop()
@@ -76,19 +76,19 @@ label = dict(
 
 shown = cohort.head(MAX_PEOPLE)
 nxt = fw.next_level(level)
-st.subheader(f"{len(cohort)} at {level} in {page.month_label(f.month)}")
+st.subheader(f"{len(cohort)} at {page.text(level)} in {page.month_label(f.month)}")
 if len(cohort) > MAX_PEOPLE:
     st.caption(
-        f"Showing the {MAX_PEOPLE} closest to {nxt or 'the top'} first; narrow the "
-        "sidebar filters (team, manager) to see the rest."
+        f"Showing the {MAX_PEOPLE} closest to {page.text(nxt) if nxt else 'the top'} first; "
+        "narrow the sidebar filters (team, manager) to see the rest."
     )
 
 months = queries.trajectories(wh, shown["engineer_id"].tolist(), f.month, 12)
 months["person"] = months["engineer_id"].map(label)
 months = months.drop(columns=["engineer_id"])
 st.markdown(
-    f"**SLA adherence, last 12 months** — bold rules: {level}"
-    f"{' and ' + nxt if nxt else ''}; grey ticks: too few tickets to judge."
+    f"**SLA adherence, last 12 months** — bold rules: {page.text(level)}"
+    f"{' and ' + page.text(nxt) if nxt else ''}; grey ticks: too few tickets to judge."
 )
 page.chart(
     ctx,

@@ -54,7 +54,7 @@ st.dataframe(
     },
 )
 for note in latest["notes"] if latest["notes"] is not None else []:
-    st.caption(f"Note from the last build: {note}")
+    st.caption(f"Note from the last build: {page.text(note)}")
 
 ids = builds["build_id"].tolist()
 if st.session_state.get(state.BUILD) not in ids:

@@ -13,42 +13,45 @@ page.header(ctx)
 fw, wh = ctx.fw, ctx.wh
 build = queries.latest_build(wh)
 st.caption(
-    f"Framework version {build.get('framework_version')} · digest "
-    f"{build.get('framework_digest')} · as used by build {build['build_id']}"
+    f"Framework version {page.text(build.get('framework_version'))} · digest "
+    f"{page.text(build.get('framework_digest'))} · as used by build "
+    f"{page.text(build['build_id'])}"
 )
 
 st.subheader("What each level asks for")
 # Rows of columns rather than a table: expectations are lists, and a table cell cuts them off.
 header = st.columns([1] + [3] * len(fw.categories))
 for column, category in zip(header[1:], fw.categories, strict=True):
-    column.markdown(f"**{category}**")
+    column.markdown(f"**{page.text(category)}**")
 for level in fw.levels:
     with st.container(border=True):
         cells = st.columns([1] + [3] * len(fw.categories))
-        cells[0].markdown(f"### {level}")
+        cells[0].markdown(f"### {page.text(level)}")
         for column, category in zip(cells[1:], fw.categories, strict=True):
             mine = fw.expectations.loc[
                 (fw.expectations["level"] == level) & (fw.expectations["category"] == category),
                 "label",
             ]
-            column.markdown("\n".join(f"- {label}" for label in mine) or "—")
+            column.markdown("\n".join(f"- {page.text(label)}" for label in mine) or "—")
 
 st.subheader("Metric bars")
 st.caption("A level carries its own bars and those of every level below it.")
 bars = fw.bars.iloc[fw.bars["level"].map(fw.levels.index).argsort(kind="stable")]
 st.table(
-    bars[["level", "category", "label", "metric", "op", "value"]]
-    .rename(
-        columns={
-            "level": "Level",
-            "category": "Category",
-            "label": "Bar",
-            "metric": "Metric",
-            "op": "Test",
-            "value": "Value",
-        }
+    page.text_table(
+        bars[["level", "category", "label", "metric", "op", "value"]]
+        .rename(
+            columns={
+                "level": "Level",
+                "category": "Category",
+                "label": "Bar",
+                "metric": "Metric",
+                "op": "Test",
+                "value": "Value",
+            }
+        )
+        .set_index("Level")
     )
-    .set_index("Level")
 )
 
 st.subheader("Rule settings")
@@ -57,10 +60,17 @@ settings = fw.settings.assign(
     default_value=fw.settings["default_value"].map("{:g}".format),
 )
 st.table(
-    settings[["name", "value", "default_value", "help"]]
-    .rename(
-        columns={"name": "Setting", "value": "Value", "default_value": "Default", "help": "Meaning"}
+    page.text_table(
+        settings[["name", "value", "default_value", "help"]]
+        .rename(
+            columns={
+                "name": "Setting",
+                "value": "Value",
+                "default_value": "Default",
+                "help": "Meaning",
+            }
+        )
+        .set_index("Setting")
     )
-    .set_index("Setting")
 )
 st.caption("Change them in `data/framework.toml` under `[rules]` and rebuild.")

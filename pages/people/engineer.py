@@ -46,7 +46,7 @@ now = readiness.loc[pd.to_datetime(readiness["month"]) == pd.Timestamp(f.month)]
 level = person["level"]
 next_level = fw.next_level(level)
 
-st.subheader(person["name"])
+st.subheader(page.text(person["name"]))
 manager = person["manager_name"] if pd.notna(person["manager_name"]) else "no manager"
 lead = " · :blue-badge[:material/groups: Team lead]" if bool(person["team_lead"]) else ""
 st.markdown(
@@ -57,7 +57,7 @@ st.markdown(
 facts = st.columns(4)
 facts[0].metric(
     "Level",
-    level,
+    page.text(level),
     border=True,
     help=f"Held since {page.day_label(person['level_since'])} (level_stints).",
 )
@@ -69,7 +69,7 @@ else:
         "Whole months at level",
         int(month_row["whole_months_at_level"]),
         border=True,
-        help=f"Calendar months held in full at {level} since "
+        help=f"Calendar months held in full at {page.text(level)} since "
         f"{page.day_label(month_row['level_since'])}, this one included. "
         f"{int(month_row['judged_months_at_level'])} of them were judged; onboarding, "
         "months mostly on leave and a month with a level change are not.",
@@ -79,24 +79,27 @@ if now.empty:
     facts[2].metric("Consistent months at level", "—", border=True)
     facts[3].metric("Months showing the next level", "—", border=True)
     page.not_judged_badge(this_month.iloc[0] if not this_month.empty else None, f.month)
-    st.caption(f"{page.month_label(f.month)} is not judged ({reason}), so it raises no flag.")
+    st.caption(
+        f"{page.month_label(f.month)} is not judged ({page.text(reason)}), so it raises no flag."
+    )
 else:
     row = now.iloc[0]
     facts[2].metric(
         "Consistent months at level",
         int(row["months_at_level"]),
         border=True,
-        help=f"Judged months in a row at or above {level}, the count the promotion rule uses "
+        help=f"Judged months in a row at or above {page.text(level)}, the count the promotion "
+        "rule uses "
         f"({int(fw.setting('promotion_months_at_level'))} needed).",
     )
     if next_level is None:
         facts[3].metric("Months showing the next level", "top level", border=True)
     else:
         facts[3].metric(
-            f"Months showing {next_level}",
+            f"Months showing {page.text(next_level)}",
             int(row["months_at_next"]),
             border=True,
-            help=f"Judged months in a row showing {next_level} in every category "
+            help=f"Judged months in a row showing {page.text(next_level)} in every category "
             f"({int(fw.setting('promotion_months_at_next'))} needed).",
         )
     page.flag_badges(row)
@@ -123,7 +126,8 @@ else:
     st.subheader("SLA adherence against the level bars")
     metric_chart("sla_adherence")
     st.caption(
-        f"Figures over {over}, as the rule judged them. Bold rules: {' and '.join(emphasise)}. "
+        f"Figures over {over}, as the rule judged them. Bold rules: "
+        f"{' and '.join(map(page.text, emphasise))}. "
         "Grey columns: months not judged (hover for why)."
     )
     left, right = st.columns(2)

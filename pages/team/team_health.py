@@ -110,5 +110,6 @@ build = queries.latest_build(wh)
 st.caption(
     f"Data as of {page.month_label(build.get('as_of_month'))} · built "
     f"{pd.Timestamp(build['built_at']).strftime('%d %b %Y %H:%M %Z')} from "
-    f"{build.get('source_dir')} · framework {build.get('framework_version')}"
+    f"{page.text(build.get('source_dir'))} · framework "
+    f"{page.text(build.get('framework_version'))}"
 )
