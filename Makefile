@@ -35,8 +35,10 @@ $(SOURCE)/engineers.csv:
 run: .venv/.synced $(SOURCE)/engineers.csv build
 	$(PY) -m rungs_ui.serve --server.port $(PORT)
 
+# Two workers (one per core here); a test file stays on one worker so its server and browser
+# are started once.
 test: .venv/.synced
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 lint: .venv/.synced
 	$(PY) -m ruff check .

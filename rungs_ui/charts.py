@@ -218,8 +218,9 @@ def _with_shown(cells: pd.DataFrame) -> pd.DataFrame:
     """A month not judged shows no level: blank in the cell, the reason in the tooltip."""
     data = cells.copy()
     reason = data.get("not_judged_because", pd.Series(None, index=data.index))
-    data["label"] = data["demonstrated_level"].fillna("")
-    data["shown"] = data["demonstrated_level"].where(
+    level = data["demonstrated_level"].astype(object)
+    data["label"] = level.fillna("")
+    data["shown"] = level.where(
         data["demonstrated_level"].notna(), "not judged: " + reason.fillna("no data")
     )
     return data

@@ -22,14 +22,16 @@ URL could fetch it too; the URL is only ever sent to the clicking session.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 
 from streamlit import runtime
 
 # Long enough for a browser to fetch the file it was just told about (it does so at once), short
-# enough that a copied URL is useless.
-LIFETIME_S = 3.0
+# enough that a copied URL is useless. RUNGS_DOWNLOAD_SECONDS may shorten it (the browser test
+# does) or lengthen it for a slow network.
+LIFETIME_S = float(os.environ.get("RUNGS_DOWNLOAD_SECONDS", "3"))
 
 
 def made_on_click(make: Callable[[], bytes]) -> Callable[[], bytes]:

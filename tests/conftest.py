@@ -17,3 +17,23 @@ def demo_source(tmp_path_factory):
 def fixture_warehouse(tmp_path_factory, demo_source):
     """The demo org built into a warehouse once per session; tests must not modify it."""
     return build_warehouse(demo_source, tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
+
+
+# The slowest files first: `make test` runs each file on one of two workers (`--dist loadfile`),
+# and handing out the long ones first keeps both workers busy until the end.
+_SLOWEST_FIRST = (
+    "test_browser.py",
+    "test_ui_hardening.py",
+    "test_consistency.py",
+    "test_build_safety.py",
+    "test_readiness_properties.py",
+    "test_pages.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def weight(item) -> int:
+        name = item.path.name
+        return _SLOWEST_FIRST.index(name) if name in _SLOWEST_FIRST else len(_SLOWEST_FIRST)
+
+    items.sort(key=weight)  # stable: the order inside a file stays as written

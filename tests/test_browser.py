@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from rungs_ui import downloads, state
+from rungs_ui import state
 from rungs_ui.navigation import PAGES
 from rungs_ui.password import hash_password
 
@@ -107,9 +107,15 @@ def serve(warehouse: Path, log: Path, env: dict[str, str] | None = None):
         proc.wait(timeout=10)
 
 
+# How long a clicked download stays served on the test server (rungs_ui/downloads.py): short,
+# so the test that waits for it to go does not wait long.
+DOWNLOAD_SECONDS = 1.0
+
+
 @pytest.fixture(scope="module")
 def app_url(fixture_warehouse, tmp_path_factory):
-    with serve(fixture_warehouse, tmp_path_factory.mktemp("streamlit") / "streamlit.log") as url:
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    with serve(fixture_warehouse, log, {"RUNGS_DOWNLOAD_SECONDS": str(DOWNLOAD_SECONDS)}) as url:
         yield url
 
 
@@ -204,7 +210,9 @@ _CONTENT_HEIGHT = """Math.max(...[...document.querySelectorAll(
   '[data-testid="stMain"], [data-testid="stMainBlockContainer"]')].map(e => e.scrollHeight))"""
 
 
-def load(browser: Browser, url: str, seconds: float = 40) -> None:
+def load(browser: Browser, url: str, seconds: float = 40, animate: bool = True) -> None:
+    """Open `url` and wait until it has drawn; `animate=False` skips the wait for charts to
+    finish animating (for checks that read the page rather than photograph it)."""
     browser.send(
         "Emulation.setDeviceMetricsOverride",
         width=1600,
@@ -212,19 +220,30 @@ def load(browser: Browser, url: str, seconds: float = 40) -> None:
         deviceScaleFactor=1,
         mobile=False,
     )
+    # Mark the current document, so the wait below knows when the new one has replaced it.
+    browser.evaluate("window.__rungsPrevious = true")
     browser.send("Page.navigate", url=url)
-    settle(browser, url, seconds)
+    deadline = time.monotonic() + seconds
+    while browser.evaluate("window.__rungsPrevious === true"):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{url} did not start loading within {seconds} s")
+        time.sleep(0.1)
+    settle(browser, url, seconds, started=True, animate=animate)
 
 
-def settle(browser: Browser, what: str, seconds: float = 40) -> None:
+def settle(
+    browser: Browser, what: str, seconds: float = 40, started: bool = False, animate: bool = True
+) -> None:
     """Wait until the app has drawn what it was asked for (a new page, or a rerun)."""
-    time.sleep(1.0)  # let the new document or run start before asking whether it settled
+    if not started:
+        time.sleep(1.0)  # let the rerun start before asking whether it settled
     deadline = time.monotonic() + seconds
     while not browser.evaluate(_SETTLED):
         if time.monotonic() > deadline:
             pytest.fail(f"{what} did not finish rendering within {seconds} s")
-        time.sleep(0.3)
-    time.sleep(0.8)  # charts animate in
+        time.sleep(0.1)
+    if animate:
+        time.sleep(0.8)  # charts animate in
 
 
 def off_the_app(urls: list[str], app_url: str) -> list[str]:
@@ -245,7 +264,7 @@ def screenshot(browser: Browser, path: Path) -> None:
         deviceScaleFactor=1,
         mobile=False,
     )
-    time.sleep(1.0)
+    time.sleep(0.5)  # the resized page re-lays out its charts
     data = browser.send("Page.captureScreenshot", format="png")["data"]
     path.write_bytes(base64.b64decode(data))
 
@@ -314,7 +333,7 @@ def test_a_download_exists_only_from_its_click_for_seconds(app_url, browser, tmp
     browser.send("Page.navigate", url="about:blank")
     _wait_until(
         lambda: httpx.get(url).status_code == 404,
-        2 * downloads.LIFETIME_S + 5,
+        2 * DOWNLOAD_SECONDS + 5,
         f"{url} was still served",
     )
     # Drawing the same view again, with the same rows, publishes nothing either.

@@ -308,7 +308,7 @@ def test_no_page_draws_or_fetches_anything_the_corpus_names(
     read = ""
     for path in _corpus_urls(corpus_warehouse):
         corpus_browser.requested.clear()
-        test_browser.load(corpus_browser, f"{corpus_app}/{path}")
+        test_browser.load(corpus_browser, f"{corpus_app}/{path}", animate=False)
         assert corpus_browser.evaluate(test_browser._EXCEPTIONS) == [], path
         drawn = corpus_browser.evaluate(f"{_DRAWN_FROM_DATA}({json.dumps(_RENDERED_WORDS)})")
         assert drawn == {"images": [], "links": [], "formulas": 0, "rendered": []}, path
