@@ -221,7 +221,7 @@ def _with_shown(cells: pd.DataFrame) -> pd.DataFrame:
     level = data["demonstrated_level"].astype(object)
     data["label"] = level.fillna("")
     data["shown"] = level.where(
-        data["demonstrated_level"].notna(), "not judged: " + reason.fillna("no data")
+        data["demonstrated_level"].notna(), "not judged: " + reason.astype(object).fillna("no data")
     )
     return data
 
