@@ -61,6 +61,7 @@ months as (
         c.team_lead,
         c.onboarding_ends_on,
         case
+            when s.started_on > c.month and s.change = 'hire' then 'joined during the month'
             when s.started_on > c.month then 'level changed during the month'
             when c.month < c.onboarding_ends_on then 'onboarding'
             when c.month + interval 1 month > c.left_on then 'left during the month'
