@@ -838,3 +838,25 @@ def test_a_query_refuses_parameters_it_does_not_bind(wh):
         queries._run(wh, "engineer_stints", engineer_id="E1", month=JUNE)
     with pytest.raises(TypeError, match="missing"):
         queries._run(wh, "engineer_stints")
+
+
+def test_rejected_rows_list_root_causes_before_the_rows_that_went_with_them(tmp_path):
+    from pipelines.load.build import build
+    from tests.pipeline_fixtures import ENGINEERS, make_source, write_csv
+
+    source = make_source(tmp_path / "source")
+    broken = [dict(e, engineer_id="E1 ") if e["engineer_id"] == "E1" else e for e in ENGINEERS]
+    write_csv(source / "engineers.csv", list(ENGINEERS[0]), broken)
+    path = tmp_path / "warehouse.duckdb"
+    build(source, path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(warehouse.WAREHOUSE_ENV, str(path))
+        wh = warehouse.current()
+        rejected = queries.rejected_rows(wh, wh.build_id)
+    assert rows(rejected, "file", "line", "caused_by") == [
+        ("engineers.csv", 3, None),
+        ("levels.csv", 2, "engineers.csv line 3"),
+        ("tickets.csv", 2, "engineers.csv line 3"),
+        ("tickets.csv", 3, "engineers.csv line 3"),
+        ("tickets.csv", 6, "engineers.csv line 3"),
+    ]

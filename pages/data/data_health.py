@@ -91,6 +91,12 @@ st.dataframe(
 
 rejected = queries.rejected_rows(wh, build_id)
 st.subheader(f"Rejected rows ({len(rejected)})")
+cascaded = int(rejected["caused_by"].notna().sum()) if not rejected.empty else 0
+if cascaded:
+    st.caption(
+        f"{len(rejected) - cascaded:,} rejected in their own right, listed first; "
+        f"{cascaded:,} went with them because a row they refer to was rejected."
+    )
 if rejected.empty:
     st.caption("Every row passed validation.")
 else:
@@ -101,6 +107,11 @@ else:
         column_config={
             "line": st.column_config.NumberColumn("Line", help="1-based; the header is line 1"),
             "reason": st.column_config.TextColumn("What is wrong and how to fix it", width="large"),
+            "caused_by": st.column_config.TextColumn(
+                "Rejected with",
+                help="The row whose rejection took this one along: fix that row first. Empty "
+                "for a row rejected in its own right (those are listed first).",
+            ),
         },
     )
     page.download(

@@ -1,6 +1,9 @@
--- The rows one build rejected, each with the file, line and the reason to fix.
+-- The rows one build rejected, each with the file, line and the reason to fix. Root causes
+-- first: a row rejected in its own right comes before the rows that went with it (caused_by
+-- names the file and line whose rejection took them along), so fixing the top rows first
+-- brings the most back.
 
-select table_name, file, line, "column", value, reason
+select table_name, file, line, "column", value, reason, caused_by
 from rejected_rows
 where build_id = $build_id
-order by table_name, file, line
+order by caused_by is not null, table_name, file, line
