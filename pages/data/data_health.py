@@ -105,7 +105,11 @@ else:
         hide_index=True,
         width="stretch",
         column_config={
+            "table_name": "Table",
+            "file": "File",
             "line": st.column_config.NumberColumn("Line", help="1-based; the header is line 1"),
+            "column": "Column",
+            "value": "Value",
             "reason": st.column_config.TextColumn("What is wrong and how to fix it", width="large"),
             "caused_by": st.column_config.TextColumn(
                 "Rejected with",

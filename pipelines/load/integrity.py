@@ -166,7 +166,7 @@ def cascade_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     largest first: the report counts those rows once, under the row to fix."""
     causes = con.execute("""
         select r.caused_by, any_value(e.reason), sum(r.n)::bigint,
-               string_agg(r.n || ' in ' || r.file, ', ' order by r.n desc)
+               string_agg(format('{:,} in {}', r.n, r.file), ', ' order by r.n desc)
         from (select caused_by, file, count(*) as n from rejected_rows
               where caused_by is not null group by all) r
         join _rejected_engineers e on e.at_lines = r.caused_by
