@@ -55,7 +55,7 @@ def warehouse_rows(warehouse: Path, month: str) -> pd.DataFrame:
             " r.promotion_ready, r.near_window, r.in_band_candidate, r.at_risk"
             " from assessed_months a left join readiness r using (engineer_id, month)"
             " join engineers e using (engineer_id)"
-            " where a.month = $m::date and (e.left_on is null or e.left_on > last_day($m::date))"
+            " where a.month = $m::date and (e.left_on is null or e.left_on >= last_day($m::date))"
             " order by a.engineer_id",
             {"m": f"{month}-01"},
         ).df()

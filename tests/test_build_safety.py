@@ -418,19 +418,27 @@ def test_guard_without_a_rejected_row_says_to_accept_an_intended_shrink():
     assert verdict.where_to_look() == "if the smaller org is intended, rerun with --accept-drop"
 
 
-def test_previous_counts_tolerate_a_missing_old_or_broken_warehouse(tmp_path, built):
+def test_previous_counts_tolerate_a_missing_or_old_warehouse(tmp_path, built):
     from pipelines.load.guard import previous_counts
 
     old = tmp_path / "old.duckdb"
     with duckdb.connect(str(old)) as con:
         con.execute("create table engineers (engineer_id varchar)")
-    broken = tmp_path / "broken.duckdb"
-    broken.write_text("not a database")
 
     assert previous_counts(tmp_path / "missing.duckdb") == {}
     assert previous_counts(old) == {}
-    assert previous_counts(broken) == {}
     assert previous_counts(built)["tickets"] == 5
+
+
+def test_an_unreadable_previous_warehouse_is_not_taken_as_an_empty_one(tmp_path):
+    # Compared with nothing, any shrink would pass: the build stops unless the drop is accepted.
+    broken = tmp_path / "broken.duckdb"
+    broken.write_text("not a database")
+    from pipelines.errors import BuildFailed
+    from pipelines.load.guard import previous_counts
+
+    with pytest.raises(BuildFailed, match=r"could not be read .* rerun with --accept-drop"):
+        previous_counts(broken)
 
 
 # --- The shrink guard: end to end ------------------------------------------------------------

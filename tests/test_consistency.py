@@ -54,7 +54,7 @@ def test_promotion_and_raise_counters_count_the_readiness_rows(demo_org, monkeyp
             " count(*) filter (where near_window and not promotion_ready),"
             " count(*) filter (where in_band_candidate)"
             " from readiness r join engineers e using (engineer_id)"
-            " where month = $m::date and (e.left_on is null or e.left_on > last_day($m::date))",
+            " where month = $m::date and (e.left_on is null or e.left_on >= last_day($m::date))",
             {"m": f"{DEMO_AS_OF}-01"},
         ).fetchone()
     at = open_engineer_page(demo_org, DEMO_AS_OF)

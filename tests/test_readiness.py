@@ -720,6 +720,21 @@ def test_leaver_is_assessed_only_for_months_that_ended_before_leaving():
     assert readiness_months(con, "first")[-1] == date(2024, 6, 1)
 
 
+def test_a_leavers_last_month_counts_when_they_worked_to_its_last_day():
+    # left_on is the last day with the team (the data dictionary says so).
+    org = Org().hire("end", "IC2", date(2023, 1, 1), left_on=date(2024, 6, 30))
+    org.hire("day_before", "IC2", date(2023, 1, 1), left_on=date(2024, 6, 29))
+    for engineer in ("end", "day_before"):
+        org.perform(engineer, "2023-01", "2024-06", **MEETS_IC2)
+    con = org.build("2024-10")
+    assert readiness_months(con, "end")[-1] == date(2024, 6, 1)
+    assert readiness_months(con, "day_before")[-1] == date(2024, 5, 1)
+    assert con.execute(
+        "select not_judged_because from assessed_months"
+        " where engineer_id = 'day_before' and month = '2024-06-01'"
+    ).fetchone() == ("left during the month",)
+
+
 def test_team_lead_passes_the_scaled_volume_bar():
     org, as_of, *_ = _team_lead_volume_bar_is_scaled()
     con = org.build(as_of)
@@ -974,3 +989,13 @@ def test_in_band_settings_are_read_from_the_framework():
     org.framework = strict
     con = org.build(as_of)
     assert con.execute("select count(*) from readiness where in_band_candidate").fetchone() == (0,)
+
+
+def test_bars_checked_says_why_a_bar_was_not_judged():
+    org, as_of, *_ = _insufficient_sample_keeps_the_level_but_cannot_show_the_next()
+    con = org.build(as_of)
+    (checked,) = con.execute(
+        "select bars_checked from category_attainment"
+        " where engineer_id = 'e1' and month = date '2024-10-01' and category = 'Impact'"
+    ).fetchone()
+    assert "IC1 sla_adherence >= 0.9: too few tickets (6 < 10)" in checked

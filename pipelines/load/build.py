@@ -168,7 +168,16 @@ def _apply_guard(con, report: BuildReport, guard: DropGuard) -> None:
     """Refuse a build that would shrink the org, before anything is swapped in. A check, or a
     build that accepted the drop, keeps the verdict as a note (recorded in `builds.notes`)."""
     replaced = Path(report.warehouse) if report.warehouse else guard.previous
-    verdict = judge(guard, previous_counts(replaced), report.files, first_rejected_row(con))
+    try:
+        previous = previous_counts(replaced)
+    except BuildFailed as unreadable:
+        # Unreadable, the old warehouse cannot vouch for this build: only a check (which swaps
+        # nothing) or an accepted drop goes on, saying so.
+        if report.warehouse is not None and not guard.accept_drop:
+            raise
+        report.notes.append(f"not compared with the previous build: {unreadable}")
+        previous = {}
+    verdict = judge(guard, previous, report.files, first_rejected_row(con))
     if not verdict:
         return
     if report.warehouse is None:

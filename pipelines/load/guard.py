@@ -141,20 +141,30 @@ def judge(
 
 
 def previous_counts(warehouse: Path | None) -> dict[str, int]:
-    """Rows each table loaded in the warehouse's last build, read-only. A missing warehouse,
-    one from before build_files existed or one that cannot be opened compares as empty: the
-    guard then only judges the rejected shares."""
+    """Rows each table loaded in the warehouse's last build, read-only. A missing warehouse, or
+    one from before build_files existed, compares as empty: the guard then only judges the
+    rejected shares. One that exists but cannot be read stops the build: comparing against
+    nothing would let any shrink through."""
     import duckdb
 
     if warehouse is None or not warehouse.is_file():
         return {}
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
+            if not con.execute(
+                "select count(*) from duckdb_tables() where table_name = 'build_files'"
+            ).fetchone()[0]:
+                return {}
             rows = con.execute(
                 "select table_name, sum(rows_loaded) from build_files group by table_name"
             ).fetchall()
-    except (duckdb.Error, OSError):
-        return {}
+    except (duckdb.Error, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BuildFailed(
+            f"{warehouse}: the current warehouse could not be read ({first}), so this build "
+            "cannot be checked against it for a shrinking org. Fix: close the program that "
+            "holds it open (a duckdb shell, say) and build again, or rerun with --accept-drop"
+        ) from exc
     return {table: int(n or 0) for table, n in rows}
 
 

@@ -64,7 +64,8 @@ months as (
             when s.started_on > c.month and s.change = 'hire' then 'joined during the month'
             when s.started_on > c.month then 'level changed during the month'
             when c.month < c.onboarding_ends_on then 'onboarding'
-            when c.month + interval 1 month > c.left_on then 'left during the month'
+            -- left_on is the last day with the team: a month counts only if it was worked to its end.
+            when c.left_on < last_day(c.month) then 'left during the month'
             -- Before the helpdesk data starts nothing can show a level, so nothing is presumed.
             when em.engineer_id is null then 'no data for the month'
             when coalesce(ld.days_on_leave, 0) * 2 > day(last_day(c.month)) then 'mostly on leave'
@@ -83,7 +84,7 @@ months as (
         and (s.ended_on is null or s.ended_on >= last_day(c.month))
     left join leave_days as ld on ld.engineer_id = c.engineer_id and ld.month = c.month
     left join engineer_months as em on em.engineer_id = c.engineer_id and em.month = c.month
-    where c.left_on is null or c.month < c.left_on
+    where c.left_on is null or c.month <= c.left_on
 ),
 
 metrics as (

@@ -33,7 +33,7 @@ bar_summary as (
         string_agg(
             format('{} {} {} {}: {}', bar_level, metric, op, round(bar_value, 4),
                 case
-                    when not judged then format('too few tickets ({})', sample)
+                    when not judged then not_judged_because
                     when meets then format('met ({})', round(observed, 4))
                     else format('missed ({})', round(observed, 4))
                 end),

@@ -35,7 +35,7 @@ final as (
     left join assessed_months as am
         on am.engineer_id = e.engineer_id and am.month = $month::date
     where e.hire_date <= month_end.day
-        and (e.left_on is null or e.left_on > month_end.day)
+        and (e.left_on is null or e.left_on >= month_end.day)
         and (len($teams) = 0 or list_contains($teams, e.team))
         and (len($regions) = 0 or list_contains($regions, e.region))
         and (len($managers) = 0 or list_contains($managers, e.manager_id))
