@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipelines.tables import TABLES_BY_NAME
 from rungs_ui import queries, warehouse
 from rungs_ui.queries import Filters, Flag
 from tests.pipeline_fixtures import write_csv
@@ -205,18 +206,7 @@ def write_org(folder: Path) -> Path:
     )
     write_csv(
         folder / "evidence.csv",
-        [
-            "evidence_id",
-            "engineer_id",
-            "observed_on",
-            "category",
-            "level",
-            "kind",
-            "summary",
-            "link",
-            "source",
-            "recorded_by",
-        ],
+        list(TABLES_BY_NAME["evidence"].columns()),
         [(i, e, d, c, lv, k, s, "", src, "M1") for i, e, d, c, lv, k, s, src in EVIDENCE],
     )
     write_csv(

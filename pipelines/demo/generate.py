@@ -28,6 +28,7 @@ from pipelines.demo.org import MANAGER, Org, OrgBuilder
 from pipelines.demo.plan import build_plan
 from pipelines.demo.tickets import TICKET_SCHEMA, TicketStream
 from pipelines.framework import DEFAULT_FRAMEWORK, load_framework
+from pipelines.tables import TABLES
 
 # The export happens this many days into the month after end_month, so that month is partial
 # and end_month is the as-of month.
@@ -35,36 +36,9 @@ EXPORT_DAY = 6
 MIN_MONTHS = 12
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
 
-COLUMNS = {
-    "engineers": (
-        "engineer_id",
-        "name",
-        "email",
-        "team",
-        "region",
-        "manager_id",
-        "hire_date",
-        "team_lead",
-        "left_on",
-        "onboarded_on",
-    ),
-    "levels": ("engineer_id", "level", "effective_on"),
-    "tickets": tuple(TICKET_SCHEMA.names),
-    "evidence": (
-        "evidence_id",
-        "engineer_id",
-        "observed_on",
-        "category",
-        "level",
-        "kind",
-        "summary",
-        "link",
-        "source",
-        "recorded_by",
-    ),
-    "decisions": ("engineer_id", "decided_on", "decision", "note"),
-    "leave": ("engineer_id", "starts_on", "ends_on"),
-}
+# The demo writes every file of the input contract but monthly_metrics (it exports tickets),
+# each with all its columns in contract order.
+COLUMNS = {spec.name: tuple(spec.columns()) for spec in TABLES if spec.name != "monthly_metrics"}
 TIMESTAMP_COLUMNS = ("created_at", "solved_at", "updated_at")
 
 
