@@ -72,7 +72,8 @@ else:
         help=f"Calendar months held in full at {page.text(level)} since "
         f"{page.day_label(month_row['level_since'])}, this one included. "
         f"{int(month_row['judged_months_at_level'])} of them were judged; onboarding, "
-        "months mostly on leave and a month with a level change are not.",
+        "months without helpdesk data, months mostly on leave and a month with a level "
+        "change are not.",
     )
 if now.empty:
     reason = this_month.iloc[0]["not_judged_because"] if not this_month.empty else "no data"
