@@ -145,6 +145,15 @@ def _reason(row: pd.Series) -> str:
     return text(row.get("reason") or "")
 
 
+def linked_option(value: str | None, ids: list[str], labels: dict[str, str]) -> str | None:
+    """The person a link names: by id, or by the label an older link carried; None when the
+    link names nobody in view."""
+    if value in ids:
+        return value
+    by_label = {label: eid for eid, label in labels.items()}
+    return by_label.get(value)
+
+
 def person_labels(ids: pd.Series, names: pd.Series) -> pd.Series:
     """Names to draw people by; two people with one name get their ids added, so a chart
     never merges them into one row."""

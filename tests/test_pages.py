@@ -252,3 +252,18 @@ def test_no_page_script_sits_directly_in_pages_folder():
     root = Path(__file__).resolve().parent.parent / "pages"
     assert sorted(p.name for p in root.glob("*.py")) == []
     assert {Path(p.script).parent.name for p in PAGES} == {"team", "people", "calibration", "data"}
+
+
+def test_a_link_to_an_engineer_by_id_opens_that_person_and_keeps_names_out_of_the_url(
+    monkeypatch, fixture_warehouse
+):
+    people = readiness_rows(fixture_warehouse, "true").sort_values("engineer_id")
+    first, last = people.iloc[0], people.iloc[-1]
+    at = open_app(monkeypatch, fixture_warehouse, {state.ENGINEER: last["engineer_id"]})
+    at = on_page(at, "pages/people/engineer.py")
+    no_errors(at)
+    assert at.subheader[0].value == last["name"]
+    assert at.query_params[state.ENGINEER] == last["engineer_id"]
+    at.selectbox(key=state.ENGINEER).set_value(first["engineer_id"]).run()
+    assert at.subheader[0].value == first["name"]
+    assert at.query_params[state.ENGINEER] == first["engineer_id"]

@@ -269,11 +269,10 @@ def corpus_browser(corpus_app, tmp_path_factory):
 
 
 def _corpus_urls(corpus_warehouse) -> list[str]:
-    """Every page, and the Engineer page for each person: a link names the person by the label
-    the page lists them under, their name (names in this org are unique)."""
+    """Every page, and the Engineer page for each person, linked by id."""
     pages = ["" if p.default else p.url_path for p in PAGES]
-    names = people_listed(corpus_warehouse).values()
-    return [*pages, *(f"engineer?{urlencode({state.ENGINEER: name})}" for name in names)]
+    ids = people_listed(corpus_warehouse)
+    return [*pages, *(f"engineer?{urlencode({state.ENGINEER: eid})}" for eid in ids)]
 
 
 # What the corpus would turn into if rendered: images and links off the app, formulas, and

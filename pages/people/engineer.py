@@ -28,16 +28,20 @@ if people.empty:
     st.stop()
 ids = people["engineer_id"].tolist()
 labels = dict(zip(ids, page.person_labels(people["engineer_id"], people["name"]), strict=True))
+# A link names the person by id (`?engineer=E0036`), never by name: names would land in browser
+# history and in shared links. The choice is kept in the URL by hand, because a select box bound
+# to the URL writes the label it shows, which is the name.
 if st.session_state.get(state.ENGINEER) not in ids:
-    st.session_state.pop(state.ENGINEER, None)
+    linked = page.linked_option(st.query_params.get(state.ENGINEER), ids, labels)
+    st.session_state[state.ENGINEER] = linked if linked is not None else ids[0]
 engineer_id = st.selectbox(
     "Engineer",
     ids,
     key=state.ENGINEER,
-    bind="query-params",
     format_func=labels.get,
     help="Type to search by name. Only people matching the sidebar filters are listed.",
 )
+st.query_params[state.ENGINEER] = engineer_id
 person = people.loc[people["engineer_id"] == engineer_id].iloc[0]
 judged = queries.engineer_months_judged(wh, engineer_id, f.month, CHART_MONTHS)
 this_month = judged.loc[pd.to_datetime(judged["month"]) == pd.Timestamp(f.month)]
