@@ -42,6 +42,15 @@ METRIC_VIEWS = {
 }
 
 
+def bar_text(metric: str, value: float) -> str:
+    """A bar's value as people write it: 94%, 20 h, 0.5."""
+    if metric == "sla_adherence":
+        return f"{value * 100:g}%"
+    if metric == "median_open_hours":
+        return f"{value:g} h"
+    return f"{value:g}"
+
+
 @dataclass(frozen=True)
 class MetricChart:
     """What a chart of one metric against the level bars needs besides its rows: the metric's

@@ -242,3 +242,15 @@ def test_csv_download_neutralises_spreadsheet_formulas():
     ).decode()
     assert "'=HYPERLINK" in data and "'@SUM" in data
     assert "\nfine," in data and ",-2\n" in data  # numbers stay numbers
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "text"),
+    [
+        ("sla_adherence", 0.94, "94%"),
+        ("median_open_hours", 20.0, "20 h"),
+        ("volume_ratio", 0.5, "0.5"),
+    ],
+)
+def test_a_bar_reads_as_people_write_it(metric, value, text):
+    assert charts.bar_text(metric, value) == text

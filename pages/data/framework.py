@@ -6,7 +6,7 @@ other pages were computed with.
 
 import streamlit as st
 
-from rungs_ui import page, queries
+from rungs_ui import charts, page, queries
 
 ctx = page.context()
 page.header(ctx)
@@ -37,6 +37,11 @@ for level in fw.levels:
 st.subheader("Metric bars")
 st.caption("A level carries its own bars and those of every level below it.")
 bars = fw.bars.iloc[fw.bars["level"].map(fw.levels.index).argsort(kind="stable")]
+# Each bar as people write it (90%, 20 h, 0.5), and the metric by the name the charts use.
+bars = bars.assign(
+    value=[charts.bar_text(m, v) for m, v in zip(bars["metric"], bars["value"], strict=True)],
+    metric=bars["metric"].map(lambda m: charts.METRIC_VIEWS[m].title),
+)
 st.table(
     page.text_table(
         bars[["level", "category", "label", "metric", "op", "value"]]
