@@ -13,6 +13,12 @@ import streamlit as st
 from rungs_ui import charts, page, queries, state
 
 CHART_MONTHS = 24
+# decisions.decision as people say it.
+DECISION_WORDS = {
+    "in_band_raise": "In-band raise",
+    "promotion": "Promotion",
+    "deferred": "Deferred",
+}
 HEATMAP_MONTHS = 18
 
 ctx = page.context()
@@ -169,7 +175,7 @@ with left:
     stints = queries.engineer_stints(wh, engineer_id)
     page.chart(ctx, charts.level_history(stints, fw.levels, f.month))
     st.dataframe(
-        stints[["started_on", "level", "change", "from_level"]],
+        stints[["started_on", "level", "change", "from_level"]].fillna({"from_level": "—"}),
         hide_index=True,
         column_config={
             "started_on": st.column_config.DateColumn("From", format="D MMM YYYY"),
@@ -180,7 +186,17 @@ with left:
     )
     decisions = queries.engineer_decisions(wh, engineer_id)
     if not decisions.empty:
-        st.dataframe(decisions, hide_index=True)
+        st.dataframe(
+            decisions.assign(
+                decision=decisions["decision"].map(DECISION_WORDS).fillna(decisions["decision"])
+            ),
+            hide_index=True,
+            column_config={
+                "decided_on": st.column_config.DateColumn("Decided", format="D MMM YYYY"),
+                "decision": "Decision",
+                "note": "Note",
+            },
+        )
 with right:
     evidence = queries.engineer_evidence(wh, engineer_id, f.month)
     st.subheader(f"Evidence ({len(evidence)})")
