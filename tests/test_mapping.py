@@ -455,3 +455,21 @@ def test_worked_example_converts_its_sample_export_cleanly(tmp_path, example):
         assert len(written) == result.rows_written > 0
         key = result.columns[0]
         assert all(row[key] for row in written)
+
+
+def test_publishing_sweeps_scratch_left_by_a_killed_run_but_not_a_live_runs(tmp_path):
+    import os
+
+    from pipelines.importers.publish import publish
+
+    dead = tmp_path / ".rungs-writing-999999999-abc"  # no such pid
+    live = tmp_path / f".rungs-writing-{os.getpid()}-def"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "engineers.csv").write_text("half a copy of people data\n")
+
+    written = publish(tmp_path, {"levels.csv": lambda path: path.write_text("x\n")})
+
+    assert written == [tmp_path / "levels.csv"]
+    assert not dead.exists()
+    assert (live / "engineers.csv").exists()

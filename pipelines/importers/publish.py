@@ -5,10 +5,18 @@ way they publish contract files, so a failure never leaves half a source folder 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from pipelines.load.scratch import process_alive
+
+# The scratch folder names its owner's pid, so one left by a killed run can be told from one
+# another run is still writing.
+_SCRATCH_PREFIX = ".rungs-writing-"
+_OWNED = re.compile(re.escape(_SCRATCH_PREFIX) + r"(\d+)-")
 
 
 def publish(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> list[Path]:
@@ -21,7 +29,8 @@ def publish(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> list[P
     fail between them).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".rungs-writing-", dir=out_dir))
+    sweep_dead_scratch(out_dir)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-", dir=out_dir))
     try:
         for name, write in writers.items():
             write(scratch / name)
@@ -33,3 +42,15 @@ def publish(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> list[P
         return written
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def sweep_dead_scratch(out_dir: Path) -> list[Path]:
+    """Remove scratch folders in `out_dir` left by runs that were killed (their pid is gone):
+    they hold half-written copies of people data."""
+    swept = []
+    for entry in out_dir.glob(f"{_SCRATCH_PREFIX}*"):
+        owner = _OWNED.match(entry.name)
+        if entry.is_dir() and not entry.is_symlink() and owner and not process_alive(int(owner[1])):
+            shutil.rmtree(entry, ignore_errors=True)
+            swept.append(entry)
+    return swept

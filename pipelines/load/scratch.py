@@ -74,7 +74,7 @@ def sweep_temp_folders(now: float | None = None) -> list[Path]:
         if not _own_folder(entry):
             continue
         owner = _OWNED_TEMP.match(entry.name)
-        if owner and not _alive(int(owner[1])):
+        if owner and not process_alive(int(owner[1])):
             shutil.rmtree(entry, ignore_errors=True)
             swept.append(entry)
         elif _empty(entry) and now - entry.stat().st_mtime > EMPTY_TEMP_GRACE_S:
@@ -94,7 +94,7 @@ def _empty(folder: Path) -> bool:
     return next(folder.iterdir(), None) is None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
