@@ -4,7 +4,10 @@ rows it must come from. Used by tests/test_consistency.py on the demo org and by
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
 from rungs_ui import state
+from rungs_ui.warehouse import WAREHOUSE_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 ENGINEER_PAGE = "pages/people/engineer.py"
@@ -36,14 +40,23 @@ class Mismatches:
             self.lines.append(f"{who}: {what} shows {shown!r}, the warehouse holds {expected!r}")
 
 
-def open_engineer_page(warehouse: Path, month: str, timeout: float = 120) -> AppTest:
-    import os
-
-    os.environ["RUNGS_WAREHOUSE"] = str(warehouse)
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=timeout)
-    at.query_params[state.MONTH] = month
-    at.run()
-    return at.switch_page(ENGINEER_PAGE).run()
+@contextmanager
+def engineer_page(warehouse: Path, month: str, timeout: float = 120) -> Iterator[AppTest]:
+    """The dashboard on the Engineer page at `month`. Every rerun reads the warehouse path from
+    the environment, so it points at `warehouse` while the page is in use and is put back after
+    (the next test in this process must not inherit it)."""
+    before = os.environ.get(WAREHOUSE_ENV)
+    os.environ[WAREHOUSE_ENV] = str(warehouse)
+    try:
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=timeout)
+        at.query_params[state.MONTH] = month
+        at.run()
+        yield at.switch_page(ENGINEER_PAGE).run()
+    finally:
+        if before is None:
+            os.environ.pop(WAREHOUSE_ENV, None)
+        else:
+            os.environ[WAREHOUSE_ENV] = before
 
 
 def warehouse_rows(warehouse: Path, month: str) -> pd.DataFrame:
@@ -195,8 +208,8 @@ def check_page_against_warehouse(
     rows = warehouse_rows(warehouse, month)
     if engineer_ids is not None:
         rows = rows.loc[rows["engineer_id"].isin(engineer_ids)]
-    at = open_engineer_page(warehouse, month)
     found = Mismatches()
-    for _, row in rows.iterrows():
-        check_engineer(at, row, warehouse, month, found)
+    with engineer_page(warehouse, month) as at:
+        for _, row in rows.iterrows():
+            check_engineer(at, row, warehouse, month, found)
     return found

@@ -21,7 +21,7 @@ from rungs_ui import state
 from tests.consistency import (
     check_page_against_warehouse,
     drawn_bars,
-    open_engineer_page,
+    engineer_page,
     warehouse_rows,
 )
 from tests.pipeline_fixtures import TICKET_HEADER, write_csv
@@ -46,8 +46,7 @@ def test_every_number_on_the_engineer_page_is_the_row_it_comes_from(demo_org):
     assert found.lines == []
 
 
-def test_promotion_and_raise_counters_count_the_readiness_rows(demo_org, monkeypatch):
-    monkeypatch.setenv("RUNGS_WAREHOUSE", str(demo_org))
+def test_promotion_and_raise_counters_count_the_readiness_rows(demo_org):
     with duckdb.connect(str(demo_org), read_only=True) as con:
         ready, near, in_band = con.execute(
             "select count(*) filter (where promotion_ready),"
@@ -57,12 +56,13 @@ def test_promotion_and_raise_counters_count_the_readiness_rows(demo_org, monkeyp
             " where month = $m::date and (e.left_on is null or e.left_on >= last_day($m::date))",
             {"m": f"{DEMO_AS_OF}-01"},
         ).fetchone()
-    at = open_engineer_page(demo_org, DEMO_AS_OF)
-    at.switch_page("pages/people/promotions.py").run()
-    tiles = {m.label: m.value for m in at.metric}
+    with engineer_page(demo_org, DEMO_AS_OF) as at:
+        at.switch_page("pages/people/promotions.py").run()
+        tiles = {m.label: m.value for m in at.metric}
+        at.switch_page("pages/people/raises.py").run()
+        in_band_tile = {m.label: m.value for m in at.metric}["In-band raise candidates"]
     assert (tiles["Promotion-ready"], tiles["Near a window"]) == (str(ready), str(near))
-    at.switch_page("pages/people/raises.py").run()
-    assert {m.label: m.value for m in at.metric}["In-band raise candidates"] == str(in_band)
+    assert in_band_tile == str(in_band)
 
 
 # --- a small org with the awkward level histories ----------------------------------------------
@@ -224,7 +224,8 @@ def test_the_team_lead_volume_bars_drawn_are_the_bars_judged(small_org):
             ).fetchall()
         )
     assert judged == {("IC1", 0.25), ("IC3", 0.4)}
-    at = open_engineer_page(small_org, AS_OF)
-    at.selectbox(key=state.ENGINEER).set_value("E4").run()
-    assert [e.value for e in at.exception] == []
-    assert judged in drawn_bars(at)
+    with engineer_page(small_org, AS_OF) as at:
+        at.selectbox(key=state.ENGINEER).set_value("E4").run()
+        errors, drawn = [e.value for e in at.exception], drawn_bars(at)
+    assert errors == []
+    assert judged in drawn
