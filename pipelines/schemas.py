@@ -243,6 +243,23 @@ class LeaveSchema(pa.DataFrameModel):
         coerce = True
 
 
+_change = _fields_of("manager_changes")
+
+
+class ManagerChangeSchema(pa.DataFrameModel):
+    """Validates manager_changes.csv, row by row. Whether a person's changes join up with each
+    other, the roster and the hire and leaving dates is checked across tables
+    (pipelines/load/manager_history.py), where the reasons can name the other rows."""
+
+    engineer_id: str = _change("engineer_id", str_length=NON_EMPTY)
+    changed_on: pl.Date = _change("changed_on")
+    from_manager_id: str = _change("from_manager_id")
+    to_manager_id: str = _change("to_manager_id")
+
+    class Config:
+        coerce = True
+
+
 _month = _fields_of("monthly_metrics")
 
 
@@ -270,6 +287,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "evidence": EvidenceSchema,
     "decisions": DecisionSchema,
     "leave": LeaveSchema,
+    "manager_changes": ManagerChangeSchema,
     "monthly_metrics": MonthlyMetricsSchema,
 }
 

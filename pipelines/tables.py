@@ -166,7 +166,8 @@ TABLES: tuple[TableSpec, ...] = (
             _C(
                 "manager_id",
                 "id",
-                "engineer_id of the person's manager; empty for none.",
+                "engineer_id of the person's manager today; empty for none. Earlier managers "
+                "go in manager_changes.csv.",
                 nullable=True,
             ),
             _C("hire_date", "date", "First working day (YYYY-MM-DD).", no_future=True),
@@ -346,6 +347,38 @@ TABLES: tuple[TableSpec, ...] = (
             _C("engineer_id", "id", "Who was away."),
             _C("starts_on", "date", "First day away."),
             _C("ends_on", "date", "Last day away."),
+        ),
+    ),
+    # Without this file everyone reports to their engineers.csv manager_id from the hire date.
+    # The changes of a person must join up into one chain that ends at that manager_id, which
+    # stays the truth about today (pipelines/load/manager_history.py checks it).
+    TableSpec(
+        "manager_changes",
+        "one row per change of manager, for who reported to whom in past months. "
+        "Without it everyone reports to their engineers.csv manager_id from their hire date.",
+        required=False,
+        fields=(
+            _C("engineer_id", "id", "Who changed manager."),
+            _C(
+                "changed_on",
+                "date",
+                "First day with the new manager (YYYY-MM-DD), between hire_date and left_on.",
+                no_future=True,
+            ),
+            _C(
+                "from_manager_id",
+                "id",
+                "engineer_id of the manager before; empty for none. Equals the person's "
+                "previous change's to_manager_id.",
+                nullable=True,
+            ),
+            _C(
+                "to_manager_id",
+                "id",
+                "engineer_id of the manager from then on; empty for none. The person's last "
+                "change ends at their engineers.csv manager_id.",
+                nullable=True,
+            ),
         ),
     ),
     # The line break and indent inside `about` reproduce what the README has always shown.

@@ -11,10 +11,12 @@ import csv
 import datetime as dt
 import statistics
 from collections import defaultdict
+from itertools import pairwise
 
 import pytest
 
 from pipelines.demo import calendar as cal
+from pipelines.demo.access import ACCESS_FILE
 from pipelines.demo.generate import COLUMNS, generate_demo
 from pipelines.demo.tickets import allowed_breaches
 from pipelines.framework import load_framework
@@ -65,9 +67,9 @@ def day(text: str) -> dt.date:
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(small, tmp_path):
     again = generate_demo(tmp_path / "again", engineers=12, months=18, seed=3, end_month=END)
     other = generate_demo(tmp_path / "other", engineers=12, months=18, seed=4, end_month=END)
-    for name in COLUMNS:
-        first = (small.out_dir / f"{name}.csv").read_bytes()
-        assert (again.out_dir / f"{name}.csv").read_bytes() == first, name
+    for name in [*(f"{table}.csv" for table in COLUMNS), ACCESS_FILE]:
+        first = (small.out_dir / name).read_bytes()
+        assert (again.out_dir / name).read_bytes() == first, name
     assert (other.out_dir / "tickets.csv").read_bytes() != (
         small.out_dir / "tickets.csv"
     ).read_bytes()
@@ -136,6 +138,47 @@ def test_every_referenced_engineer_exists_and_managers_have_no_levels_or_tickets
     for e in engineers.values():
         assert e["manager_id"] == "" or e["manager_id"] in managers
     assert "" in {t["assignee_id"] for t in read(small, "tickets")}, "some tickets unassigned"
+
+
+@pytest.mark.parametrize("org_name", ["small", "default_org"])
+def test_one_manager_has_reports_of_reports(org_name, request):
+    summary = request.getfixturevalue(org_name)
+    manager_of = {e["engineer_id"]: e["manager_id"] for e in read(summary, "engineers")}
+    managers = summary.archetypes["manager"]
+    # The last team's manager reports to the first team's (M006 to M001 in the default org).
+    assert manager_of[managers[-1]] == "M001"
+    assert [m for m in managers[1:-1] if manager_of[m] != "M000"] == []
+    assert manager_of["M000"] == ""
+
+
+@pytest.mark.parametrize("org_name", ["small", "default_org"])
+def test_a_few_engineers_changed_manager_and_their_history_ends_at_todays(org_name, request):
+    summary = request.getfixturevalue(org_name)
+    engineers = {e["engineer_id"]: e for e in read(summary, "engineers")}
+    history = defaultdict(list)
+    for r in read(summary, "manager_changes"):
+        history[r["engineer_id"]].append(r)
+    assert 2 <= len(history) <= 3
+    assert any(len(changes) > 1 for changes in history.values())
+    for person, changes in history.items():
+        changes.sort(key=lambda r: r["changed_on"])
+        me = engineers[person]
+        assert changes[-1]["to_manager_id"] == me["manager_id"]
+        for before, after in pairwise(changes):
+            assert before["to_manager_id"] == after["from_manager_id"]
+        for r in changes:
+            assert r["from_manager_id"] != r["to_manager_id"]
+            assert {r["from_manager_id"], r["to_manager_id"]} <= set(summary.archetypes["manager"])
+            after_end_month = cal.first_day(cal.parse_month(END) + 1)
+            assert day(me["hire_date"]) < day(r["changed_on"]) < after_end_month
+            assert not me["left_on"]
+    # Evidence is recorded by the manager of the day it was observed.
+    for ev in read(summary, "evidence"):
+        if ev["engineer_id"] in history:
+            changes = history[ev["engineer_id"]]
+            held = [r["to_manager_id"] for r in changes if r["changed_on"] <= ev["observed_on"]]
+            expected = held[-1] if held else changes[0]["from_manager_id"]
+            assert ev["recorded_by"] == expected
 
 
 def test_first_level_row_is_at_hire_and_levels_only_go_up(small):

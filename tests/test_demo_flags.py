@@ -84,10 +84,12 @@ def test_demo_source_folder_is_what_the_readme_describes(demo):
     summary, _report, _warehouse = demo
     names = sorted(p.name for p in Path(summary.out_dir).iterdir() if not p.name.startswith("."))
     assert names == [
+        "access.toml",
         "decisions.csv",
         "engineers.csv",
         "evidence.csv",
         "leave.csv",
         "levels.csv",
+        "manager_changes.csv",
         "tickets.csv",
     ]

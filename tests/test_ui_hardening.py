@@ -65,7 +65,14 @@ CORPUS: tuple[str, ...] = (
 )
 MANAGER_ID = f"![m]({PIXEL}/m.png)"
 EXTRA_COLUMN = f"![col]({PIXEL}/col.png) $x^2$ **header**"
-ID_COLUMNS = ("engineer_id", "manager_id", "assignee_id", "recorded_by")
+ID_COLUMNS = (
+    "engineer_id",
+    "manager_id",
+    "assignee_id",
+    "recorded_by",
+    "from_manager_id",
+    "to_manager_id",
+)
 # Markdown that only data could have put there: an image or link, LaTeX, HTML, an entity, a
 # Streamlit colour directive, unless escaped by a backslash. (The pages' own Markdown uses
 # bold, badges and :material/ icons, so those are looked for as corpus entries instead.)

@@ -141,7 +141,8 @@ class EvidenceWriter:
                 "summary": summary,
                 "link": link,
                 "source": source,
-                "recorded_by": p.manager_id,
+                # The manager of the day: someone who moved since was observed by the old one.
+                "recorded_by": p.manager_on(observed),
             }
         )
 

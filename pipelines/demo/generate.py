@@ -1,8 +1,9 @@
 """The synthetic demo org: contract-format input files with every readiness story in them.
 
-`generate_demo` writes engineers, levels, tickets, evidence, decisions and leave CSVs into a
-folder. Same arguments, same bytes: numpy and Faker are seeded from `seed`, and nothing reads
-the clock except the default `end_month` (the month before the current one).
+`generate_demo` writes engineers, levels, tickets, evidence, decisions, leave and manager
+changes CSVs into a folder, and an access.toml naming demo people for each dashboard role.
+Same arguments, same bytes: numpy and Faker are seeded from `seed`, and nothing reads the clock
+except the default `end_month` (the month before the current one).
 
 Sizes: the default org (40 engineers, 36 months) has ~40k tickets; 1,000 engineers over 60
 months at `tickets_per_month=630` gives ~25 million, generated month by month and streamed to
@@ -23,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.demo import calendar as cal
+from pipelines.demo.access import ACCESS_FILE, render_access
 from pipelines.demo.evidence import EvidenceWriter, decision_rows, leave_rows
 from pipelines.demo.org import MANAGER, Org, OrgBuilder
 from pipelines.demo.plan import build_plan
@@ -97,6 +99,7 @@ def generate_demo(
             "levels": _write(out_dir, "levels", _level_rows(org)),
             "decisions": _write(out_dir, "decisions", decision_rows(org)),
             "leave": _write(out_dir, "leave", leave_rows(org)),
+            "manager_changes": _write(out_dir, "manager_changes", _manager_change_rows(org)),
             "evidence": _write(
                 out_dir, "evidence", EvidenceWriter(org, plan, evidence_rng).build()
             ),
@@ -104,6 +107,7 @@ def generate_demo(
         stream = TicketStream(org, plan, ticket_rng, on_month=advance(months + 1))
         _write_tickets(out_dir, stream)
         counts["tickets"] = stream.rows
+        _write_text(out_dir / ACCESS_FILE, render_access(_engineer_rows(org)))
 
     archetypes: dict[str, list[str]] = {MANAGER: [m.engineer_id for m in org.managers]}
     for p in org.people:
@@ -153,6 +157,22 @@ def _level_rows(org: Org) -> list[dict]:
     ]
 
 
+def _manager_change_rows(org: Org) -> list[dict]:
+    rows = [
+        {"engineer_id": p.engineer_id, "changed_on": on, "from_manager_id": a, "to_manager_id": b}
+        for p in org.people
+        for on, a, b in p.manager_changes
+    ]
+    return sorted(rows, key=lambda r: (r["changed_on"], r["engineer_id"]))
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Written beside the target, then renamed over it, like the CSVs."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
 def _write(out_dir: Path, name: str, rows: list[dict]) -> int:
     columns = COLUMNS[name]
     table = (
@@ -172,6 +192,7 @@ def _schema(name: str) -> pa.Schema:
         "decided_on": pa.date32(),
         "starts_on": pa.date32(),
         "ends_on": pa.date32(),
+        "changed_on": pa.date32(),
         "team_lead": pa.bool_(),
     }
     return pa.schema([(c, types.get(c, pa.string())) for c in COLUMNS[name]])

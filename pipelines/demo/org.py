@@ -67,6 +67,11 @@ ENGINEERS_PER_TEAM = 6.7
 RAMP_UP = (0.3, 0.6, 0.85)
 TEAM_LEAD_VOLUME = 0.5
 MAX_VACATION_DAYS = 8
+# Engineers who changed manager during the history, one entry each: their moves as (months
+# before end_month, day of the month), oldest first. The last move brings them to today's
+# manager; each earlier one came from another team's manager. Their team in engineers.csv is
+# today's: team history is not modelled, only reporting lines (manager_changes.csv).
+MOVES = (((7, 16),), ((12, 3),), ((15, 20), (5, 11)))
 
 
 @dataclass
@@ -103,6 +108,15 @@ class Person:
     episodes: list[Episode] = field(default_factory=list)
     leave: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     decisions: list[tuple[dt.date, str, str]] = field(default_factory=list)
+    # (changed_on, from_manager_id, to_manager_id), oldest first; the last ends at manager_id.
+    manager_changes: list[tuple[dt.date, str, str]] = field(default_factory=list)
+
+    def manager_on(self, day: dt.date) -> str:
+        """Whom the person reported to on `day`."""
+        earlier = [to for on, _, to in self.manager_changes if on <= day]
+        if earlier:
+            return earlier[-1]
+        return self.manager_changes[0][1] if self.manager_changes else self.manager_id
 
 
 @dataclass
@@ -190,6 +204,7 @@ class OrgBuilder:
             manager = self.org.managers[1 + i % n_teams].engineer_id
             person = self._story(i, archetypes[i], team, region, name, email, manager)
             self.org.people.append(person)
+        self._moves(n_teams)
         return self.org
 
     def _team_name(self, t: int) -> str:
@@ -209,6 +224,9 @@ class OrgBuilder:
             managers.append(
                 Manager(f"M{t:03d}", name, email, team, region, head.engineer_id, hired)
             )
+        # The last team's manager reports to the first's (M006 to M001 in the default org), so
+        # one manager has reports of reports. There are always at least three teams.
+        managers[-1].manager_id = managers[1].engineer_id
         return managers
 
     def _identity(self, region: str) -> tuple[str, str]:
@@ -237,6 +255,39 @@ class OrgBuilder:
         for archetype, i in zip(slot_order(engineers), order, strict=False):
             archetypes[i] = archetype
         return archetypes
+
+    def _moves(self, n_teams: int) -> None:
+        """Give the first people who fit (in id order: still here, not a team lead, hired two
+        months before their first move) the MOVES. Draws nothing from the generator, so the
+        stories, tickets and every other person stay as they were."""
+        org, taken = self.org, set()
+        for moves in MOVES:
+            months = [max(1, org.end - before) for before, _ in moves]
+            person = next(
+                (
+                    p
+                    for p in org.people
+                    if p.engineer_id not in taken
+                    and p.left_on is None
+                    and not p.team_lead
+                    and org.index_of(p.hire_on) <= months[0] - 2
+                ),
+                None,
+            )
+            if person is None:
+                return
+            taken.add(person.engineer_id)
+            team = person.index % n_teams
+            # Before the last move they were with the next team's manager, before that with the
+            # one after it: never today's manager, as there are at least three teams.
+            earlier = [
+                org.managers[1 + (team + k) % n_teams].engineer_id for k in range(len(moves), 0, -1)
+            ]
+            managers = [*earlier, person.manager_id]
+            person.manager_changes = [
+                (org.day(month, day), managers[k], managers[k + 1])
+                for k, (month, (_, day)) in enumerate(zip(months, moves, strict=True))
+            ]
 
     # -- stories ------------------------------------------------------------------------------
 

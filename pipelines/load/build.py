@@ -28,7 +28,7 @@ from pipelines.framework import (
     load_framework,
     write_framework,
 )
-from pipelines.load import integrity, lines
+from pipelines.load import integrity, lines, manager_history
 from pipelines.load.guard import (
     DropGuard,
     DropRefused,
@@ -240,6 +240,8 @@ def _run(
             _cross_checks(con, report, framework, source)
         with steps.step("engineer_dates"):
             run_model(con, "engineer_dates", framework_params(framework))
+        with steps.step("reporting_lines"):
+            run_model(con, "reporting_lines")
         if has_metrics(report):
             with steps.step("engineer_months"):
                 run_model(con, "engineer_months", framework_params(framework))
@@ -345,6 +347,12 @@ def _cross_checks(con, report: BuildReport, framework: Framework, source: Path) 
                 table,
                 integrity.reject_unknown_engineers(con, table, report.build_id, stats[table].file),
             )
+    changes = stats["manager_changes"].file
+    if changes:
+        moved(
+            "manager_changes",
+            manager_history.reject_broken_changes(con, report.build_id, changes),
+        )
     # The rows to fix come first: everything rejected with them is counted under them.
     report.notes[:0] = integrity.cascade_notes(con)
     for engineer, manager, rejected_at in integrity.unknown_managers(con):
@@ -353,6 +361,8 @@ def _cross_checks(con, report: BuildReport, framework: Framework, source: Path) 
             f"engineers.csv: {engineer}'s manager_id {manager} {where}; "
             "loaded without a known manager"
         )
+    if changes:
+        report.notes.extend(manager_history.unknown_manager_notes(con, changes))
     report.notes.extend(integrity.roster_notes(con))
     if not stats["monthly_metrics"].file:
         return

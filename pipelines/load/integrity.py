@@ -27,7 +27,7 @@ def _meant_id(sql: str) -> str:
     return "regexp_replace(" + sql + r", '[\p{Cc}\p{Cf}\p{Z}]', '', 'g')"
 
 
-def _rejection_of(column: str, what: str) -> str:
+def rejection_of(column: str, what: str) -> str:
     """SQL for `what` (columns of r) about the rejected engineers.csv row that `column` names;
     NULL when it names nobody rejected."""
     return f"(select {what} from _rejected_engineers r where r.meant_id = {_meant_id(column)})"
@@ -43,11 +43,12 @@ ENGINEER_REFERENCES = {
     "evidence": "engineer_id",
     "decisions": "engineer_id",
     "leave": "engineer_id",
+    "manager_changes": "engineer_id",
     "monthly_metrics": "engineer_id",
 }
 
 
-def _quarantine(
+def quarantine(
     con: duckdb.DuckDBPyConnection,
     table: str,
     where: str,
@@ -92,7 +93,7 @@ def dedupe_tickets(con: duckdb.DuckDBPyConnection, build_id: str, file: str) -> 
         )
         select * from versions
     """)
-    tied = _quarantine(
+    tied = quarantine(
         con,
         "tickets",
         "source_line in (select source_line from _ticket_versions "
@@ -150,15 +151,15 @@ def reject_unknown_engineers(
     reason when that person's row was rejected, else as unknown."""
     column = ENGINEER_REFERENCES[table]
     where = f"{column} is not null and {column} not in (select engineer_id from engineers)"
-    rejected = _rejection_of(
+    rejected = rejection_of(
         column,
         f"'engineer ' || {column} || ' was rejected at ' || r.at_lines "
         "|| ' (' || r.reason || '); fix that row'",
     )
     unknown = f"'unknown engineer ' || {column} || ': add them to engineers.csv or correct the id'"
     reason = f"coalesce({rejected}, {unknown})"
-    caused_by = _rejection_of(column, "r.at_lines")
-    return _quarantine(con, table, where, column, reason, build_id, file, caused_by)
+    caused_by = rejection_of(column, "r.at_lines")
+    return quarantine(con, table, where, column, reason, build_id, file, caused_by)
 
 
 def cascade_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -190,7 +191,7 @@ def unknown_managers(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str
     manager's own row was rejected when it was."""
     return con.execute(f"""
         select e.engineer_id, e.manager_id,
-               {_rejection_of("e.manager_id", "r.at_lines || ' (' || r.reason || ')'")}
+               {rejection_of("e.manager_id", "r.at_lines || ' (' || r.reason || ')'")}
         from engineers e where e.manager_id is not null
           and e.manager_id not in (select engineer_id from engineers)
         order by e.engineer_id
