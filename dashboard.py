@@ -1,8 +1,9 @@
 """Rungs: the career framework as numbers leadership can act on.
 
-Entry point for `streamlit run dashboard.py`: page config, the page list from
-rungs_ui.navigation, the sign-in gate, the shared sidebar, then the chosen page. Pages only
-read the warehouse.
+Entry point for `streamlit run dashboard.py`: page config, sign-in (rungs_ui.auth), the
+viewer's scope (rungs_ui.access), the pages their role sees (rungs_ui.navigation), the shared
+sidebar, then the chosen page. Pages only read the warehouse, through a handle that carries
+the scope.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from rungs_ui import anonymise, gate, navigation, page, queries, sidebar, state, warehouse
+from pipelines.access import AccessFileError, Scope
+from rungs_ui import access, anonymise, auth, navigation, page, queries, sidebar, state, warehouse
 
 # Served by the app itself: a ":material/...:" page icon makes every browser fetch it from a
 # font CDN on every load, before sign-in.
@@ -22,26 +24,61 @@ def _presenting() -> bool:
     return st.query_params.get(state.PRESENT, "") in ("1", "true", "yes")
 
 
-def _manager_label(wh: warehouse.Warehouse, on_calibration: bool):
+def _manager_label(wh: warehouse.Warehouse, month, on_calibration: bool):
     """On the calibration page with anonymise on, managers are named by letter too."""
     if not (on_calibration and st.session_state.get(state.ANONYMISE)):
         return None
-    options = queries.filter_options(wh)["managers"]
+    options = queries.filter_options(wh, month)["managers"]
     masks = anonymise.Anonymiser.for_people(
         zip(options["manager_id"], options["manager_name"], strict=True), wh.build_id, "Manager"
     )
     return masks.alias
 
 
-def _sections() -> dict[str, list]:
+def _sections(pages: tuple[navigation.PageSpec, ...]) -> dict[str, list]:
+    # A role without the registered default page (an engineer has no Team health) opens on
+    # the first page it has.
+    default = next((p for p in pages if p.default), pages[0])
     return {
         group: [
-            st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
-            for p in navigation.PAGES
+            st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=p is default)
+            for p in pages
             if p.group == group
         ]
         for group in navigation.GROUPS
+        if any(p.group == group for p in pages)
     }
+
+
+def _closed(message_page) -> None:
+    """Nothing but `message_page`: the page list stays hidden, the URL keeps naming its page."""
+    st.navigation(_sections(navigation.PAGES), position="hidden")
+    message_page()
+    st.stop()
+
+
+def _who_is_looking(settings: dict) -> auth.Identity | None:
+    """The signed-in person (None in local mode); stops the run at the sign-in page."""
+    if not settings:
+        return None
+    who = auth.identity(access.policy().groups_claim)
+    if who is None:
+        _closed(lambda: auth.show_sign_in(settings))
+    return who
+
+
+def _viewer_box(scope: Scope, local: bool) -> None:
+    box = st.sidebar.container(border=True)
+    if local:
+        box.caption(
+            ":material/lock_open: **Local mode: everyone visible.** Sign-in is off because no "
+            "[auth] is configured; see the README to serve Rungs to others."
+        )
+        return
+    box.caption(f"Signed in as {page.text(scope.viewer)} · {scope.role.replace('_', ' ')}")
+    if box.button("Sign out", key="sign_out", icon=":material/logout:"):
+        access.record(scope, "sign_out")
+        st.logout()
 
 
 def main() -> None:
@@ -52,30 +89,53 @@ def main() -> None:
         layout="wide",
         initial_sidebar_state="collapsed" if present else "auto",
     )
-    allowed = gate.signed_in()
-    # The page is resolved from the URL before the sign-in form, so a link such as
-    # /calibration?present=1 still names the page after signing in; without it the run that
-    # signs in would fall back to the default page. Signed out, the page list stays hidden.
-    current = st.navigation(
-        _sections(), position="sidebar" if allowed and not present else "hidden"
-    )
-    if not allowed:
-        gate.show_sign_in()
-        st.stop()
-    if present:
-        page.presentation_style()
+    settings = auth.auth_settings()
+    reason = auth.refusal(bool(settings), st.get_option("server.address"))
+    if reason:
+        _closed(lambda: auth.show_refusal(reason))
+    navigated = False  # st.navigation runs once per run: after it, a message is the page
     try:
+        who = _who_is_looking(settings)
         wh = warehouse.current()
+        month = sidebar.chosen_month(wh)
+        scope = access.scope_for(wh, who, month)
+        if scope is None:
+            access.record_no_access_once(who)
+            _closed(lambda: auth.show_no_access(who))
+        if who is not None:
+            access.record_sign_in_once(scope)
+        wh = wh.scoped(scope)
+        pages = navigation.pages_for(scope.role)
+        current = st.navigation(_sections(pages), position="hidden" if present else "sidebar")
+        navigated = True
+        if present:
+            page.presentation_style()
         fw = queries.framework(wh)
-        on_calibration = current.url_path == "calibration"
-        filters = sidebar.render(wh, fw, _manager_label(wh, on_calibration))
-        spec = navigation.spec_for_url(current.url_path)
+        spec = navigation.spec_titled(current.title)
+        on_calibration = spec.url_path == "calibration"
+        _viewer_box(scope, local=who is None)
+        filters = sidebar.render(
+            wh,
+            fw,
+            _manager_label(wh, month, on_calibration),
+            people_filters=scope.role != "engineer",
+        )
         page.set_context(
-            page.PageContext(wh=wh, fw=fw, filters=filters, present=present, spec=spec)
+            page.PageContext(wh=wh, fw=fw, filters=filters, present=present, spec=spec, scope=scope)
         )
         current.run()
     except warehouse.WarehouseUnavailable as exc:
-        page.show_unavailable(exc)
+        unavailable = exc
+        if navigated:
+            page.show_unavailable(unavailable)
+        else:
+            _closed(lambda: page.show_unavailable(unavailable))
+    except AccessFileError as exc:
+        problem = f"The dashboard stays closed: {exc}"
+        if navigated:
+            auth.show_refusal(problem)
+        else:
+            _closed(lambda: auth.show_refusal(problem))
 
 
 main()

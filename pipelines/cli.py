@@ -235,6 +235,14 @@ def flags_cmd(
     warehouse: WarehouseOpt = Path("data/warehouse.duckdb"),
     as_of: Annotated[str | None, typer.Option(help="Month to report (YYYY-MM).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as-user",
+            help="Email of the person the list is for: only the people they may see in the "
+            "dashboard (access file in RUNGS_ACCESS_FILE), and the export is audited.",
+        ),
+    ] = None,
 ) -> None:
     """Print who is promotion-ready, near a window, an in-band candidate or at risk, and why."""
     import duckdb
@@ -247,8 +255,25 @@ def flags_cmd(
         _fail(f"{warehouse}: no warehouse yet. Fix: run `python -m pipelines build` first")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         try:
-            frame = flags_frame(con, as_of)
+            frame = flags_frame(con, as_of, as_user)
         except ValueError as exc:
+            _fail(str(exc))
+    if as_user:
+        from pipelines import audit
+
+        scope = frame.attrs["scope"]
+        # Recorded before a line is printed: an export the log cannot hold does not happen.
+        try:
+            audit.record(
+                audit.Event(
+                    who=scope.viewer,
+                    role=scope.role,
+                    action="export",
+                    target=f"flags {frame.attrs['as_of']:%Y-%m} ({fmt}, command line)",
+                    scope=scope.describe(),
+                )
+            )
+        except audit.JournalError as exc:
             _fail(str(exc))
     sys.stdout.write(render_flags(frame, fmt))
 

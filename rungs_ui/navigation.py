@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.access.policy import ROLES
+
+# Pages about many people: for roles that see more than themselves.
+TEAM_ROLES = frozenset({"admin", "leadership", "people_partner", "manager"})
+# The build's records of every input row (rejected rows quote them) and the audit log.
+ORG_ROLES = frozenset({"admin", "leadership"})
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -20,6 +27,8 @@ class PageSpec:
     url_path: str
     question: str
     default: bool = False
+    # Who sees the page in the navigation (rungs_ui.access scopes what it shows, for all).
+    roles: frozenset[str] = frozenset(ROLES)
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -31,6 +40,7 @@ PAGES: tuple[PageSpec, ...] = (
         "team-health",
         "How is the team doing against the framework?",
         default=True,
+        roles=TEAM_ROLES,
     ),
     PageSpec(
         "People",
@@ -47,6 +57,7 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/trending_up:",
         "promotions",
         "Who can we make a case for now, and who is close?",
+        roles=TEAM_ROLES,
     ),
     PageSpec(
         "People",
@@ -55,6 +66,7 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/payments:",
         "raises",
         "Who is exceeding their level without meeting the next?",
+        roles=TEAM_ROLES,
     ),
     PageSpec(
         "Calibration",
@@ -63,6 +75,7 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/balance:",
         "calibration",
         "How do the engineers at one level compare, side by side?",
+        roles=TEAM_ROLES,
     ),
     PageSpec(
         "Calibration",
@@ -71,6 +84,7 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/fact_check:",
         "evidence",
         "Where is the evidence thin?",
+        roles=TEAM_ROLES,
     ),
     PageSpec(
         "Data",
@@ -79,6 +93,7 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/database:",
         "data-health",
         "What did the last build load, and what did it reject?",
+        roles=ORG_ROLES,
     ),
     PageSpec(
         "Data",
@@ -93,6 +108,12 @@ PAGES: tuple[PageSpec, ...] = (
 GROUPS: tuple[str, ...] = ("Team", "People", "Calibration", "Data")
 
 
-def spec_for_url(url_path: str) -> PageSpec:
-    """The registered page served at `url_path` (the default page answers the bare URL)."""
-    return next((p for p in PAGES if p.url_path == url_path), next(p for p in PAGES if p.default))
+def pages_for(role: str) -> tuple[PageSpec, ...]:
+    """The pages a role sees, in registry order."""
+    return tuple(p for p in PAGES if role in p.roles)
+
+
+def spec_titled(title: str) -> PageSpec:
+    """The registered page with this title (titles are unique; a role's default page is
+    served at the bare URL, so its url_path says nothing)."""
+    return next(p for p in PAGES if p.title == title)

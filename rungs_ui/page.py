@@ -10,8 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pipelines.access import Scope
 from pipelines.spreadsheet import safe_csv
-from rungs_ui import downloads, navigation, theme
+from rungs_ui import access, downloads, navigation, theme
 from rungs_ui.queries import Filters, FrameworkView
 from rungs_ui.warehouse import Warehouse, WarehouseUnavailable, build_command
 
@@ -39,6 +40,9 @@ class PageContext:
     filters: Filters
     present: bool
     spec: navigation.PageSpec
+    # Who is looking: pages read it to say so and for the audit trail; what they may see is
+    # already bound into `wh`.
+    scope: Scope
 
 
 def set_context(ctx: PageContext) -> None:
@@ -102,11 +106,18 @@ def evidence_columns() -> dict:
 
 
 def download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
-    """A CSV download of `df`, written only when clicked (see rungs_ui.downloads)."""
+    """A CSV download of `df`, written only when clicked (see rungs_ui.downloads), and
+    recorded in the audit log with who clicked and their scope before a byte is written."""
     frame = df.copy()  # the page may go on changing its frame; the download is this view
+    scope = context().scope  # the click is answered outside this run
+
+    def make() -> bytes:
+        access.record(scope, "download", file_name)
+        return csv_bytes(frame)
+
     st.download_button(
         label,
-        downloads.made_on_click(lambda: csv_bytes(frame)),
+        downloads.made_on_click(make),
         file_name=file_name,
         mime="text/csv",
         key=key,

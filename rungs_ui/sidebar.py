@@ -8,6 +8,7 @@ link. Values that a new build no longer offers are dropped rather than raising.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -30,11 +31,8 @@ def _keep_known(key: str, options: list, many: bool) -> None:
         del st.session_state[key]
 
 
-def render(
-    wh: Warehouse, fw: queries.FrameworkView, manager_label: Callable[[str], str] | None = None
-) -> Filters:
-    """Draw the filters and return what they select. `manager_label` replaces manager names
-    (the calibration page passes its anonymiser)."""
+def _month_labels(wh: Warehouse) -> tuple[list[str], str]:
+    """The as-of months offered (newest first) and the default one."""
     months = queries.as_of_months(wh)
     if not months:
         raise WarehouseUnavailable(
@@ -44,7 +42,29 @@ def render(
     labels = [m.strftime("%Y-%m") for m in months]
     built = queries.build_as_of(wh)
     default = built.strftime("%Y-%m") if built and built.strftime("%Y-%m") in labels else labels[0]
-    options = queries.filter_options(wh)
+    return labels, default
+
+
+def chosen_month(wh: Warehouse) -> date:
+    """The as-of month this run will show, known before the sidebar is drawn: who a viewer may
+    see depends on it (a move between managers moves visibility with it)."""
+    labels, default = _month_labels(wh)
+    wanted = st.session_state.get(state.MONTH) or st.query_params.get(state.MONTH)
+    return pd.Timestamp((wanted if wanted in labels else default) + "-01").date()
+
+
+def render(
+    wh: Warehouse,
+    fw: queries.FrameworkView,
+    manager_label: Callable[[str], str] | None = None,
+    people_filters: bool = True,
+) -> Filters:
+    """Draw the filters and return what they select. `manager_label` replaces manager names
+    (the calibration page passes its anonymiser). Without `people_filters` (a viewer who sees
+    only themselves) only the as-of month is offered."""
+    labels, default = _month_labels(wh)
+    month_now = chosen_month(wh)
+    options = queries.filter_options(wh, month_now)
     teams = options["teams"]["team"].tolist()
     regions = options["regions"]["region"].tolist()
     managers = options["managers"]
@@ -71,6 +91,9 @@ def render(
         help="Flags and levels as they stood at the end of this month. The default is the "
         "latest month the last build could judge.",
     )
+    if not people_filters:
+        bar.caption(_freshness(wh))
+        return Filters(month=pd.Timestamp(month + "-01").date())
     picked_teams = bar.multiselect(
         "Team", teams, key=state.TEAMS, bind="query-params", placeholder="All teams"
     )

@@ -13,7 +13,3 @@ EVIDENCE_SEARCH = "evidence_q"
 BUILD = "build"
 # Read straight from the URL (`?present=1`), not bound to a widget: a link opens the meeting view.
 PRESENT = "present"
-# The sign-in gate's session flag, password box and count of wrong tries; never put in the URL.
-SIGNED_IN = "signed_in"
-PASSWORD = "password"
-SIGN_IN_FAILURES = "sign_in_failures"

@@ -9,14 +9,19 @@ the next rerun without restarting the server and without ever mixing two builds 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 import streamlit as st
+
+if TYPE_CHECKING:
+    from pipelines.access import Scope
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse.duckdb"
@@ -36,15 +41,23 @@ class WarehouseUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Warehouse:
-    """One build of the warehouse, opened read-only."""
+    """One build of the warehouse, opened read-only, and whose view it answers for.
+
+    `current()` hands out the build without a scope; rungs_ui.access.scoped() gives each run a
+    copy carrying the viewer's scope, which the query layer binds into every query about people
+    (a query about people on an unscoped copy is refused there)."""
 
     path: str
     build_id: str
     tables: frozenset[str]
     con: duckdb.DuckDBPyConnection = field(repr=False, compare=False)
+    scope: Scope | None = field(default=None, repr=False, compare=False)
 
     def has(self, *tables: str) -> bool:
         return all(t in self.tables for t in tables)
+
+    def scoped(self, scope: Scope) -> Warehouse:
+        return dataclasses.replace(self, scope=scope)
 
 
 def warehouse_path() -> Path:

@@ -24,6 +24,8 @@ def fixture_warehouse(tmp_path_factory, demo_source):
 _SLOWEST_FIRST = (
     "test_browser.py",
     "test_ui_hardening.py",
+    "test_scope_pages.py",
+    "test_sign_in_browser.py",
     "test_consistency.py",
     "test_build_safety.py",
     "test_readiness_properties.py",

@@ -2,7 +2,8 @@
 Streamlit exception box and without a request to anywhere but the app itself, and leaves a
 full-height screenshot in screenshots/ to look at. Also in a real browser: a download exists
 only from its click until seconds later (checked with a plain HTTP client, no session), and
-signing in through a shared link lands on the page and view the link named.
+the whole OpenID Connect round trip against a real provider on localhost: sign in as a
+manager, see only their subtree, sign out, see nothing.
 
 Chromium is driven over the DevTools protocol (websockets ships with Streamlit) because a page
 is only drawn after the app's own websocket delivers it, which a plain --screenshot run does
@@ -23,14 +24,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from rungs_ui import state
 from rungs_ui.navigation import PAGES
-from rungs_ui.password import hash_password
 
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "screenshots"
@@ -75,9 +74,15 @@ def _wait_for(url: str, seconds: float) -> None:
 
 
 @contextlib.contextmanager
-def serve(warehouse: Path, log: Path, env: dict[str, str] | None = None):
+def serve(
+    warehouse: Path,
+    log: Path,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    port: int | None = None,
+):
     """The dashboard on a free localhost port, started the way `make run` starts it."""
-    port = _free_port()
+    port = port or _free_port()
     env = {**os.environ, **(env or {}), "RUNGS_WAREHOUSE": str(warehouse)}
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -93,6 +98,7 @@ def serve(warehouse: Path, log: Path, env: dict[str, str] | None = None):
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                *args,
             ],
             cwd=REPO,
             env=env,
@@ -341,32 +347,3 @@ def test_a_download_exists_only_from_its_click_for_seconds(app_url, browser, tmp
     load(browser, f"{app_url}/calibration")
     assert _csv_files(browser.requested) == []
     assert httpx.get(url).status_code == 404
-
-
-def test_signing_in_through_a_shared_link_lands_on_its_page_and_view(
-    fixture_warehouse, browser, tmp_path
-):
-    # A fresh server with a password, whose very first visitor follows a link to a page other
-    # than the default: no "Page not found", and after signing in the page, presentation mode
-    # and the level the link named.
-    password = "correct horse battery staple"
-    env = {"RUNGS_PASSWORD_HASH": str(hash_password(password))}
-    with serve(fixture_warehouse, tmp_path / "streamlit.log", env) as url:
-        browser.requested.clear()
-        load(browser, f"{url}/calibration?present=1&{state.CALIBRATION_LEVEL}=IC3")
-        assert "Page not found" not in browser.evaluate("document.body.innerText")
-        assert browser.evaluate("!!document.querySelector('input[type=password]')")
-
-        browser.type_into("input[type=password]", password)
-        browser.evaluate(
-            "[...document.querySelectorAll('button')]"
-            ".find(b => b.innerText.trim() === 'Sign in').click()"
-        )
-        settle(browser, "signing in")
-        assert browser.evaluate(_EXCEPTIONS) == []
-        main = browser.evaluate("document.querySelector('[data-testid=\"stMain\"]').innerText")
-        assert "Calibration" in main and "Leave presentation mode" in main
-        assert " at IC3 in " in main
-        query = parse_qs(urlsplit(browser.evaluate("location.href")).query)
-        assert query.get("present") == ["1"] and query.get(state.CALIBRATION_LEVEL) == ["IC3"]
-        assert off_the_app(browser.requested, url) == []

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipelines.access import everyone
 from pipelines.tables import TABLES_BY_NAME
 from rungs_ui import queries, warehouse
 from rungs_ui.queries import Filters, Flag
@@ -226,7 +227,8 @@ def wh(tmp_path_factory):
     build(write_org(root / "source"), path, framework_path=framework)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(warehouse.WAREHOUSE_ENV, str(path))
-        yield warehouse.current()
+        # Everyone in view, as in local mode; test_scope.py narrows it.
+        yield warehouse.current().scoped(everyone())
 
 
 def _plain(value):
@@ -755,7 +757,7 @@ def test_framework_reads_levels_and_categories_in_rank_order(wh):
 
 
 def test_sidebar_options_and_months(wh):
-    options = queries.filter_options(wh)
+    options = queries.filter_options(wh, JUNE)
     assert options["teams"]["team"].tolist() == ["Core", "Edge"]
     assert options["regions"]["region"].tolist() == ["AMER", "APAC", "EMEA"]
     assert rows(options["managers"], "manager_id", "manager_name") == [
@@ -841,7 +843,7 @@ def test_rejected_rows_list_root_causes_before_the_rows_that_went_with_them(tmp_
     build(source, path)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(warehouse.WAREHOUSE_ENV, str(path))
-        wh = warehouse.current()
+        wh = warehouse.current().scoped(everyone())
         rejected = queries.rejected_rows(wh, wh.build_id)
     assert rows(rejected, "file", "line", "caused_by") == [
         ("engineers.csv", 3, None),
@@ -850,3 +852,73 @@ def test_rejected_rows_list_root_causes_before_the_rows_that_went_with_them(tmp_
         ("tickets.csv", 3, "engineers.csv line 3"),
         ("tickets.csv", 6, "engineers.csv line 3"),
     ]
+
+
+# --- the viewer's scope -----------------------------------------------------------------------
+
+
+def scope_of(wh, email: str):
+    """The scope the dashboard gives `email` in June, resolved from the warehouse's roster."""
+    from pipelines.access import AccessPolicy, resolve_scope
+
+    cursor = wh.con.cursor()
+    cursor.execute(f"use {warehouse.ALIAS}")
+    return resolve_scope(cursor, AccessPolicy(source="test"), email, month=JUNE)
+
+
+@pytest.fixture(scope="module")
+def ada(wh):
+    """Ada manages Cleo (and reports to Mara): she sees the two of them."""
+    return wh.scoped(scope_of(wh, "E1@example.com"))
+
+
+def test_a_manager_sees_only_their_subtree_in_every_list(ada):
+    assert sorted(queries.roster(ada, Filters(month=JUNE))["engineer_id"]) == ["E1", "E3"]
+    options = queries.filter_options(ada, JUNE)
+    assert options["teams"]["team"].tolist() == ["Core", "Edge"]
+    # Mara is Ada's own manager: named on Ada's row, but not a filter over people Ada can't see.
+    assert rows(options["managers"], "manager_id", "manager_name") == [("E1", "Ada Lovelace")]
+    people = queries.roster(ada, Filters(month=JUNE)).set_index("engineer_id")
+    assert people.loc["E1", "manager_name"] == "Mara Boss"
+    assert queries.team_kpis(ada, Filters(month=JUNE), JUNE)["headcount"] == 2
+    assert set(queries.readiness_at(ada, Filters(month=JUNE))["engineer_id"]) <= {"E1", "E3"}
+
+
+def test_a_question_about_someone_outside_the_scope_is_refused(ada):
+    with pytest.raises(queries.OutOfScope):
+        queries.engineer_readiness(ada, "E2", JUNE)
+    with pytest.raises(queries.OutOfScope):
+        queries.trajectories(ada, ["E1", "E2"], JUNE, 6)
+    assert not queries.engineer_readiness(ada, "E3", JUNE).empty
+
+
+def test_the_build_records_are_only_for_viewers_who_see_everyone(wh, ada):
+    with pytest.raises(queries.OutOfScope):
+        queries.rejected_rows(ada, wh.build_id)
+    assert not queries.builds(wh).empty
+
+
+def test_a_handle_without_a_scope_answers_nothing_about_people(wh):
+    unscoped = warehouse.current()
+    with pytest.raises(queries.Unscoped):
+        queries.roster(unscoped, Filters(month=JUNE))
+    with pytest.raises(queries.Unscoped):
+        queries.engineer_stints(unscoped, "E1")
+    assert queries.framework(unscoped).levels  # the framework names nobody
+
+
+def test_every_query_file_declares_what_it_may_show():
+    files = {p.stem for p in queries.SQL_DIR.glob("*.sql")} - {queries.ROSTER}
+    assert files == set(queries.ACCESS)
+
+
+def test_a_team_median_over_too_few_people_is_hidden_from_a_partial_view(wh, ada):
+    # Edge's median is over Cleo and Dev only: Ada may see Cleo's own figures, not a median
+    # that is half Dev's.
+    mine = queries.engineer_attainment(ada, "E3", JUNE, 3)
+    assert mine["team_median_solved"].isna().all()
+    assert mine["volume_ratio"].notna().any()
+    volume = queries.engineer_bar_checks(ada, "E3", "volume_ratio", JUNE, 3)
+    assert volume["sample"].isna().all()
+    full = queries.engineer_attainment(wh, "E3", JUNE, 3)
+    assert full["team_median_solved"].notna().all()

@@ -59,7 +59,7 @@ if cohort.empty:
 masks = anonymise.Anonymiser.for_people(
     zip(cohort["engineer_id"], cohort["name"], strict=True), f"{wh.build_id}:{level}"
 )
-managers = queries.filter_options(wh)["managers"]
+managers = queries.filter_options(wh, f.month)["managers"]
 manager_masks = anonymise.Anonymiser.for_people(
     zip(managers["manager_id"], managers["manager_name"], strict=True), wh.build_id, "Manager"
 )

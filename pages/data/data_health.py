@@ -3,8 +3,11 @@
 import pandas as pd
 import streamlit as st
 
+from pipelines import audit
 from pipelines.dictionary import data_dictionary
 from rungs_ui import page, queries, state
+
+AUDIT_ROWS = 500
 
 ctx = page.context()
 page.header(ctx)
@@ -138,3 +141,28 @@ st.markdown(
 )
 with st.expander("Data dictionary: the columns each file needs"):
     st.markdown(data_dictionary())
+
+if ctx.scope.role == "admin":
+    st.subheader("Audit log")
+    st.caption(
+        "Sign-ins, Engineer pages opened, downloads and exports: who, when and in what scope, "
+        f"newest first. Kept in the journal ({page.text(audit.journal_path())}), which no "
+        "build replaces; it never holds a metric value."
+    )
+    log = audit.recent(AUDIT_ROWS)
+    if log.empty:
+        st.info("Nothing recorded yet.")
+    else:
+        st.dataframe(
+            page.text_table(log),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "at": "When (UTC)",
+                "who": "Who",
+                "role": "Role",
+                "action": "What",
+                "target": "Which",
+                "scope": "Scope",
+            },
+        )

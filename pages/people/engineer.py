@@ -10,7 +10,7 @@ assessed_months (tenure, judged months), readiness (counters, flags, reason) and
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import charts, page, queries, state
+from rungs_ui import access, charts, page, queries, state
 
 CHART_MONTHS = 24
 # decisions.decision as people say it.
@@ -48,6 +48,7 @@ engineer_id = st.selectbox(
     help="Type to search by name. Only people matching the sidebar filters are listed.",
 )
 st.query_params[state.ENGINEER] = engineer_id
+access.record_opened(ctx.scope, engineer_id)
 person = people.loc[people["engineer_id"] == engineer_id].iloc[0]
 judged = queries.engineer_months_judged(wh, engineer_id, f.month, CHART_MONTHS)
 this_month = judged.loc[pd.to_datetime(judged["month"]) == pd.Timestamp(f.month)]

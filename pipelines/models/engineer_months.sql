@@ -105,7 +105,11 @@ filled as (
 
 -- The volume yardstick: people still onboarding or leading a team would drag it down.
 team_median as (
-    select team, month, median(tickets_solved) as team_median_solved
+    select
+        team,
+        month,
+        median(tickets_solved) as team_median_solved,
+        count(*) as team_median_people
     from filled
     where onboarded and not team_lead
     group by team, month
@@ -125,6 +129,8 @@ final as (
         f.csat_good::bigint as csat_good,
         f.csat_bad::bigint as csat_bad,
         tm.team_median_solved::double as team_median_solved,
+        -- How many people the median is over: the dashboard shows it only over enough people.
+        coalesce(tm.team_median_people, 0)::bigint as team_median_people,
         f.tickets_solved / nullif(tm.team_median_solved, 0) as volume_ratio,
         f.metrics_source
     from filled f

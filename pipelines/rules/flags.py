@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 from rich.table import Table
 
+from pipelines.access import Scope, load_policy, resolve_scope
 from pipelines.errors import FlagsError
 from pipelines.load.terminal import plain_console, printable
 from pipelines.rules.reasons import FLAG_LABELS, month_words
@@ -22,10 +23,14 @@ COLUMNS = ("engineer", "name", "team", "level", "flags", "reason")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
-def flags_frame(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> pd.DataFrame:
-    """One row per engineer assessed in the month (default: the latest), flagged ones first.
+def flags_frame(
+    con: duckdb.DuckDBPyConnection, as_of: str | None = None, as_user: str | None = None
+) -> pd.DataFrame:
+    """One row per engineer assessed in the month (default: the latest), flagged ones first;
+    with `as_user`, only the people that signed-in email may see in that month
+    (pipelines.access, the dashboard's own scope).
 
-    The month is kept in `frame.attrs["as_of"]`."""
+    The month is kept in `frame.attrs["as_of"]`, the viewer's scope in `frame.attrs["scope"]`."""
     if not con.execute(
         "select count(*) from duckdb_tables() where table_name = 'readiness'"
     ).fetchone()[0]:
@@ -37,6 +42,7 @@ def flags_frame(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> pd.
         if as_of
         else con.execute("select max(month) from readiness").fetchone()[0]
     )
+    scope = _scope(con, as_user, month) if as_user else None
     # Flagged rows first, in the order the flags are listed, then by team and name.
     priority = " ".join(f"when {column} then {rank}" for rank, column in enumerate(FLAG_LABELS))
     frame = con.execute(
@@ -45,12 +51,29 @@ def flags_frame(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> pd.
         from readiness as r
         left join engineers as e on e.engineer_id = r.engineer_id
         where r.month = $month
+            and ($everyone or list_contains($people::varchar[], r.engineer_id))
         order by case {priority} else {len(FLAG_LABELS)} end, e.team, e.name, r.engineer_id
         """,
-        {"month": month},
+        {
+            "month": month,
+            "everyone": scope is None or scope.everyone,
+            "people": sorted(scope.people) if scope else [],
+        },
     ).df()
     frame.attrs["as_of"] = month
+    frame.attrs["scope"] = scope
     return frame
+
+
+def _scope(con: duckdb.DuckDBPyConnection, email: str, month: date) -> Scope:
+    policy = load_policy()
+    scope = resolve_scope(con, policy, email, month=month)
+    if scope is None:
+        raise FlagsError(
+            f"{email} has no access in {policy.source}: they hold no role and are not on the "
+            "roster. Fix: give them a role in the access file (RUNGS_ACCESS_FILE)."
+        )
+    return scope
 
 
 def render_flags(df: pd.DataFrame, fmt: Literal["table", "csv", "json"]) -> str:

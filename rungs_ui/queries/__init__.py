@@ -11,6 +11,11 @@ Filters pick people by their attributes at the as-of month (team, region, manage
 level they held at its end), and every trend follows those people. That choice is
 `sql/roster.sql`, the one definition of "who is in view": a query that lists people reads the
 CTE `roster`, which `_run` puts in front of it when called with the filters.
+
+Who may be in view at all is the viewer's scope (pipelines.access), carried by the Warehouse
+handle of the run. `_run` is where it is enforced, for every query by the kind ACCESS gives it:
+the roster binds the scope, a question about named people is refused for anyone outside it, the
+build's own records are for viewers who see everyone, and a query with no kind does not run.
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
 
 import pandas as pd
 
+from pipelines.access import Scope
 from rungs_ui.warehouse import Warehouse, query
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -94,6 +100,101 @@ class FrameworkView:
         return self.bars.loc[self.bars["metric"] == metric].reset_index(drop=True)
 
 
+class Access(Enum):
+    """What a query may show, and so what `_run` checks before running it."""
+
+    PUBLIC = "no people in it: the framework, the build's date, the months"
+    WHOLE_ORG = "the build's records of every input row: for viewers who see everyone"
+    ROSTER = "people through the roster, which binds the viewer's scope"
+    PERSON = "named people ($engineer_id / $engineer_ids): each must be in the viewer's scope"
+
+
+ACCESS: dict[str, Access] = {
+    **dict.fromkeys(
+        (
+            "as_of_months",
+            "build",
+            "framework_bars",
+            "framework_categories",
+            "framework_expectations",
+            "framework_levels",
+            "framework_settings",
+        ),
+        Access.PUBLIC,
+    ),
+    **dict.fromkeys(("builds", "build_files", "rejected_rows"), Access.WHOLE_ORG),
+    **dict.fromkeys(
+        (
+            "attainment_at",
+            "evidence_coverage",
+            "evidence_per_manager",
+            "evidence_search",
+            "level_distribution",
+            "managers",
+            "people_in_view",
+            "readiness_at",
+            "regions",
+            "still_short_in",
+            "team_kpis",
+            "team_trends",
+            "teams",
+        ),
+        Access.ROSTER,
+    ),
+    **dict.fromkeys(
+        (
+            "engineer_attainment",
+            "engineer_bar_checks",
+            "engineer_decisions",
+            "engineer_evidence",
+            "engineer_months_judged",
+            "engineer_readiness",
+            "engineer_stints",
+            "trajectories",
+        ),
+        Access.PERSON,
+    ),
+}
+
+
+class OutOfScope(PermissionError):
+    """A page asked about someone the viewer may not see, or for what only some roles see."""
+
+
+class Unscoped(RuntimeError):
+    """A query about people ran on a Warehouse handle that carries no viewer's scope: a bug."""
+
+
+def scope_of(wh: Warehouse) -> Scope:
+    if wh.scope is None:
+        raise Unscoped("this warehouse handle carries no viewer's scope; use wh.scoped(scope)")
+    return wh.scope
+
+
+def _check_access(wh: Warehouse, name: str, params: dict[str, object]) -> dict[str, object]:
+    """Refuse what the viewer may not see; the scope parameters a roster query binds."""
+    kind = ACCESS.get(name)
+    if kind is None:
+        raise Unscoped(f"{name}.sql has no entry in ACCESS, so nobody may run it")
+    if kind is Access.PUBLIC:
+        return {}
+    scope = scope_of(wh)
+    if kind is Access.WHOLE_ORG and not scope.everyone:
+        raise OutOfScope(f"{name}: only for viewers who see everyone")
+    if kind is Access.PERSON:
+        asked = params.get("engineer_ids", [params.get("engineer_id")])
+        outside = [p for p in asked if not scope.allows(p)]
+        if outside:
+            raise OutOfScope(f"{name}: {len(outside)} of the people asked about are not in view")
+    # The roster binds these; a query about named people may too (to hide who recorded
+    # something when that is someone the viewer may not see).
+    return {
+        "scope_all": scope.everyone,
+        "scope_people": sorted(scope.people),
+        "own_managers": sorted(scope.own_managers),
+    }
+
+
 # --- the loader -----------------------------------------------------------------------------
 
 _LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:--[^\n]*)?\n)*")
@@ -120,12 +221,15 @@ def _statement(name: str, through_roster: bool) -> tuple[str, frozenset[str]]:
 def _run(wh: Warehouse, name: str, people: Filters | None = None, /, **params) -> pd.DataFrame:
     """Run sql/<name>.sql on `wh` with `params` bound by name. With `people`, the query reads
     the CTE `roster` (sql/roster.sql), bound to those filters (its `$month` is theirs)."""
+    if (people is not None) != (ACCESS.get(name) is Access.ROSTER):
+        raise Unscoped(f"{name}.sql: a query reads the roster exactly when ACCESS says ROSTER")
     sql, names = _statement(name, people is not None)
-    if people is not None:
-        shared = set(params) & set(people.parameters())
-        if shared:
-            raise TypeError(f"{name}.sql: {sorted(shared)} come from the filters")
-        params = {**people.parameters(), **params}
+    scope_params = {k: v for k, v in _check_access(wh, name, params).items() if k in names}
+    given = {**(people.parameters() if people is not None else {}), **scope_params}
+    shared = set(params) & set(given)
+    if shared:
+        raise TypeError(f"{name}.sql: {sorted(shared)} come from the filters and the scope")
+    params = {**given, **params}
     if set(params) != names:
         raise TypeError(
             f"{name}.sql binds {sorted(names)}; given {sorted(params)} "
@@ -174,11 +278,14 @@ def build_as_of(wh: Warehouse) -> date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
-def filter_options(wh: Warehouse) -> dict[str, pd.DataFrame]:
+def filter_options(wh: Warehouse, month: date) -> dict[str, pd.DataFrame]:
+    """The sidebar's choices: the teams, regions and managers of the people the viewer may see
+    at the month (managers only when they are in view themselves)."""
+    everyone_then = Filters(month=month)
     return {
-        "teams": _run(wh, "teams"),
-        "regions": _run(wh, "regions"),
-        "managers": _run(wh, "managers"),
+        "teams": _run(wh, "teams", everyone_then),
+        "regions": _run(wh, "regions", everyone_then),
+        "managers": _run(wh, "managers", everyone_then),
     }
 
 
@@ -303,6 +410,7 @@ def engineer_bar_checks(
         metric=metric,
         month=month,
         months=months,
+        min_team_people=_min_team_people(wh),
     )
 
 
@@ -319,7 +427,21 @@ def engineer_readiness(wh: Warehouse, engineer_id: str, month: date) -> pd.DataF
 def engineer_attainment(wh: Warehouse, engineer_id: str, month: date, months: int) -> pd.DataFrame:
     """category_attainment rows of one engineer over the last `months` months up to `month`,
     by month and framework category."""
-    return _run(wh, "engineer_attainment", engineer_id=engineer_id, month=month, months=months)
+    return _run(
+        wh,
+        "engineer_attainment",
+        engineer_id=engineer_id,
+        month=month,
+        months=months,
+        min_team_people=_min_team_people(wh),
+    )
+
+
+def _min_team_people(wh: Warehouse) -> int:
+    """The fewest people a team median may be over to be shown: the team holds people the
+    viewer may not see, so a median over a handful of them would say too much about them."""
+    scope = scope_of(wh)
+    return 0 if scope.everyone else scope.min_aggregate_people
 
 
 def engineer_evidence(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:

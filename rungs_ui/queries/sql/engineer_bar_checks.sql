@@ -2,7 +2,8 @@
 -- the bar as it applied to them (bar_value, after any adjustment such as team-lead scaling),
 -- the figure and sample it was judged on, and the verdict. A month counts as judged for the
 -- chart only when the month itself is judged (assessed_months) and the metric's sample is
--- enough (bar_checks); the reason says which failed.
+-- enough (bar_checks); the reason says which failed. The volume bar's sample is the team's
+-- median, an aggregate over other people: shown only over at least `min_team_people` of them.
 
 select
     bc.month,
@@ -15,12 +16,15 @@ select
     bc.bar_value,
     bc.adjustment,
     bc.observed,
-    bc.sample,
+    case when bc.metric <> 'volume_ratio' or coalesce(em.team_median_people, 0) >= $min_team_people
+        then bc.sample
+    end as sample,
     am.judged and bc.judged as judged,
     coalesce(am.not_judged_because, bc.not_judged_because) as not_judged_because,
     bc.meets
 from bar_checks as bc
 join assessed_months as am on am.engineer_id = bc.engineer_id and am.month = bc.month
+left join engineer_months as em on em.engineer_id = bc.engineer_id and em.month = bc.month
 where bc.engineer_id = $engineer_id
     and bc.metric = $metric
     and bc.month > $month::date - to_months($months)

@@ -1,16 +1,35 @@
 -- The evidence recorded about one engineer up to the end of the month, newest first.
 
+with
+
+-- Who recorded an item is named only when the viewer may see that person, or when it names
+-- nobody on the roster: the recorder may be a former manager outside today's view.
+hidden_recorders as (
+    select key
+    from engineers,
+        unnest([engineer_id, lower(email), name]) as t(key)
+    where not (
+        $scope_all
+        or list_contains($scope_people::varchar[], engineer_id)
+        or list_contains($own_managers::varchar[], engineer_id)
+    )
+)
+
 select
-    evidence_id,
-    observed_on,
-    category,
-    level,
-    kind,
-    summary,
-    link,
-    source,
-    recorded_by
-from evidence
-where engineer_id = $engineer_id
-    and observed_on <= last_day($month::date)
-order by observed_on desc, evidence_id
+    ev.evidence_id,
+    ev.observed_on,
+    ev.category,
+    ev.level,
+    ev.kind,
+    ev.summary,
+    ev.link,
+    ev.source,
+    case
+        when lower(ev.recorded_by) in (select lower(key) from hidden_recorders)
+            then 'someone outside your view'
+        else ev.recorded_by
+    end as recorded_by
+from evidence as ev
+where ev.engineer_id = $engineer_id
+    and ev.observed_on <= last_day($month::date)
+order by ev.observed_on desc, ev.evidence_id

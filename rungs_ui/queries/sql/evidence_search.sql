@@ -4,6 +4,19 @@
 
 with
 
+-- Who recorded an item is named only when the viewer may see that person, or when it names
+-- nobody on the roster: the recorder may be a former manager outside today's view.
+hidden_recorders as (
+    select key
+    from engineers,
+        unnest([engineer_id, lower(email), name]) as t(key)
+    where not (
+        $scope_all
+        or list_contains($scope_people::varchar[], engineer_id)
+        or list_contains($own_managers::varchar[], engineer_id)
+    )
+),
+
 search as (
     select lower(trim($text)) as needle
 )
@@ -18,7 +31,11 @@ select
     ev.summary,
     ev.link,
     ev.source,
-    ev.recorded_by
+    case
+        when lower(ev.recorded_by) in (select lower(key) from hidden_recorders)
+            then 'someone outside your view'
+        else ev.recorded_by
+    end as recorded_by
 from evidence as ev
 join roster as r on r.engineer_id = ev.engineer_id
 cross join search as s

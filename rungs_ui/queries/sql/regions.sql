@@ -1,6 +1,6 @@
--- The regions on the roster file, for the sidebar filter.
+-- The regions of the people in view at the month, for the sidebar filter.
 
 select distinct region
-from engineers
+from roster
 where region is not null
 order by region

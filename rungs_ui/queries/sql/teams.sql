@@ -1,6 +1,6 @@
--- The teams on the roster file, for the sidebar filter.
+-- The teams of the people in view at the month, for the sidebar filter.
 
 select distinct team
-from engineers
+from roster
 where team is not null
 order by team
