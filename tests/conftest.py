@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.ui_fixtures import build_warehouse, make_demo_source
@@ -31,6 +33,17 @@ _SLOWEST_FIRST = (
     "test_readiness_properties.py",
     "test_pages.py",
 )
+
+
+def pytest_configure(config):
+    """Every test process (and the servers it starts) writes its audit log to a journal of
+    its own, never to the one in data/ that the app uses."""
+    import os
+    import tempfile
+
+    os.environ["RUNGS_JOURNAL_URL"] = str(
+        Path(tempfile.mkdtemp(prefix="rungs-journal-")) / "j.sqlite"
+    )
 
 
 def pytest_collection_modifyitems(items):

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from pipelines import audit
 from rungs_ui.navigation import PAGES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -333,6 +334,11 @@ def test_a_download_exists_only_from_its_click_for_seconds(app_url, browser, tmp
         lambda: [f for f in tmp_path.glob("*.csv") if f.stat().st_size], 10, "nothing downloaded"
     )
     assert saved[0].read_text().startswith("person,")
+    # Recorded before a byte was written: who (local mode), what, and in what scope.
+    downloads = audit.recent()
+    downloads = downloads.loc[downloads["action"] == "download"]
+    assert downloads["target"].iloc[0].endswith(".csv")
+    assert downloads[["who", "scope"]].iloc[0].tolist() == ["local", "admin: everyone"]
 
     # The browser leaves (its session ends); a client with no session never gets the file
     # once its seconds are up.

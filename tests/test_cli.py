@@ -147,3 +147,48 @@ def test_flags_csv_opens_formula_names_as_plain_text(tmp_path):
         csv.DictReader(io.StringIO(run("flags", "--warehouse", target, "--format", "csv").output))
     )
     assert {r["name"] for r in rows} == {"'" + formula, "Noor Vance"}
+
+
+def test_flags_for_a_user_lists_only_whom_they_may_see_and_is_audited(
+    fixture_warehouse, demo_source, monkeypatch, tmp_path
+):
+    import tomllib
+
+    import duckdb
+
+    from pipelines import audit
+
+    journal = tmp_path / "journal.sqlite"
+    monkeypatch.setenv("RUNGS_ACCESS_FILE", str(demo_source / "access.toml"))
+    monkeypatch.setenv("RUNGS_JOURNAL_URL", str(journal))
+    manager = tomllib.loads((demo_source / "access.toml").read_text())["roles"]["manager"][0]
+    everyone = json.loads(run("flags", "--warehouse", fixture_warehouse, "--format", "json").output)
+    assert audit.recent(path=journal).empty  # without --as-user nothing is exported for anyone
+
+    result = run(
+        "flags", "--warehouse", fixture_warehouse, "--format", "json", "--as-user", manager
+    )
+    assert result.exit_code == 0, result.output
+    # Their subtree at the month, walked here from the reporting lines.
+    with duckdb.connect(str(fixture_warehouse), read_only=True) as con:
+        month = con.execute("select max(month) from readiness").fetchone()[0]
+        me = con.execute("select engineer_id from engineers where email = ?", [manager]).fetchone()
+        lines = con.execute(
+            "select engineer_id, manager_id from reporting_lines where started_on <= last_day(?) "
+            "and (ended_on is null or ended_on >= last_day(?))",
+            [month, month],
+        ).fetchall()
+    below, frontier = {me[0]}, {me[0]}
+    while frontier:
+        frontier = {e for e, m in lines if m in frontier} - below
+        below |= frontier
+    mine = {r["engineer"] for r in json.loads(result.output)}
+    assert mine == {r["engineer"] for r in everyone} & below
+    assert 0 < len(mine) < len(everyone)
+    log = audit.recent(path=journal)
+    assert log[["who", "role", "action"]].values.tolist() == [[manager, "manager", "export"]]
+
+    stranger = run("flags", "--warehouse", fixture_warehouse, "--as-user", "nobody@example.com")
+    assert stranger.exit_code == 1
+    assert "nobody@example.com has no access" in stranger.output
+    assert len(audit.recent(path=journal)) == 1

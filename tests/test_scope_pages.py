@@ -276,3 +276,14 @@ def test_local_mode_says_everyone_is_visible(monkeypatch, fixture_warehouse):
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT).run()
     assert [e.value for e in at.exception] == []
     assert any("Local mode: everyone visible" in c.value for c in at.sidebar.caption)
+
+
+def test_a_broken_access_file_keeps_the_dashboard_closed_and_says_why(
+    monkeypatch, tmp_path, fixture_warehouse, org
+):
+    broken = tmp_path / "access.toml"
+    broken.write_text('[roles]\nadmin = "one@example.com"\n', encoding="utf-8")
+    at = run_as(monkeypatch, tmp_path, fixture_warehouse, broken, org[1]["admin"][0])
+    text = shown(at, [])
+    assert "The dashboard stays closed" in text and str(broken) in text
+    assert leaks(org, set(), text) == []
