@@ -8,16 +8,28 @@ the scope.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import streamlit as st
 
 from pipelines.access import AccessFileError, Scope
+from pipelines.access.policy import DEFAULT_GROUPS_CLAIM
 from rungs_ui import access, anonymise, auth, navigation, page, queries, sidebar, state, warehouse
 
 # Served by the app itself: a ":material/...:" page icon makes every browser fetch it from a
 # font CDN on every load, before sign-in.
 PAGE_ICON = Path(__file__).resolve().parent / "rungs_ui" / "assets" / "icon.png"
+# What one viewer had open and the next must not inherit (rungs_ui.state).
+VIEW_KEYS = (
+    state.ENGINEER,
+    state.TEAMS,
+    state.REGIONS,
+    state.MANAGERS,
+    state.LEVELS,
+    state.CALIBRATION_LEVEL,
+    state.EVIDENCE_SEARCH,
+)
 
 
 def _presenting() -> bool:
@@ -61,8 +73,13 @@ def _who_is_looking(settings: dict) -> auth.Identity | None:
     """The signed-in person (None in local mode); stops the run at the sign-in page."""
     if not settings:
         return None
-    who = auth.identity(access.policy().groups_claim)
+    try:
+        claim = access.policy().groups_claim
+    except AccessFileError:
+        claim = DEFAULT_GROUPS_CLAIM  # what is wrong with the file is for signed-in eyes only
+    who = auth.identity(claim)
     if who is None:
+        st.query_params.clear()  # a link's view is not kept for whoever signs in next
         _closed(lambda: auth.show_sign_in(settings))
     return who
 
@@ -101,8 +118,10 @@ def main() -> None:
         scope = access.scope_for(wh, who, month)
         if scope is None:
             access.record_no_access_once(who)
+            st.query_params.clear()
             _closed(lambda: auth.show_no_access(who))
         if who is not None:
+            access.forget_previous_viewer(scope, VIEW_KEYS)
             access.record_sign_in_once(scope)
         wh = wh.scoped(scope)
         pages = navigation.pages_for(scope.role)
@@ -131,7 +150,12 @@ def main() -> None:
         else:
             _closed(lambda: page.show_unavailable(unavailable))
     except AccessFileError as exc:
-        problem = f"The dashboard stays closed: {exc}"
+        # The file's entries are email addresses: they go to the server's log, not the page.
+        logging.getLogger("rungs").error("access file: %s", exc)
+        problem = (
+            "The dashboard stays closed: its access file cannot be used. Whoever runs Rungs "
+            "finds what is wrong, and the fix, in the server's log."
+        )
         if navigated:
             auth.show_refusal(problem)
         else:

@@ -7,6 +7,7 @@ layer binds it into every query (rungs_ui.queries). Local mode sees everyone.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -20,24 +21,27 @@ from rungs_ui.warehouse import ALIAS, Warehouse
 
 _SIGNED_IN_KEY = "_rungs_audited_sign_in"
 _OPENED_KEY = "_rungs_audited_engineer"
+_VIEWER_KEY = "_rungs_viewer"
 
 
-def _file_key() -> tuple[str, int | None]:
+def _file_key() -> tuple[str, str | None]:
+    """The access file's path and a hash of what it holds now: the key of both caches below,
+    read once per run so the policy and the scopes resolved with it always agree."""
     path = access_path()
     try:
-        return str(path), path.stat().st_mtime_ns
+        return str(path), hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return str(path), None
 
 
-def policy() -> AccessPolicy:
+def policy(key: tuple[str, str | None] | None = None) -> AccessPolicy:
     """The access file as it is now (re-read when it changes, so a grant needs no restart)."""
-    return _policy(*_file_key())
+    return _policy(*(key or _file_key()))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _policy(path: str, stamp: int | None) -> AccessPolicy:
-    del stamp  # only part of the cache key
+def _policy(path: str, content_hash: str | None) -> AccessPolicy:
+    del content_hash  # only part of the cache key
     return load_policy(Path(path))
 
 
@@ -46,7 +50,8 @@ def scope_for(wh: Warehouse, who: Identity | None, month: date) -> Scope | None:
     None when they hold no role."""
     if who is None:
         return everyone()
-    return _resolve(wh, policy(), wh.build_id, _file_key(), who.email, who.groups, month)
+    key = _file_key()
+    return _resolve(wh, policy(key), wh.build_id, key, who.email, who.groups, month)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -54,7 +59,7 @@ def _resolve(
     _wh: Warehouse,
     _rules: AccessPolicy,
     build_id: str,
-    access_file: tuple[str, int | None],
+    access_file: tuple[str, str | None],
     email: str,
     groups: tuple[str, ...],
     month: date,
@@ -96,7 +101,18 @@ def record_no_access_once(who: Identity) -> None:
 
 
 def record_opened(scope: Scope, engineer_id: str) -> None:
-    """An Engineer page opened (once per person per session, not on every rerun)."""
-    if st.session_state.get(_OPENED_KEY) != engineer_id:
+    """An Engineer page opened (once per viewer and person in a row, not on every rerun)."""
+    if st.session_state.get(_OPENED_KEY) != (scope.viewer, engineer_id):
         record(scope, "open_engineer", engineer_id)
-        st.session_state[_OPENED_KEY] = engineer_id
+        st.session_state[_OPENED_KEY] = (scope.viewer, engineer_id)
+
+
+def forget_previous_viewer(scope: Scope, page_keys: tuple[str, ...]) -> None:
+    """When someone else signs in on the same browser session, drop what the last person had
+    open (the engineer picked, the filters), so nobody starts on another person's view."""
+    before = st.session_state.get(_VIEWER_KEY)
+    if before is not None and before != scope.viewer:
+        for key in page_keys:
+            st.session_state.pop(key, None)
+            st.query_params.pop(key, None)
+    st.session_state[_VIEWER_KEY] = scope.viewer

@@ -97,7 +97,10 @@ def identity(groups_claim: str) -> Identity | None:
     user = st.user
     if not user.get("is_logged_in"):
         return None
-    email = str(user.get("email") or "").strip().lower()
+    # A provider that says it has not verified the address vouches for nobody: with roster
+    # sign-in on, an unverified address could claim someone's view.
+    verified = user.get("email_verified") is not False
+    email = str(user.get("email") or "").strip().lower() if verified else ""
     raw_groups = user.get(groups_claim) or ()
     if isinstance(raw_groups, str):
         raw_groups = (raw_groups,)
@@ -123,10 +126,16 @@ def show_sign_in(settings: dict) -> None:
 
 def show_no_access(who: Identity) -> None:
     st.title("Rungs")
-    st.warning(
-        f"You are signed in as {who.email}, but you have no access yet. Ask an admin of Rungs "
-        "to give this address a role in the access file."
-    )
+    if not who.email:
+        st.warning(
+            "Your identity provider has not verified an email address for you, so Rungs cannot "
+            "tell whose view is yours. Ask an admin of Rungs or of your sign-in."
+        )
+    else:
+        st.warning(
+            f"You are signed in as {who.email}, but you have no access yet. Ask an admin of "
+            "Rungs to give this address a role in the access file."
+        )
     st.button("Sign out", on_click=st.logout)
 
 

@@ -138,3 +138,12 @@ def test_a_bad_access_file_is_refused_with_the_file_and_the_fix(tmp_path, text, 
         policy(text, tmp_path)
     assert str(tmp_path / "access.toml") in str(caught.value)
     assert names in str(caught.value)
+
+
+def test_an_email_two_roster_rows_share_anchors_no_view(con, tmp_path):
+    con.execute("update engineers set email = 'c@example.com' where engineer_id = 'D'")
+    rules = policy(GRANTS, tmp_path)
+    assert resolve_scope(con, rules, "c@example.com", month=FEB) is None
+    # The access file can still grant the address a role of its own.
+    rules = policy('[roles]\npeople_partner = ["c@example.com"]\n', tmp_path)
+    assert resolve_scope(con, rules, "c@example.com", month=FEB).everyone

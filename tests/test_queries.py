@@ -685,11 +685,11 @@ def test_engineer_bar_checks_keep_to_the_metric_and_the_window(wh):
 
 
 def test_engineer_stints_fold_a_re_recorded_level(wh):
-    assert rows(queries.engineer_stints(wh, "E1"), "level", "started_on", "ended_on", "change") == [
-        ("IC2", "2023-01-01", None, "hire")
-    ]
     assert rows(
-        queries.engineer_stints(wh, "E2"),
+        queries.engineer_stints(wh, "E1", JUNE), "level", "started_on", "ended_on", "change"
+    ) == [("IC2", "2023-01-01", None, "hire")]
+    assert rows(
+        queries.engineer_stints(wh, "E2", JUNE),
         "level",
         "level_rank",
         "started_on",
@@ -700,6 +700,13 @@ def test_engineer_stints_fold_a_re_recorded_level(wh):
         ("IC1", 0, "2023-06-01", "2024-04-14", "hire", None),
         ("IC2", 1, "2024-04-15", None, "promotion", "IC1"),
     ]
+
+
+def test_a_view_as_of_a_month_shows_no_level_change_or_decision_after_it(wh):
+    # Seen as of March, Ben's promotion of April 15 has not happened: no end, no next stint.
+    assert rows(queries.engineer_stints(wh, "E2", MARCH), "level", "ended_on") == [("IC1", None)]
+    assert queries.engineer_decisions(wh, "E1", date(2023, 12, 1)).empty
+    assert not queries.engineer_decisions(wh, "E1", JUNE).empty
 
 
 def test_engineer_readiness_runs_up_to_the_month(wh):
@@ -732,7 +739,7 @@ def test_engineer_attainment_shows_no_level_for_a_month_not_judged(wh):
 def test_engineer_evidence_and_decisions_newest_first(wh):
     assert queries.engineer_evidence(wh, "E2", JUNE)["evidence_id"].tolist() == ["EV7", "EV6"]
     assert queries.engineer_evidence(wh, "E2", MARCH)["evidence_id"].tolist() == ["EV6"]
-    assert rows(queries.engineer_decisions(wh, "E4"), "decided_on", "decision") == [
+    assert rows(queries.engineer_decisions(wh, "E4", JUNE), "decided_on", "decision") == [
         ("2023-02-01", "in_band_raise")
     ]
 
@@ -827,7 +834,7 @@ def test_every_sql_file_says_what_it_answers_and_binds_by_name():
 
 def test_a_query_refuses_parameters_it_does_not_bind(wh):
     with pytest.raises(TypeError, match="unknown"):
-        queries._run(wh, "engineer_stints", engineer_id="E1", month=JUNE)
+        queries._run(wh, "engineer_stints", engineer_id="E1", month=JUNE, months=3)
     with pytest.raises(TypeError, match="missing"):
         queries._run(wh, "engineer_stints")
 
@@ -903,7 +910,7 @@ def test_a_handle_without_a_scope_answers_nothing_about_people(wh):
     with pytest.raises(queries.Unscoped):
         queries.roster(unscoped, Filters(month=JUNE))
     with pytest.raises(queries.Unscoped):
-        queries.engineer_stints(unscoped, "E1")
+        queries.engineer_stints(unscoped, "E1", JUNE)
     assert queries.framework(unscoped).levels  # the framework names nobody
 
 
@@ -913,12 +920,38 @@ def test_every_query_file_declares_what_it_may_show():
 
 
 def test_a_team_median_over_too_few_people_is_hidden_from_a_partial_view(wh, ada):
-    # Edge's median is over Cleo and Dev only: Ada may see Cleo's own figures, not a median
-    # that is half Dev's.
+    # Edge's median is over Cleo and Dev only: Ada may see Cleo's own ticket count, but not the
+    # median, nor the volume ratio that gives it back (tickets / ratio), nor a reason quoting it.
     mine = queries.engineer_attainment(ada, "E3", JUNE, 3)
-    assert mine["team_median_solved"].isna().all()
-    assert mine["volume_ratio"].notna().any()
+    assert mine[["team_median_solved", "volume_ratio"]].isna().all().all()
+    assert mine["tickets_solved"].notna().all()
     volume = queries.engineer_bar_checks(ada, "E3", "volume_ratio", JUNE, 3)
-    assert volume["sample"].isna().all()
+    assert volume[["observed", "sample"]].isna().all().all()
+    months = queries.engineer_months_judged(ada, "E3", JUNE, 3)
+    assert months[["team_median_solved", "volume_ratio"]].isna().all().all()
+    for reason in queries.engineer_readiness(ada, "E3", JUNE)["reason"].dropna():
+        assert not re.search(r"median( of)? [0-9]", reason)
     full = queries.engineer_attainment(wh, "E3", JUNE, 3)
-    assert full["team_median_solved"].notna().all()
+    assert full[["team_median_solved", "volume_ratio"]].notna().all().all()
+
+
+def test_names_of_people_outside_the_view_are_blanked_out_of_free_text(ada):
+    notes = pd.DataFrame(
+        {
+            "note": [
+                "Paired with Ben Okafor on the outage",
+                "ben okafor's idea",
+                None,
+                "Cleo Diaz led it; Mara Boss agreed",
+                "Bent rules",
+            ]
+        }
+    )
+    shown = queries._scrubbed(ada, notes, "note")["note"].tolist()
+    assert pd.isna(shown.pop(2))
+    assert shown == [
+        f"Paired with {queries.HIDDEN_NAME} on the outage",
+        f"{queries.HIDDEN_NAME}'s idea",
+        "Cleo Diaz led it; Mara Boss agreed",  # in view, and Ada's own manager
+        "Bent rules",
+    ]

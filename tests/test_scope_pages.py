@@ -285,5 +285,53 @@ def test_a_broken_access_file_keeps_the_dashboard_closed_and_says_why(
     broken.write_text('[roles]\nadmin = "one@example.com"\n', encoding="utf-8")
     at = run_as(monkeypatch, tmp_path, fixture_warehouse, broken, org[1]["admin"][0])
     text = shown(at, [])
-    assert "The dashboard stays closed" in text and str(broken) in text
+    assert "The dashboard stays closed" in text and "in the server" in text
+    # The file's entries are addresses: none of it reaches the page, signed in or not.
+    assert "one@example.com" not in text and str(broken) not in text
+    assert leaks(org, set(), text) == []
+
+
+def test_the_next_person_on_the_same_session_starts_on_their_own_view(
+    monkeypatch, tmp_path, fixture_warehouse, demo_source, org
+):
+    access_file = demo_source / "access.toml"
+    manager = org[1]["manager"][0]
+    leader = next(e for e in org[1]["leadership"] if not e.startswith("group:"))
+    # Where the leader's Engineer page opens when nobody had anything open before.
+    fresh = run_as(
+        monkeypatch, tmp_path, fixture_warehouse, access_file, leader, "pages/people/engineer.py"
+    )
+    default = fresh.session_state["engineer"]
+    seen, _ = expected_view(org, manager)
+    theirs = sorted((seen & org[4]) - {default})[0]
+    at = run_as(
+        monkeypatch,
+        tmp_path,
+        fixture_warehouse,
+        access_file,
+        manager,
+        "pages/people/engineer.py",
+        {"engineer": theirs},
+    )
+    assert at.session_state["engineer"] == theirs
+    # The manager signs out and the leader signs in on the same browser session.
+    at.user = {"is_logged_in": True, "email": leader, "name": "Next"}
+    at.run()
+    assert at.session_state["engineer"] == default
+    opened = audit.recent(path=tmp_path / "journal.sqlite")
+    opened = opened.loc[opened["action"] == "open_engineer"]
+    assert opened[["who", "target"]].values.tolist()[0] == [leader, default]
+
+
+def test_an_address_the_provider_has_not_verified_gets_no_view(
+    monkeypatch, tmp_path, fixture_warehouse, demo_source, org
+):
+    monkeypatch.setenv("RUNGS_WAREHOUSE", str(fixture_warehouse))
+    monkeypatch.setenv("RUNGS_ACCESS_FILE", str(demo_source / "access.toml"))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": org[1]["manager"][0], "email_verified": False}
+    at.run()
+    text = shown(at, [])
+    assert "has not verified" in text
     assert leaks(org, set(), text) == []

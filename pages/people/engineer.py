@@ -173,7 +173,7 @@ else:
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Level history")
-    stints = queries.engineer_stints(wh, engineer_id)
+    stints = queries.engineer_stints(wh, engineer_id, f.month)
     page.chart(ctx, charts.level_history(stints, fw.levels, f.month))
     st.dataframe(
         stints[["started_on", "level", "change", "from_level"]].fillna({"from_level": "—"}),
@@ -185,7 +185,7 @@ with left:
             "from_level": "From level",
         },
     )
-    decisions = queries.engineer_decisions(wh, engineer_id)
+    decisions = queries.engineer_decisions(wh, engineer_id, f.month)
     if not decisions.empty:
         st.dataframe(
             decisions.assign(

@@ -37,6 +37,7 @@ ROLES: tuple[str, ...] = ("admin", "leadership", "people_partner", "manager", "e
 EVERYONE_ROLES = frozenset({"admin", "leadership", "people_partner"})
 GROUP_PREFIX = "group:"
 DEFAULT_MIN_AGGREGATE = 5
+DEFAULT_GROUPS_CLAIM = "groups"
 
 _KNOWN = {
     "sign_in": {"roster", "groups_claim"},
@@ -55,7 +56,7 @@ class AccessPolicy:
 
     source: str
     roster_sign_in: bool = True
-    groups_claim: str = "groups"
+    groups_claim: str = DEFAULT_GROUPS_CLAIM
     min_aggregate_people: int = DEFAULT_MIN_AGGREGATE
     # role -> lower-case emails and "group:NAME" entries
     grants: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -115,7 +116,7 @@ def _parse(raw: dict, source: str) -> AccessPolicy:
     roster = sign_in.get("roster", True)
     if not isinstance(roster, bool):
         raise AccessFileError(f"{source}: [sign_in] roster must be true or false.")
-    claim = sign_in.get("groups_claim", "groups")
+    claim = sign_in.get("groups_claim", DEFAULT_GROUPS_CLAIM)
     if not isinstance(claim, str) or not claim.strip():
         raise AccessFileError(f"{source}: [sign_in] groups_claim must be a claim name.")
     minimum = privacy.get("min_aggregate_people", DEFAULT_MIN_AGGREGATE)

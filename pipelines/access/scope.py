@@ -90,6 +90,10 @@ def resolve_scope(
         if email
         else frozenset()
     )
+    if len(self_ids) > 1:
+        # Two roster rows share the address (a reused mailbox, a rehire, a typo): whose view
+        # it is cannot be told, so the roster gives it none; the access file still may.
+        self_ids = frozenset()
     people: frozenset[str] = frozenset()
     own: frozenset[str] = frozenset()
     # With `roster = true` everyone on the roster signs in as a manager of whoever is below

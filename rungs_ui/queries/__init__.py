@@ -107,6 +107,7 @@ class Access(Enum):
     WHOLE_ORG = "the build's records of every input row: for viewers who see everyone"
     ROSTER = "people through the roster, which binds the viewer's scope"
     PERSON = "named people ($engineer_id / $engineer_ids): each must be in the viewer's scope"
+    SCOPE = "the scope itself, for the query layer's own use (never shown)"
 
 
 ACCESS: dict[str, Access] = {
@@ -123,6 +124,7 @@ ACCESS: dict[str, Access] = {
         Access.PUBLIC,
     ),
     **dict.fromkeys(("builds", "build_files", "rejected_rows"), Access.WHOLE_ORG),
+    "names_outside_view": Access.SCOPE,
     **dict.fromkeys(
         (
             "attainment_at",
@@ -322,7 +324,7 @@ def team_trends(wh: Warehouse, f: Filters, months: int) -> pd.DataFrame:
 def readiness_at(wh: Warehouse, f: Filters, flag: Flag = Flag.ANY) -> pd.DataFrame:
     """Readiness rows of the people in view at the as-of month that carry `flag`, closest to
     the next level first; with the person's name, team, region, manager and team_lead."""
-    return _run(wh, "readiness_at", f, flag=Flag(flag).value)
+    return _run(wh, "readiness_at", f, flag=Flag(flag).value, min_team_people=_min_team_people(wh))
 
 
 def attainment_at(wh: Warehouse, f: Filters) -> pd.DataFrame:
@@ -360,7 +362,8 @@ def evidence_per_manager(wh: Warehouse, f: Filters, months: int) -> pd.DataFrame
 def evidence_search(wh: Warehouse, f: Filters, text: str, limit: int = 500) -> pd.DataFrame:
     """Evidence about the people in view up to the month whose summary, name, category or
     source contains `text` (any case), newest first, at most `limit` items."""
-    return _run(wh, "evidence_search", f, text=text, max_rows=limit)
+    found = _run(wh, "evidence_search", f, text=text, max_rows=limit)
+    return _scrubbed(wh, found, "summary", "link", "source")
 
 
 # --- one engineer ---------------------------------------------------------------------------
@@ -394,7 +397,14 @@ def engineer_months_judged(
     wh: Warehouse, engineer_id: str, month: date, months: int
 ) -> pd.DataFrame:
     """assessed_months rows of one engineer over the last `months` months up to `month`."""
-    return _run(wh, "engineer_months_judged", engineer_id=engineer_id, month=month, months=months)
+    return _run(
+        wh,
+        "engineer_months_judged",
+        engineer_id=engineer_id,
+        month=month,
+        months=months,
+        min_team_people=_min_team_people(wh),
+    )
 
 
 def engineer_bar_checks(
@@ -414,14 +424,21 @@ def engineer_bar_checks(
     )
 
 
-def engineer_stints(wh: Warehouse, engineer_id: str) -> pd.DataFrame:
-    """level_stints rows of one engineer, oldest first."""
-    return _run(wh, "engineer_stints", engineer_id=engineer_id)
+def engineer_stints(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:
+    """level_stints rows of one engineer begun by the end of `month`, oldest first; a stint
+    still running then has no end."""
+    return _run(wh, "engineer_stints", engineer_id=engineer_id, month=month)
 
 
 def engineer_readiness(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:
     """readiness rows of one engineer up to `month`, oldest first."""
-    return _run(wh, "engineer_readiness", engineer_id=engineer_id, month=month)
+    return _run(
+        wh,
+        "engineer_readiness",
+        engineer_id=engineer_id,
+        month=month,
+        min_team_people=_min_team_people(wh),
+    )
 
 
 def engineer_attainment(wh: Warehouse, engineer_id: str, month: date, months: int) -> pd.DataFrame:
@@ -437,6 +454,28 @@ def engineer_attainment(wh: Warehouse, engineer_id: str, month: date, months: in
     )
 
 
+HIDDEN_NAME = "someone outside your view"
+
+
+def _scrubbed(wh: Warehouse, df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """`df` with the names of people outside the viewer's scope blanked out of free-text
+    `columns` (a summary or note may mention a colleague by name)."""
+    if scope_of(wh).everyone or df.empty:
+        return df
+    names = sorted(_run(wh, "names_outside_view")["name"], key=len, reverse=True)
+    if not names:
+        return df
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE
+    )
+    out = df.copy()
+    for column in columns:
+        out[column] = out[column].map(
+            lambda v: pattern.sub(HIDDEN_NAME, v) if isinstance(v, str) else v
+        )
+    return out
+
+
 def _min_team_people(wh: Warehouse) -> int:
     """The fewest people a team median may be over to be shown: the team holds people the
     viewer may not see, so a median over a handful of them would say too much about them."""
@@ -446,9 +485,12 @@ def _min_team_people(wh: Warehouse) -> int:
 
 def engineer_evidence(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:
     """Evidence about one engineer up to the end of `month`, newest first."""
-    return _run(wh, "engineer_evidence", engineer_id=engineer_id, month=month)
+    evidence = _run(wh, "engineer_evidence", engineer_id=engineer_id, month=month)
+    return _scrubbed(wh, evidence, "summary", "link", "source")
 
 
-def engineer_decisions(wh: Warehouse, engineer_id: str) -> pd.DataFrame:
-    """decided_on, decision, note of one engineer's decisions, newest first."""
-    return _run(wh, "engineer_decisions", engineer_id=engineer_id)
+def engineer_decisions(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:
+    """decided_on, decision, note of one engineer's decisions up to the end of `month`,
+    newest first."""
+    decisions = _run(wh, "engineer_decisions", engineer_id=engineer_id, month=month)
+    return _scrubbed(wh, decisions, "note")

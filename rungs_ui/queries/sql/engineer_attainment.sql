@@ -2,7 +2,8 @@
 -- shown per category, its status and every input of the check), by month and framework
 -- category. The team's median is an aggregate over other people: it is shown only when it is
 -- over at least `min_team_people` of them (0 for a viewer who sees everyone), and so is the
--- volume bar's sample, which is that median.
+-- volume bar's sample, which is that median, and the volume ratio, which gives it back
+-- (own tickets / median).
 
 with
 
@@ -18,6 +19,10 @@ checks as (
 select
     ca.* exclude (median_shown) replace (
         case when ca.median_shown then ca.team_median_solved end as team_median_solved,
+        case when ca.median_shown then ca.volume_ratio end as volume_ratio,
+        case when ca.median_shown or ca.blocker_metric is distinct from 'volume_ratio'
+            then ca.blocker_observed
+        end as blocker_observed,
         case when ca.median_shown or ca.blocker_metric is distinct from 'volume_ratio'
             then ca.blocker_sample
         end as blocker_sample,

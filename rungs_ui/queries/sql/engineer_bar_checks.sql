@@ -3,7 +3,8 @@
 -- the figure and sample it was judged on, and the verdict. A month counts as judged for the
 -- chart only when the month itself is judged (assessed_months) and the metric's sample is
 -- enough (bar_checks); the reason says which failed. The volume bar's sample is the team's
--- median, an aggregate over other people: shown only over at least `min_team_people` of them.
+-- median, an aggregate over other people, and the ratio gives it back: both shown only over at
+-- least `min_team_people` of them.
 
 select
     bc.month,
@@ -15,7 +16,9 @@ select
     bc.framework_value,
     bc.bar_value,
     bc.adjustment,
-    bc.observed,
+    case when bc.metric <> 'volume_ratio' or coalesce(em.team_median_people, 0) >= $min_team_people
+        then bc.observed
+    end as observed,
     case when bc.metric <> 'volume_ratio' or coalesce(em.team_median_people, 0) >= $min_team_people
         then bc.sample
     end as sample,
