@@ -132,6 +132,14 @@ else:
             reasons = ", ".join(dict.fromkeys(checks["not_judged_because"].dropna()))
             st.caption(f"No month judged yet ({page.text(reasons)}).")
             return
+        if checks["observed"].isna().all():
+            # The query layer hid it: a small team's median, which the ratio would give back.
+            st.caption(
+                "Not shown in your view: the team's median is over fewer than "
+                f"{ctx.scope.min_aggregate_people} people, and this figure would reveal it. "
+                "The flags and reasons above still take it into account."
+            )
+            return
         spec = charts.MetricChart(charts.METRIC_VIEWS[metric], fw.levels, emphasise)
         page.chart(ctx, charts.metric_against_bars(checks, spec))
 
