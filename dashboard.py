@@ -15,7 +15,7 @@ import streamlit as st
 
 from pipelines.access import AccessFileError, Scope
 from pipelines.access.policy import DEFAULT_GROUPS_CLAIM
-from rungs_ui import access, anonymise, auth, navigation, page, queries, sidebar, state, warehouse
+from rungs_ui import access, auth, identity, navigation, page, queries, sidebar, state, warehouse
 
 # Served by the app itself: a ":material/...:" page icon makes every browser fetch it from a
 # font CDN on every load, before sign-in.
@@ -34,17 +34,6 @@ VIEW_KEYS = (
 
 def _presenting() -> bool:
     return st.query_params.get(state.PRESENT, "") in ("1", "true", "yes")
-
-
-def _manager_label(wh: warehouse.Warehouse, month, on_calibration: bool):
-    """On the calibration page with anonymise on, managers are named by letter too."""
-    if not (on_calibration and st.session_state.get(state.ANONYMISE)):
-        return None
-    options = queries.filter_options(wh, month)["managers"]
-    masks = anonymise.Anonymiser.for_people(
-        zip(options["manager_id"], options["manager_name"], strict=True), wh.build_id, "Manager"
-    )
-    return masks.alias
 
 
 def _sections(pages: tuple[navigation.PageSpec, ...]) -> dict[str, list]:
@@ -131,17 +120,17 @@ def main() -> None:
             page.presentation_style()
         fw = queries.framework(wh)
         spec = navigation.spec_titled(current.title)
-        on_calibration = spec.url_path == "calibration"
         _viewer_box(scope, local=who is None)
         filters = sidebar.render(
             wh,
             fw,
-            _manager_label(wh, month, on_calibration),
             people_filters=scope.role != "engineer",
         )
         page.set_context(
             page.PageContext(wh=wh, fw=fw, filters=filters, present=present, spec=spec, scope=scope)
         )
+        if filters.teams or filters.regions or filters.managers or filters.levels:
+            identity.current().small_group(len(queries.roster(wh, filters)))
         current.run()
     except warehouse.WarehouseUnavailable as exc:
         unavailable = exc

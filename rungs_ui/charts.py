@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from rungs_ui import theme
+from rungs_ui import formats, theme
 
 STATUS_ORDER = ("below", "at", "above", "not judged")
-MONTH_AXIS = alt.Axis(format="%b %y", labelAngle=0, tickCount="month", labelOverlap=True)
+MONTH_AXIS = alt.Axis(format=formats.MONTH_D3, labelAngle=0, tickCount="month", labelOverlap=True)
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def _not_judged_columns(data: pd.DataFrame, view: MetricView) -> alt.Chart:
             x="month:T",
             x2="month_end:T",
             tooltip=[
-                alt.Tooltip("month:T", title="Month", format="%B %Y"),
+                alt.Tooltip("month:T", title="Month", format=formats.MONTH_D3),
                 alt.Tooltip("sample:Q", title=view.sample_label.capitalize()),
                 alt.Tooltip("note:N", title="Not judged"),
             ],
@@ -182,7 +182,7 @@ def metric_against_bars(checks: pd.DataFrame, spec: MetricChart) -> alt.LayerCha
         scale=alt.Scale(domain=list(domain) if domain else alt.Undefined, zero=False),
     )
     tooltip = [
-        alt.Tooltip("month:T", title="Month", format="%B %Y"),
+        alt.Tooltip("month:T", title="Month", format=formats.MONTH_D3),
         alt.Tooltip(f"{view.metric}:Q", title=view.title, format=view.value_format),
         alt.Tooltip("sample:Q", title=view.sample_label.capitalize()),
     ]
@@ -198,12 +198,16 @@ def metric_against_bars(checks: pd.DataFrame, spec: MetricChart) -> alt.LayerCha
     )
     return alt.layer(
         _not_judged_columns(data, view),
-        bar_rules(
-            bars, spec.levels, spec.emphasise, "{" + value_format_py(view.value_format) + "}"
-        ),
+        bar_rules(bars, spec.levels, spec.emphasise, _bar_label_format(view)),
         line,
         points,
     ).properties(height=320)
+
+
+def _bar_label_format(view: MetricView) -> str:
+    """How a bar's label writes its value: as the tooltips do, with the unit for hours."""
+    unit = " h" if view.metric == "median_open_hours" else ""
+    return "{" + value_format_py(view.value_format) + "}" + unit
 
 
 def value_format_py(d3_format: str) -> str:
@@ -236,27 +240,32 @@ def _with_shown(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def attainment_heatmap(
-    cells: pd.DataFrame, categories: Sequence[str], tooltip_fields: Sequence[str]
+    cells: pd.DataFrame, categories: Sequence[str], tooltip_fields: dict[str, str]
 ) -> alt.LayerChart:
     """Months across, categories down; each cell the level shown that month, coloured by how
-    it compares with the level held. Tooltips carry the inputs of the check."""
+    it compares with the level held. Tooltips carry the inputs of the check, as text columns
+    of `cells` named by `tooltip_fields` (column -> title)."""
     data = _with_shown(cells)
     data["month"] = pd.to_datetime(data["month"])
     tooltip = [
-        alt.Tooltip("month:T", title="Month", format="%B %Y"),
-        "category:N",
+        alt.Tooltip("month:T", title="Month", format=formats.MONTH_D3),
+        alt.Tooltip("category:N", title="Category"),
         alt.Tooltip("current_level:N", title="Level held"),
         alt.Tooltip("shown:N", title="Level shown"),
     ]
-    tooltip += [alt.Tooltip(f"{c}:N") for c in tooltip_fields]
+    tooltip += [alt.Tooltip(f"{c}:N", title=t) for c, t in tooltip_fields.items()]
     base = alt.Chart(data).encode(
-        x=alt.X("yearmonth(month):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-45)),
+        x=alt.X(
+            "yearmonth(month):O",
+            title=None,
+            axis=alt.Axis(format=formats.MONTH_D3, labelAngle=-45),
+        ),
         y=alt.Y("category:N", title=None, sort=list(categories)),
     )
     cells_chart = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
         color=_status_colour(), tooltip=tooltip
     )
-    labels = base.mark_text(fontSize=12).encode(text="label:N")
+    labels = base.mark_text().encode(text="label:N")  # type size from the theme
     return alt.layer(cells_chart, labels).properties(height=60 * len(categories) + 40)
 
 
@@ -287,7 +296,7 @@ def level_history(stints: pd.DataFrame, levels: Sequence[str], until) -> alt.Cha
             ),
             tooltip=[
                 alt.Tooltip("level:N", title="Level"),
-                alt.Tooltip("effective_on:T", title="From", format="%d %b %Y"),
+                alt.Tooltip("effective_on:T", title="From", format=formats.DAY_D3),
             ],
         )
         .properties(height=220)
@@ -318,7 +327,7 @@ def evidence_timeline(
             ),
             color=alt.Color("level:N", title="Level", scale=theme.level_scale(levels)),
             tooltip=[
-                alt.Tooltip("observed_on:T", title="Observed", format="%d %b %Y"),
+                alt.Tooltip("observed_on:T", title="Observed", format=formats.DAY_D3),
                 "category:N",
                 "level:N",
                 "kind:N",
@@ -337,7 +346,9 @@ def level_distribution(counts: pd.DataFrame, levels: Sequence[str]) -> alt.Layer
         x=alt.X("level:N", title=None, sort=list(levels), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("engineers:Q", title="Engineers", axis=alt.Axis(tickMinStep=1, format="d")),
     )
-    bars = base.mark_bar(size=48).encode(
+    # Bars as wide as their band allows: a fixed width overlapped neighbours and the y axis
+    # in a narrow column.
+    bars = base.mark_bar().encode(
         color=alt.Color("level:N", scale=theme.level_scale(levels), legend=None),
         tooltip=["level:N", "engineers:Q"],
     )
@@ -345,10 +356,15 @@ def level_distribution(counts: pd.DataFrame, levels: Sequence[str]) -> alt.Layer
     return alt.layer(bars, text).properties(height=280)
 
 
-def team_trend(trends: pd.DataFrame, spec: MetricChart) -> alt.LayerChart:
-    """One line per team over the months, against every level's bar for the metric."""
+def team_trend(
+    trends: pd.DataFrame, spec: MetricChart, all_teams: Sequence[str] = ()
+) -> alt.LayerChart:
+    """One line per team over the months, against every level's bar for the metric. Each team
+    keeps the colour its place in `all_teams` (every team of the warehouse) gives it."""
     view = spec.view
     data = trends.copy()
+    shown = sorted(data["team"].dropna().unique().tolist())
+    teams = list(all_teams) or shown
     data["month"] = pd.to_datetime(data["month"])
     line = (
         alt.Chart(data)
@@ -361,17 +377,15 @@ def team_trend(trends: pd.DataFrame, spec: MetricChart) -> alt.LayerChart:
                 axis=alt.Axis(format=view.axis_format),
                 scale=alt.Scale(zero=False),
             ),
-            color=alt.Color("team:N", title="Team"),
+            color=alt.Color("team:N", title="Team", scale=theme.team_scale(teams, shown)),
             tooltip=[
-                "team:N",
-                alt.Tooltip("month:T", format="%B %Y"),
+                alt.Tooltip("team:N", title="Team"),
+                alt.Tooltip("month:T", title="Month", format=formats.MONTH_D3),
                 alt.Tooltip(f"{view.metric}:Q", title=view.title, format=view.value_format),
             ],
         )
     )
-    rules = bar_rules(
-        spec.bars, spec.levels, spec.emphasise, "{" + value_format_py(view.value_format) + "}"
-    )
+    rules = bar_rules(spec.bars, spec.levels, spec.emphasise, _bar_label_format(view))
     # Teams and levels each keep their own colour scale; shared, the level domain would hide teams.
     return (
         alt.layer(rules, line)
@@ -380,7 +394,13 @@ def team_trend(trends: pd.DataFrame, spec: MetricChart) -> alt.LayerChart:
     )
 
 
-def trajectories(months: pd.DataFrame, spec: MetricChart, columns: int = 4) -> alt.FacetChart:
+def trajectories(
+    months: pd.DataFrame,
+    spec: MetricChart,
+    columns: int = 4,
+    order: Sequence[str] | None = None,
+    panel: tuple[int, int] = (210, 150),
+) -> alt.FacetChart:
     """Small multiples: each person's monthly SLA adherence, one panel each, same bars in all.
 
     `months` has person, month, sla_adherence, sla_sample and judged (as the rule judged the
@@ -422,7 +442,7 @@ def trajectories(months: pd.DataFrame, spec: MetricChart, columns: int = 4) -> a
         y=alt.Y("shown:Q", scale=y_scale),
         tooltip=[
             "person:N",
-            alt.Tooltip("month:T", format="%B %Y"),
+            alt.Tooltip("month:T", format=formats.MONTH_D3),
             alt.Tooltip("shown:Q", title="SLA adherence", format=".1%"),
             alt.Tooltip("sample_note:N", title="Sample"),
         ],
@@ -435,7 +455,7 @@ def trajectories(months: pd.DataFrame, spec: MetricChart, columns: int = 4) -> a
             y=alt.Y("floor:Q", scale=y_scale),
             tooltip=[
                 "person:N",
-                alt.Tooltip("month:T", format="%B %Y"),
+                alt.Tooltip("month:T", format=formats.MONTH_D3),
                 alt.Tooltip("sample_note:N", title="Sample"),
             ],
         )
@@ -459,9 +479,15 @@ def trajectories(months: pd.DataFrame, spec: MetricChart, columns: int = 4) -> a
     )
     return (
         alt.layer(rules, line, points, thin, data=data)
-        .properties(width=230, height=150)
+        # 4 panels of 210 px (the default `panel`, width and height) fit a 1280 px window
+        # beside the sidebar; narrower, the page's CSS scales the grid down rather than clip it.
+        .properties(width=panel[0], height=panel[1])
         .facet(
-            facet=alt.Facet("person:N", title=None, header=alt.Header(labelFontSize=16)),
+            facet=alt.Facet(
+                "person:N",
+                title=None,  # name size from the theme, larger in presentation mode
+                sort=list(order) if order is not None else "ascending",
+            ),
             columns=columns,
         )
     )
@@ -493,22 +519,32 @@ def attainment_matrix(cells: pd.DataFrame, categories: Sequence[str]) -> alt.Lay
             alt.Tooltip("shown:N", title="Level shown"),
         ],
     )
-    text = base.mark_text(fontSize=15).encode(text="label:N")
-    return alt.layer(rect, text).properties(
-        height=alt.Step(34), width=max(140 * len(categories), 400)
-    )
+    text = base.mark_text().encode(text="label:N")  # type size from the theme
+    # The column's width, shared out between categories: a fixed width overflowed a narrow
+    # column and the category headers overprinted each other.
+    return alt.layer(rect, text).properties(height=alt.Step(34), width="container")
 
 
 def coverage_heatmap(cells: pd.DataFrame, categories: Sequence[str]) -> alt.LayerChart:
     """People down, categories across, split into 'at current level' and 'at next level';
-    each cell the months since the latest example (blank = none ever), darker = thinner."""
+    each cell the months since the latest example, darker = thinner; "never" (no example at
+    that level ever) is a neutral grey of its own, not the darkest orange."""
     data = cells.copy()
-    data["label"] = data["months_since"].map(lambda v: "none" if pd.isna(v) else f"{int(v)}")
-    data["staleness"] = data["months_since"].fillna(99).clip(upper=24)
+    data["label"] = data["months_since"].map(lambda v: "never" if pd.isna(v) else f"{int(v)}")
+    # "never" as -1, not null: Vega drops a mark whose colour field is null, leaving it white.
+    data["staleness"] = data["months_since"].fillna(-1)
+    # The scale reaches the oldest value shown, so 20 and 35 months are not one colour.
+    oldest = max(12, int(data["months_since"].max())) if data["months_since"].notna().any() else 12
     base = _people_by_category(data, categories)
     rect = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
-        color=alt.Color(
-            "staleness:Q", title="Months since", scale=alt.Scale(scheme="oranges", domain=[0, 24])
+        color=alt.condition(
+            "datum.staleness >= 0",
+            alt.Color(
+                "staleness:Q",
+                title="Months since",
+                scale=alt.Scale(scheme="oranges", domain=[0, oldest]),
+            ),
+            alt.value(theme.INSUFFICIENT_COLOUR),
         ),
         tooltip=[
             "person:N",
@@ -519,11 +555,13 @@ def coverage_heatmap(cells: pd.DataFrame, categories: Sequence[str]) -> alt.Laye
     )
     text = base.mark_text(fontSize=13).encode(
         text="label:N",
-        color=alt.condition("datum.staleness > 12", alt.value("#FFFFFF"), alt.value("#222222")),
+        color=alt.condition(
+            f"datum.staleness > {oldest / 2}", alt.value("#FFFFFF"), alt.value("#222222")
+        ),
     )
     return (
         alt.layer(rect, text, data=data)
-        .properties(height=alt.Step(28), width=110 * len(categories))
+        .properties(height=alt.Step(28), width=90 * len(categories))
         .facet(column=alt.Column("which:N", title=None, sort=["at current level", "at next level"]))
     )
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from pipelines.access import Scope
 from pipelines.spreadsheet import safe_csv
-from rungs_ui import access, downloads, navigation, theme
+from rungs_ui import access, downloads, formats, identity, navigation, queries, state, theme
 from rungs_ui.queries import Filters, FrameworkView
 from rungs_ui.warehouse import Warehouse, WarehouseUnavailable, build_command
 
@@ -59,9 +59,30 @@ def context() -> PageContext:
 
 
 def header(ctx: PageContext) -> None:
-    """The page's title and question, as registered in rungs_ui.navigation."""
-    st.title(ctx.spec.title)
+    """The page's title and question, as registered in rungs_ui.navigation, and the switch in
+    and out of presentation mode (`?present=1`), the same on every page."""
+    st.html(_LAYOUT_CSS)
+    # The switch takes the width of its words and the title the rest; in a narrow window the
+    # switch wraps below the title rather than being cut off.
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.title(ctx.spec.title)
+        presentation_switch(ctx.present)
     st.caption(ctx.spec.question)
+
+
+def presentation_switch(present: bool) -> None:
+    if present:
+        if st.button("Leave presentation mode", icon=":material/close_fullscreen:"):
+            del st.query_params[state.PRESENT]
+            st.rerun()
+    elif st.button(
+        "Presentation mode",
+        icon=":material/present_to_all:",
+        help="Large type, full-width charts, every table row shown and no sidebar, for a "
+        "shared screen (?present=1).",
+    ):
+        st.query_params[state.PRESENT] = "1"
+        st.rerun()
 
 
 def require(ctx: PageContext, *tables: str) -> None:
@@ -71,6 +92,17 @@ def require(ctx: PageContext, *tables: str) -> None:
         st.info(
             f"This build has no {', '.join(missing)} table yet, so this page has nothing to "
             f"show. Rebuild with `{build_command(ctx.wh.path)}` once the pipeline writes it."
+        )
+        st.stop()
+
+
+def require_people(ctx: PageContext) -> None:
+    """Stop the page when the filters leave nobody in view, saying so: "nobody is a candidate"
+    would wrongly read as a finding about people who are simply filtered out."""
+    if queries.roster(ctx.wh, ctx.filters).empty:
+        st.info(
+            f"No one matches these filters in {month_label(ctx.filters.month)}. Widen the "
+            "team, region, manager or level filters in the sidebar, or pick another month."
         )
         st.stop()
 
@@ -94,7 +126,9 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 def evidence_columns() -> dict:
     """How every evidence table names its columns (the Engineer and Evidence pages)."""
     return {
-        "observed_on": st.column_config.DateColumn("Observed"),
+        "observed_on": st.column_config.TextColumn("Observed")  # a month when anonymised
+        if identity.current().anonymised
+        else st.column_config.DateColumn("Observed", format="D MMM YYYY"),
         "category": "Category",
         "level": "Level",
         "kind": "Kind",
@@ -108,7 +142,9 @@ def evidence_columns() -> dict:
 def download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
     """A CSV download of `df`, written only when clicked (see rungs_ui.downloads), and
     recorded in the audit log with who clicked and their scope before a byte is written."""
-    frame = df.copy()  # the page may go on changing its frame; the download is this view
+    # A copy (the page may go on changing its frame; the download is this view), with people
+    # shown as the page shows them: letters, months and no ids when anonymised.
+    frame = identity.current().whole(df)
     scope = context().scope  # the click is answered outside this run
 
     def make() -> bytes:
@@ -141,9 +177,14 @@ def flag_badges(row: pd.Series) -> None:
 
 def reason_lines(rows: pd.DataFrame, label_column: str = "name") -> None:
     """Each person's flags and reason sentence as a line of text: tables cut long sentences
-    off, and these are meant to be read aloud."""
+    off, and these are meant to be read aloud. The label links to the person's Engineer page
+    (by id, rungs_ui.identity), and the reason is scrubbed when anonymised."""
+    who = identity.current()
     for _, row in rows.iterrows():
-        st.markdown(f"**{text(row[label_column])}** {_badges(flags_of(row))} {_reason(row)}")
+        label = f"**{text(row[label_column])}**"
+        if "engineer_id" in row:
+            label = f"[{label}]({who.link(row['engineer_id'])})"
+        st.markdown(f"{label} {_badges(flags_of(row))} {_reason(row)}")
 
 
 def _badges(raised: list[str]) -> str:
@@ -152,8 +193,8 @@ def _badges(raised: list[str]) -> str:
 
 def _reason(row: pd.Series) -> str:
     """The reason sentence as text: it quotes categories, levels and evidence ids from the
-    data."""
-    return text(row.get("reason") or "")
+    data, scrubbed of names, ids and days when anonymised."""
+    return text(identity.current().scrub(row.get("reason") or ""))
 
 
 def linked_option(value: str | None, ids: list[str], labels: dict[str, str]) -> str | None:
@@ -165,11 +206,11 @@ def linked_option(value: str | None, ids: list[str], labels: dict[str, str]) -> 
     return by_label.get(value)
 
 
-def person_labels(ids: pd.Series, names: pd.Series) -> pd.Series:
-    """Names to draw people by; two people with one name get their ids added, so a chart
-    never merges them into one row."""
-    repeated = names.map(names.value_counts()) > 1
-    return names.where(~repeated, names + " (" + ids + ")")
+def person_labels(ids: pd.Series) -> pd.Series:
+    """How to draw each person (rungs_ui.identity decides: a name told apart from a namesake,
+    or a letter when anonymised), so a chart never merges two people into one row."""
+    who = identity.current()
+    return ids.map(who.person)
 
 
 def flag_text(row: pd.Series) -> str:
@@ -232,7 +273,7 @@ def text_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def day_label(value) -> str:
-    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%-d %b %Y")
+    return formats.day(value)
 
 
 def not_judged_badge(month_row: pd.Series | None, month) -> None:
@@ -249,19 +290,74 @@ def not_judged_badge(month_row: pd.Series | None, month) -> None:
 
 
 def month_label(value) -> str:
-    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%b %Y")
+    return formats.month(value)
+
+
+# Layouts that hold from 1024 px to 1920 px, on every page (tests/test_layouts_browser.py).
+_LAYOUT_CSS = (
+    "<style>"
+    # Tiles wrap to another row before their words are cut off with an ellipsis.
+    "[data-testid='stHorizontalBlock'] {flex-wrap: wrap;}"
+    "[data-testid='stColumn']:has([data-testid='stMetric']) {min-width: 12rem;}"
+    "[data-testid='stMetric'] [data-testid='stMarkdownContainer'], "
+    "[data-testid='stMetric'] [data-testid='stMarkdownContainer'] p "
+    "{white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: break-word;}"
+    # A chart drawn at a fixed size (small multiples, grids) shrinks to fit instead of being
+    # clipped at the edge of its column.
+    "[data-testid='stVegaLiteChart'] {max-width: 100%;}"
+    "[data-testid='stVegaLiteChart'] > canvas, [data-testid='stVegaLiteChart'] > svg "
+    "{max-width: 100%; height: auto !important;}"
+    "</style>"
+)
+
+# A shared screen read from the back of the room: big numbers, big table type, every chart the
+# full width (columns that hold a chart are stacked), tables with every row and no sidebar.
+_PRESENTATION_CSS = (
+    "<style>"
+    "section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], "
+    "[data-testid='stExpandSidebarButton'] {display: none;}"
+    "[data-testid='stMainBlockContainer'] {max-width: 100%; padding-left: 3rem; "
+    "padding-right: 3rem;}"
+    "[data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li, "
+    "[data-testid='stCaptionContainer'] {font-size: 1.35rem;}"
+    "[data-testid='stMainBlockContainer'] h1 {font-size: 3.2rem;}"
+    "[data-testid='stMainBlockContainer'] h2 {font-size: 2.2rem;}"
+    "[data-testid='stMainBlockContainer'] h3 {font-size: 1.8rem;}"
+    # As specific as the paragraph rule above, and after it, so tile numbers win.
+    "[data-testid='stMetricValue'] [data-testid='stMarkdownContainer'] p {font-size: 3.5rem;}"
+    "[data-testid='stMetricLabel'] [data-testid='stMarkdownContainer'] p {font-size: 1.35rem;}"
+    "[data-testid='stMetricDelta'] div {font-size: 1.2rem;}"
+    "[data-testid='stTable'] th, [data-testid='stTable'] td {font-size: 1.35rem;}"
+    "[data-testid='stWidgetLabel'] p, [data-baseweb='select'] div {font-size: 1.2rem;}"
+    "[data-testid='stHorizontalBlock']:has(.vega-embed) {flex-direction: column;}"
+    "[data-testid='stHorizontalBlock']:has(.vega-embed) > [data-testid='stColumn'] "
+    "{width: 100% !important; flex: 1 1 100% !important;}"
+    "</style>"
+)
 
 
 def presentation_style() -> None:
-    """Larger type and no sidebar for a shared screen (`?present=1`)."""
-    st.html(
-        "<style>"
-        "section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], "
-        "[data-testid='stExpandSidebarButton'] {display: none;}"
-        "[data-testid='stMainBlockContainer'] {max-width: 100%;}"
-        "[data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li, "
-        "[data-testid='stCaptionContainer'] {font-size: 1.35rem;}"
-        "[data-testid='stMainBlockContainer'] h1 {font-size: 3.2rem;}"
-        "[data-testid='stMainBlockContainer'] h2 {font-size: 2.2rem;}"
-        "</style>"
+    """Presentation mode (`?present=1`): see _PRESENTATION_CSS."""
+    st.html(_PRESENTATION_CSS)
+
+
+def table_height(ctx: PageContext) -> str:
+    """A table's height: every row in presentation mode (nothing hidden behind a scroll bar
+    on a shared screen), otherwise Streamlit's ten rows and a scroll bar."""
+    return "content" if ctx.present else "auto"
+
+
+def rows(ctx: PageContext, df: pd.DataFrame, headers: dict[str, str], **dataframe) -> None:
+    """A table of people. In presentation mode a static table in large type with every row
+    and flagged rows tinted (a scrolling table hides its last rows from the room); otherwise
+    an interactive table as tall as its rows."""
+    if not ctx.present:
+        st.dataframe(df, hide_index=True, width="stretch", height="content", **dataframe)
+        return
+    shown = text_table(df[list(headers)].rename(columns=headers).fillna("—").astype(str))
+    flagged = df["flags"].ne("—").tolist() if "flags" in df else [False] * len(df)
+    tint = f"background-color: {theme.FLAGGED_ROW}"
+    styled = shown.reset_index(drop=True).style.apply(
+        lambda column: [tint if hit else "" for hit in flagged], axis=0
     )
+    st.table(styled, hide_index=True)

@@ -7,13 +7,12 @@ link. Values that a new build no longer offers are dropped rather than raising.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import page, queries, state
+from rungs_ui import identity, page, queries, state
 from rungs_ui.queries import Filters
 from rungs_ui.warehouse import Warehouse, WarehouseUnavailable, build_command
 
@@ -56,11 +55,10 @@ def chosen_month(wh: Warehouse) -> date:
 def render(
     wh: Warehouse,
     fw: queries.FrameworkView,
-    manager_label: Callable[[str], str] | None = None,
     people_filters: bool = True,
 ) -> Filters:
-    """Draw the filters and return what they select. `manager_label` replaces manager names
-    (the calibration page passes its anonymiser). Without `people_filters` (a viewer who sees
+    """Draw the Anonymise toggle and the filters, set the run's identity.Identity (how people
+    are shown) and return what the filters select. Without `people_filters` (a viewer who sees
     only themselves) only the as-of month is offered."""
     labels, default = _month_labels(wh)
     month_now = chosen_month(wh)
@@ -69,7 +67,6 @@ def render(
     regions = options["regions"]["region"].tolist()
     managers = options["managers"]
     manager_ids = managers["manager_id"].tolist()
-    manager_names = dict(zip(manager_ids, managers["manager_name"], strict=True))
     levels = list(fw.levels)
 
     _keep_known(state.MONTH, labels, many=False)
@@ -82,6 +79,21 @@ def render(
         _keep_known(key, values, many=True)
 
     bar = st.sidebar
+    hide = bar.toggle(
+        "Anonymise",
+        key=state.ANONYMISE,
+        bind="query-params",
+        help="For a shared screen: on every page, people and managers become stable letters, "
+        "evidence ids neutral items, dates months and tenure a range.",
+    )
+    who = identity.Identity.build(
+        queries.roster(wh, Filters(month=month_now)),
+        managers,
+        wh.build_id,
+        hide,
+        identity.view_params(st.query_params),
+    )
+    identity.set_current(who)
     month = bar.selectbox(
         "As-of month",
         labels,
@@ -100,15 +112,21 @@ def render(
     picked_regions = bar.multiselect(
         "Region", regions, key=state.REGIONS, bind="query-params", placeholder="All regions"
     )
-    label = manager_label or (lambda mid: str(manager_names.get(mid, mid)))
+    _managers_from_url(manager_ids)
     picked_managers = bar.multiselect(
         "Manager",
         manager_ids,
         key=state.MANAGERS,
-        format_func=label,
-        bind="query-params",
+        format_func=who.manager,
         placeholder="All managers",
+        on_change=_managers_to_url,
     )
+    # Kept in the URL by hand, by id: a widget bound to the URL writes the label it shows,
+    # which is a name (or a letter that changes meaning when Anonymise is switched).
+    if picked_managers:
+        st.query_params[state.MANAGERS] = picked_managers
+    elif state.MANAGERS in st.query_params:
+        del st.query_params[state.MANAGERS]
     picked_levels = bar.multiselect(
         "Level",
         levels,
@@ -125,6 +143,18 @@ def render(
         managers=tuple(picked_managers),
         levels=tuple(picked_levels),
     )
+
+
+def _managers_from_url(manager_ids: list[str]) -> None:
+    """A link, reload or Back names managers by id: those the URL holds win over the session."""
+    linked = [m for m in st.query_params.get_all(state.MANAGERS) if m in manager_ids]
+    if linked and linked != st.session_state.get(state.MANAGERS):
+        st.session_state[state.MANAGERS] = linked
+
+
+def _managers_to_url() -> None:
+    # Runs before the script, so the URL already names the new choice when it is read.
+    st.query_params[state.MANAGERS] = st.session_state.get(state.MANAGERS) or []
 
 
 def _freshness(wh: Warehouse) -> str:

@@ -30,6 +30,19 @@ LEVEL_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#CC79A7", "#D55E00
 BAR_RULE_COLOUR = "#4D4D4D"
 LEVEL_DASHES = ((8, 4), (2, 3), (12, 3, 2, 3), (1, 0), (6, 2, 1, 2), (4, 4), (10, 6))
 
+# Teams (lines of a team trend, rows of the team table) take Paul Tol's "muted" colours: none
+# of them is a level colour, so a team line is never read as a level. A team's colour comes from
+# its place in the warehouse's full team list, so it stays the same whatever a filter shows.
+TEAM_COLOURS = (
+    "#332288",  # indigo
+    "#44AA99",  # teal
+    "#CC6677",  # rose
+    "#999933",  # olive
+    "#882255",  # wine
+    "#88CCEE",  # cyan
+    "#AA4499",  # purple
+    "#DDCC77",  # sand
+)
 ATTAINMENT_COLOURS = {
     "below": "#D55E00",
     "at": "#D9D9D9",
@@ -37,6 +50,8 @@ ATTAINMENT_COLOURS = {
     "not judged": "#F4F4F4",
 }
 INSUFFICIENT_COLOUR = "#BBBBBB"
+# A flagged person's row in a presentation table: a pale orange that black text reads on.
+FLAGGED_ROW = "#FCE9D9"
 
 BASE_FONT_SIZE = 16
 PRESENTATION_SCALE = 1.4
@@ -53,6 +68,19 @@ def level_dash(levels: tuple[str, ...] | list[str], level: str) -> list[int]:
 def level_scale(levels: tuple[str, ...] | list[str]) -> alt.Scale:
     """Colour scale mapping every framework level to its colour, in framework order."""
     return alt.Scale(domain=list(levels), range=[level_colour(levels, lv) for lv in levels])
+
+
+def team_colour(all_teams: list[str], team: str) -> str:
+    """A team's colour by its place in `all_teams` (every team of the warehouse, in order);
+    a team missing from it (a newer build) gets the last colour."""
+    i = all_teams.index(team) if team in all_teams else len(TEAM_COLOURS) - 1
+    return TEAM_COLOURS[i % len(TEAM_COLOURS)]
+
+
+def team_scale(all_teams: list[str], shown: list[str]) -> alt.Scale:
+    """Colour scale for the teams `shown`, each in its fixed colour (only those shown are in the
+    domain, so a legend lists no team that is not on the chart)."""
+    return alt.Scale(domain=list(shown), range=[team_colour(list(all_teams), t) for t in shown])
 
 
 def _config(size: float) -> dict:
@@ -78,6 +106,9 @@ def _config(size: float) -> dict:
                 "symbolSize": 160,
                 "labelLimit": 260,
                 "orient": "bottom",
+                # Below the chart, four to a row: one long row ran past a narrow chart's edge
+                # and lost the teams beyond it.
+                "columns": 4,
             },
             "header": {"labelFontSize": size, "titleFontSize": size},
             "title": {"fontSize": round(size * 1.2), "anchor": "start", "fontWeight": "normal"},

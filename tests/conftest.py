@@ -24,10 +24,13 @@ def fixture_warehouse(tmp_path_factory, demo_source):
 # The slowest files first: `make test` runs each file on one of two workers (`--dist loadfile`),
 # and handing out the long ones first keeps both workers busy until the end.
 _SLOWEST_FIRST = (
+    "test_layouts_browser.py",
     "test_browser.py",
     "test_ui_hardening.py",
     "test_scope_pages.py",
     "test_sign_in_browser.py",
+    "test_links_browser.py",
+    "test_anonymise.py",
     "test_consistency.py",
     "test_build_safety.py",
     "test_readiness_properties.py",

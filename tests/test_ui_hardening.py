@@ -76,7 +76,9 @@ ID_COLUMNS = (
 # Markdown that only data could have put there: an image or link, LaTeX, HTML, an entity, a
 # Streamlit colour directive, unless escaped by a backslash. (The pages' own Markdown uses
 # bold, badges and :material/ icons, so those are looked for as corpus entries instead.)
-UNESCAPED = re.compile(r"(?<!\\)(!\[|\]\(|\$|<|&|:red\[)")
+# The pages' own links to the Engineer page are the one `](` allowed: their URL is built by
+# rungs_ui.identity with every value percent-encoded, so no data can close it.
+UNESCAPED = re.compile(r"(?<!\\)(!\[|\]\((?!/engineer\?engineer=[\w%+.-]*[&)])|\$|<|&|:red\[)")
 
 
 def _rewrite(path: Path, change) -> None:

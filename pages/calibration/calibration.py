@@ -10,7 +10,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import anonymise, charts, page, queries, state
+from rungs_ui import charts, identity, page, queries, state
 
 MAX_PEOPLE = 36  # more panels than this stop being readable on one screen
 
@@ -19,7 +19,7 @@ page.header(ctx)
 page.require(ctx, "readiness", "category_attainment")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 
-controls = st.columns([2, 2, 3])
+controls = st.columns([2, 2, 3])  # presentation mode is in the page header
 if st.session_state.get(state.CALIBRATION_LEVEL) not in fw.levels:
     st.session_state.pop(state.CALIBRATION_LEVEL, None)
 counts = queries.level_distribution(wh, f).set_index("level")["engineers"]
@@ -27,25 +27,9 @@ busiest = fw.levels.index(counts.idxmax()) if not counts.empty else 0
 level = controls[0].selectbox(
     "Level", fw.levels, index=busiest, key=state.CALIBRATION_LEVEL, bind="query-params"
 )
-hide_names = controls[1].toggle(
-    "Anonymise",
-    key=state.ANONYMISE,
-    bind="query-params",
-    help="Replace every name on this page, including tooltips and downloads, with a letter "
-    "that stays the same for each person while the build and the level stay the same.",
-)
-with controls[2]:
-    if ctx.present:
-        if st.button("Leave presentation mode", icon=":material/close_fullscreen:"):
-            del st.query_params[state.PRESENT]
-            st.rerun()
-    elif st.button(
-        "Presentation mode",
-        icon=":material/present_to_all:",
-        help="Larger type and no sidebar, for a shared screen (?present=1).",
-    ):
-        st.query_params[state.PRESENT] = "1"
-        st.rerun()
+# Anonymise is a mode of the whole session, in the sidebar (rungs_ui.identity).
+who = identity.current()
+hide_names = who.anonymised
 
 at_level = dataclasses.replace(f, levels=(level,))
 cohort = queries.readiness_at(wh, at_level)
@@ -56,25 +40,19 @@ if cohort.empty:
     )
     st.stop()
 
-masks = anonymise.Anonymiser.for_people(
-    zip(cohort["engineer_id"], cohort["name"], strict=True), f"{wh.build_id}:{level}"
-)
-managers = queries.filter_options(wh, f.month)["managers"]
-manager_masks = anonymise.Anonymiser.for_people(
-    zip(managers["manager_id"], managers["manager_name"], strict=True), wh.build_id, "Manager"
-)
-everyone = masks.merged(manager_masks)
-label = dict(
-    zip(
-        cohort["engineer_id"],
-        cohort["engineer_id"].map(masks.alias)
-        if hide_names
-        else page.person_labels(cohort["engineer_id"], cohort["name"]),
-        strict=True,
-    )
-)
+who.small_group(len(cohort))
+label = dict(zip(cohort["engineer_id"], page.person_labels(cohort["engineer_id"]), strict=True))
 
 shown = cohort.head(MAX_PEOPLE)
+# One order on every panel (charts, matrix, table, reasons): the flagged first, then by label.
+shown = (
+    shown.assign(
+        _unflagged=shown.apply(page.flags_of, axis=1).map(len).eq(0),
+        _label=shown["engineer_id"].map(label),
+    )
+    .sort_values(["_unflagged", "_label"])
+    .drop(columns=["_unflagged", "_label"])
+)
 nxt = fw.next_level(level)
 st.subheader(f"{len(cohort)} at {page.text(level)} in {page.month_label(f.month)}")
 if len(cohort) > MAX_PEOPLE:
@@ -100,7 +78,10 @@ page.chart(
             tuple(lv for lv in (level, nxt) if lv),
             bars=fw.bars_for_metric("sla_adherence"),
         ),
-        columns=3 if ctx.present else 4,
+        # A projector has the whole width: fewer, larger panels.
+        columns=5 if ctx.present else 4,
+        panel=(290, 200) if ctx.present else (210, 150),
+        order=shown["engineer_id"].map(label).tolist(),
     ),
 )
 
@@ -113,7 +94,8 @@ matrix["person"] = pd.Categorical(matrix["person"], categories=order, ordered=Tr
 matrix = matrix.sort_values("person")
 matrix["person"] = matrix["person"].astype(str)
 
-left, right = st.columns([2, 3])
+# Matrix above table, each the full width: side by side, neither had room below 1600 px.
+left, right = st.container(), st.container()
 with left:
     st.markdown(f"**Level shown per category, {page.month_label(f.month)}**")
     page.chart(ctx, charts.attainment_matrix(matrix, fw.categories))
@@ -122,12 +104,18 @@ with right:
     table = shown.assign(
         person=shown["engineer_id"].map(label),
         flags=shown.apply(page.flag_text, axis=1),
-        reason=shown["reason"].map(everyone.scrub) if hide_names else shown["reason"],
+        reason=shown["reason"].map(who.scrub),
     )[["person", "months_at_level", "months_at_next", "overall_level", "flags", "reason"]]
-    st.dataframe(
+    page.rows(
+        ctx,
         table.drop(columns=["reason"]),
-        hide_index=True,
-        width="stretch",
+        {
+            "person": "Engineer",
+            "months_at_level": "At level",
+            "months_at_next": f"At {nxt or 'next'}",
+            "overall_level": "Shown",
+            "flags": "Flags",
+        },
         column_config={
             "person": "Engineer",
             "months_at_level": st.column_config.NumberColumn("At level", help="Consistent months"),
@@ -139,7 +127,7 @@ with right:
     wide = matrix.pivot(index="person", columns="category", values="demonstrated_level")
     export = table.merge(wide.reset_index(), on="person", how="left")
     page.download(
-        export,
+        who.whole(export),
         "Download this view as CSV",
         f"rungs-calibration-{level}-{f.month:%Y-%m}{'-anonymised' if hide_names else ''}.csv",
         key="download_calibration",

@@ -7,7 +7,7 @@ much each manager records next to their team, and every item, searchable.
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import charts, page, queries, state
+from rungs_ui import charts, identity, page, queries, state
 
 MAX_PEOPLE = 40
 WINDOW_MONTHS = 6
@@ -25,9 +25,8 @@ if coverage.empty:
 thinnest = coverage.loc[coverage["thinnest_order"] <= MAX_PEOPLE, "engineer_id"].unique()
 in_view = int(coverage["thinnest_order"].max())
 people = coverage.drop_duplicates("engineer_id")
-names = pd.Series(
-    page.person_labels(people["engineer_id"], people["name"]).values, index=people["engineer_id"]
-)
+who = identity.current()
+names = pd.Series(page.person_labels(people["engineer_id"]).values, index=people["engineer_id"])
 cells = coverage.loc[coverage["engineer_id"].isin(thinnest)]
 long = cells.melt(
     id_vars=["engineer_id", "name", "category"],
@@ -45,7 +44,7 @@ long = long.set_index("person").loc[order].reset_index()
 st.subheader("Months since the latest example")
 st.caption(
     f"Thinnest first ({min(in_view, MAX_PEOPLE)} of {in_view} people). "
-    "'none' means no example ever at that level; darker means older."
+    "Darker means older; grey 'never' means no example at that level ever."
 )
 page.chart(
     ctx,
@@ -54,6 +53,8 @@ page.chart(
 
 st.subheader(f"Evidence per engineer, last {WINDOW_MONTHS} months, by manager")
 per_manager = queries.evidence_per_manager(wh, f, WINDOW_MONTHS)
+# Bars by manager id: two managers who share a name are two bars, each labelled apart.
+per_manager = who.frame(per_manager)
 page.chart(ctx, charts.evidence_per_manager(per_manager))
 st.caption(
     "Bars: items per engineer in each manager's group · black tick: the team's rate. "
@@ -70,8 +71,14 @@ text = st.text_input(
 items = queries.evidence_search(wh, f, text or "")
 st.caption(f"{len(items)} items" + (" (first 500)" if len(items) == 500 else ""))
 st.dataframe(
-    items,
+    who.frame(items, dates=["observed_on"], text=["summary", "source"]),
     hide_index=True,
+    height=page.table_height(ctx),
     width="stretch",
-    column_config={**page.evidence_columns(), "name": "Engineer", "team": "Team"},
+    column_config={
+        **page.evidence_columns(),
+        "engineer_id": None,
+        "name": "Engineer",
+        "team": "Team",
+    },
 )

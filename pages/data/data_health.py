@@ -5,7 +5,7 @@ import streamlit as st
 
 from pipelines import audit
 from pipelines.dictionary import data_dictionary
-from rungs_ui import page, queries, state
+from rungs_ui import identity, page, queries, state
 
 AUDIT_ROWS = 500
 
@@ -32,6 +32,7 @@ st.subheader("Builds")
 st.dataframe(
     builds,
     hide_index=True,
+    height=page.table_height(ctx),
     width="stretch",
     column_order=[
         "built_at",
@@ -69,6 +70,7 @@ st.subheader("Files read")
 st.dataframe(
     queries.build_files(wh, build_id),
     hide_index=True,
+    height=page.table_height(ctx),
     width="stretch",
     column_order=[
         "table_name",
@@ -93,6 +95,10 @@ st.dataframe(
 )
 
 rejected = queries.rejected_rows(wh, build_id)
+who = identity.current()
+if who.anonymised:
+    # A rejected value can be anyone's name, email or id: not for a shared screen.
+    rejected = who.whole(rejected.drop(columns=["value"]))
 st.subheader(f"Rejected rows ({len(rejected)})")
 cascaded = int(rejected["caused_by"].notna().sum()) if not rejected.empty else 0
 if cascaded:
@@ -106,6 +112,7 @@ else:
     st.dataframe(
         rejected,
         hide_index=True,
+        height=page.table_height(ctx),
         width="stretch",
         column_config={
             "table_name": "Table",
@@ -142,7 +149,10 @@ st.markdown(
 with st.expander("Data dictionary: the columns each file needs"):
     st.markdown(data_dictionary())
 
-if ctx.scope.role == "admin":
+if ctx.scope.role == "admin" and who.anonymised:
+    st.subheader("Audit log")
+    st.caption("Hidden while Anonymise is on: it names who opened whose page.")
+elif ctx.scope.role == "admin":
     st.subheader("Audit log")
     st.caption(
         "Sign-ins, Engineer pages opened, downloads and exports: who, when and in what scope, "
@@ -156,6 +166,7 @@ if ctx.scope.role == "admin":
         st.dataframe(
             page.text_table(log),
             hide_index=True,
+            height=page.table_height(ctx),
             width="stretch",
             column_config={
                 "at": "When (UTC)",

@@ -10,7 +10,7 @@ assessed_months (tenure, judged months), readiness (counters, flags, reason) and
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import access, charts, page, queries, state
+from rungs_ui import access, charts, formats, identity, page, queries, state
 
 CHART_MONTHS = 24
 # decisions.decision as people say it.
@@ -33,21 +33,32 @@ if people.empty:
     )
     st.stop()
 ids = people["engineer_id"].tolist()
-labels = dict(zip(ids, page.person_labels(people["engineer_id"], people["name"]), strict=True))
+who = identity.current()
+labels = dict(zip(ids, page.person_labels(people["engineer_id"]), strict=True))
 # A link names the person by id (`?engineer=E0036`), never by name: names would land in browser
 # history and in shared links. The choice is kept in the URL by hand, because a select box bound
-# to the URL writes the label it shows, which is the name.
-if st.session_state.get(state.ENGINEER) not in ids:
-    linked = page.linked_option(st.query_params.get(state.ENGINEER), ids, labels)
-    st.session_state[state.ENGINEER] = linked if linked is not None else ids[0]
+# to the URL writes the label it shows, which is the name. The URL wins over the session (a
+# link, reload or Back); picking someone writes the URL before the run reads it.
+linked = page.linked_option(who.from_url_key(st.query_params.get(state.ENGINEER)), ids, labels)
+if linked is not None:
+    st.session_state[state.ENGINEER] = linked
+elif st.session_state.get(state.ENGINEER) not in ids:
+    st.session_state[state.ENGINEER] = ids[0]
+
+
+def _picked() -> None:
+    st.query_params[state.ENGINEER] = who.url_key(st.session_state[state.ENGINEER])
+
+
 engineer_id = st.selectbox(
     "Engineer",
     ids,
     key=state.ENGINEER,
     format_func=labels.get,
+    on_change=_picked,
     help="Type to search by name. Only people matching the sidebar filters are listed.",
 )
-st.query_params[state.ENGINEER] = engineer_id
+st.query_params[state.ENGINEER] = who.url_key(engineer_id)
 access.record_opened(ctx.scope, engineer_id)
 person = people.loc[people["engineer_id"] == engineer_id].iloc[0]
 judged = queries.engineer_months_judged(wh, engineer_id, f.month, CHART_MONTHS)
@@ -57,8 +68,8 @@ now = readiness.loc[pd.to_datetime(readiness["month"]) == pd.Timestamp(f.month)]
 level = person["level"]
 next_level = fw.next_level(level)
 
-st.subheader(page.text(person["name"]))
-manager = person["manager_name"] if pd.notna(person["manager_name"]) else "no manager"
+st.subheader(page.text(who.person(engineer_id)))
+manager = who.manager(person["manager_id"], person["manager_name"])
 lead = " · :blue-badge[:material/groups: Team lead]" if bool(person["team_lead"]) else ""
 st.markdown(
     f"{page.text(person['team'])} · {page.text(person['region'])} · reports to "
@@ -70,18 +81,18 @@ facts[0].metric(
     "Level",
     page.text(level),
     border=True,
-    help=f"Held since {page.day_label(person['level_since'])} (level_stints).",
+    help=f"Held since {who.date(person['level_since'])} (level_stints).",
 )
 if this_month.empty:
     st.caption(f"No assessed month for {page.month_label(f.month)}.")
 else:
     month_row = this_month.iloc[0]
     facts[1].metric(
-        "Whole months at level",
-        int(month_row["whole_months_at_level"]),
+        "Time at level" if who.anonymised else "Whole months at level",
+        who.tenure(month_row["whole_months_at_level"]),
         border=True,
         help=f"Calendar months held in full at {page.text(level)} since "
-        f"{page.day_label(month_row['level_since'])}, this one included. "
+        f"{who.date(month_row['level_since'])}, this one included. "
         f"{int(month_row['judged_months_at_level'])} of them were judged; onboarding, "
         "months without helpdesk data, months mostly on leave and a month with a level "
         "change are not.",
@@ -141,7 +152,7 @@ else:
             )
             return
         spec = charts.MetricChart(charts.METRIC_VIEWS[metric], fw.levels, emphasise)
-        page.chart(ctx, charts.metric_against_bars(checks, spec))
+        page.chart(ctx, charts.metric_against_bars(who.for_chart(checks), spec))
 
     st.subheader("SLA adherence against the level bars")
     metric_chart("sla_adherence")
@@ -150,6 +161,18 @@ else:
         f"{' and '.join(map(page.text, emphasise))}. "
         "Grey columns: months not judged (hover for why)."
     )
+    csat = queries.engineer_csat(wh, engineer_id, f.month, window)
+    st.metric(
+        "Customer satisfaction (CSAT)",
+        formats.percent(csat["csat"]),
+        border=True,
+        help="Good ratings over good and bad ratings on the tickets this person solved; "
+        "the framework sets no bar on it.",
+    )
+    months_to = formats.month(f.month)
+    if window > 1:
+        months_to = f"the {window} months to {months_to}"
+    st.caption(f"CSAT over {formats.count(csat['csat_sample'])} ratings in {months_to}.")
     left, right = st.columns(2)
     with left:
         st.subheader("Median open time")
@@ -168,11 +191,8 @@ st.subheader("Level shown per category and month")
 if attainment.empty:
     st.caption("No assessed months yet.")
 else:
-    inputs = [c for c in queries.ATTAINMENT_INPUTS if c in attainment.columns]
-    shown = attainment.copy()
-    for column in inputs:
-        shown[column] = shown[column].map(page.plain)
-    page.chart(ctx, charts.attainment_heatmap(shown, fw.categories, inputs))
+    shown = who.for_chart(formats.check_inputs(attainment))
+    page.chart(ctx, charts.attainment_heatmap(shown, fw.categories, formats.CHECK_TOOLTIP))
     st.caption(
         "Green: above the level held · grey: at it · orange: below it · pale: month "
         "not judged. Hover a cell for the inputs of the check."
@@ -182,12 +202,15 @@ left, right = st.columns([2, 3])
 with left:
     st.subheader("Level history")
     stints = queries.engineer_stints(wh, engineer_id, f.month)
-    page.chart(ctx, charts.level_history(stints, fw.levels, f.month))
+    page.chart(ctx, charts.level_history(who.for_chart(stints), fw.levels, f.month))
     st.dataframe(
-        stints[["started_on", "level", "change", "from_level"]].fillna({"from_level": "—"}),
+        who.frame(
+            stints[["started_on", "level", "change", "from_level"]].fillna({"from_level": "—"}),
+            dates=["started_on"],
+        ),
         hide_index=True,
         column_config={
-            "started_on": st.column_config.DateColumn("From", format="D MMM YYYY"),
+            "started_on": who.date_column("From"),
             "level": "Level",
             "change": "Change",
             "from_level": "From level",
@@ -196,12 +219,16 @@ with left:
     decisions = queries.engineer_decisions(wh, engineer_id, f.month)
     if not decisions.empty:
         st.dataframe(
-            decisions.assign(
-                decision=decisions["decision"].map(DECISION_WORDS).fillna(decisions["decision"])
+            who.frame(
+                decisions.assign(
+                    decision=decisions["decision"].map(DECISION_WORDS).fillna(decisions["decision"])
+                ),
+                dates=["decided_on"],
+                text=["note"],
             ),
             hide_index=True,
             column_config={
-                "decided_on": st.column_config.DateColumn("Decided", format="D MMM YYYY"),
+                "decided_on": who.date_column("Decided"),
                 "decision": "Decision",
                 "note": "Note",
             },
@@ -212,10 +239,14 @@ with right:
     if evidence.empty:
         st.caption("No evidence recorded up to the as-of month.")
     else:
-        page.chart(ctx, charts.evidence_timeline(evidence, fw.categories, fw.levels))
+        page.chart(
+            ctx,
+            charts.evidence_timeline(who.for_chart(evidence), fw.categories, fw.levels),
+        )
 if not evidence.empty:
     st.dataframe(
-        evidence,
+        who.frame(evidence, dates=["observed_on"], text=["summary", "source"]),
         hide_index=True,
+        height=page.table_height(ctx),
         column_config={**page.evidence_columns(), "evidence_id": None},
     )

@@ -7,12 +7,14 @@ a near case is projected to open and the categories still short of the next leve
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import page, queries
+from rungs_ui import identity, page, queries
 
 ctx = page.context()
 page.header(ctx)
+page.require_people(ctx)
 page.require(ctx, "readiness", "category_attainment")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
+who = identity.current()
 need_level = int(fw.setting("promotion_months_at_level"))
 need_next = int(fw.setting("promotion_months_at_next"))
 
@@ -89,8 +91,8 @@ COLUMNS = {
 }
 
 for title, rows, key, empty in (
-    ("Ready now", _matches(ready), "ready", "Nobody in view is promotion-ready this month."),
-    ("Near a window", _matches(near), "near", "Nobody in view is within reach of a window."),
+    ("Ready now", _matches(ready), "ready", "Of the people in view, nobody is ready now."),
+    ("Near a window", _matches(near), "near", "Of the people in view, nobody is near a window."),
 ):
     st.subheader(f"{title} ({len(rows)})")
     if rows.empty:
@@ -101,12 +103,21 @@ for title, rows, key, empty in (
         for c in COLUMNS
         if c in rows.columns and not (key == "ready" and c == "projected_window_month")
     ]
-    st.dataframe(rows[columns], hide_index=True, column_config=COLUMNS, width="stretch")
+    table = who.frame(rows, dates=["projected_window_month"]).assign(
+        page=rows["engineer_id"].map(who.link)
+    )
+    st.dataframe(
+        table[[*columns, "page"]],
+        hide_index=True,
+        height=page.table_height(ctx),
+        column_config={**COLUMNS, "page": st.column_config.LinkColumn("Page", display_text="open")},
+        width="stretch",
+    )
     page.download(
-        rows[["engineer_id", *columns, "reason"]],
+        who.whole(rows[["engineer_id", "manager_id", *columns, "reason"]]),
         f"Download {title.lower()} as CSV",
         f"rungs-{key}-{f.month:%Y-%m}.csv",
         key=f"download_{key}",
     )
     with st.expander(f"Why: the reason for each of the {len(rows)}", expanded=len(rows) <= 12):
-        page.reason_lines(rows)
+        page.reason_lines(who.frame(rows).assign(engineer_id=rows["engineer_id"]))

@@ -6,10 +6,11 @@ of the recent months, and their last raise or promotion.
 
 import streamlit as st
 
-from rungs_ui import page, queries
+from rungs_ui import identity, page, queries
 
 ctx = page.context()
 page.header(ctx)
+page.require_people(ctx)
 page.require(ctx, "readiness", "category_attainment")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
 lookback = int(fw.setting("in_band_lookback_months"))
@@ -24,10 +25,13 @@ st.metric(
     "and no raise or promotion in the cooldown.",
 )
 if candidates.empty:
-    st.info("Nobody in view is an in-band raise candidate this month.")
+    st.info("Of the people in view, nobody is an in-band raise candidate this month.")
     st.stop()
 
-table = candidates
+who = identity.current()
+table = who.frame(candidates, dates=["last_raise_on"]).assign(
+    engineer_id=candidates["engineer_id"], page=candidates["engineer_id"].map(who.link)
+)
 columns = [
     "name",
     "team",
@@ -40,8 +44,9 @@ columns = [
     "last_raise_on",
 ]
 st.dataframe(
-    table[columns],
+    table[[*columns, "page"]],
     hide_index=True,
+    height=page.table_height(ctx),
     width="stretch",
     column_config={
         "name": "Engineer",
@@ -57,11 +62,12 @@ st.dataframe(
             help="Consecutive eligible months with enough categories above the level held.",
         ),
         "last_raise": "Last raise or promotion",
-        "last_raise_on": st.column_config.DateColumn("On"),
+        "last_raise_on": who.date_column("On"),
+        "page": st.column_config.LinkColumn("Page", display_text="open"),
     },
 )
 page.download(
-    table[["engineer_id", *columns, "reason"]],
+    who.whole(candidates[["engineer_id", "manager_id", *columns, "reason"]]),
     "Download candidates as CSV",
     f"rungs-in-band-{f.month:%Y-%m}.csv",
     key="download_in_band",

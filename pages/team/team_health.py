@@ -3,10 +3,12 @@
 Headline tiles with month-over-month change, the level mix, and team trends against the bars.
 """
 
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import charts, page, queries
+from rungs_ui import charts, formats, page, queries, state
 
 ctx = page.context()
 page.header(ctx)
@@ -35,28 +37,50 @@ def _count_delta(key: str) -> int | None:
     return None if change is None else int(change)
 
 
-st.subheader(f"{page.month_label(f.month)} against {page.month_label(previous)}")
-tiles = st.columns(3)
-tiles[0].metric("Headcount", int(now["headcount"]), delta=_count_delta("headcount"), border=True)
-sla = now["sla_adherence"]
+st.subheader(f"{formats.month(f.month)} against {formats.month(previous)}")
+csat_now = queries.team_csat(wh, f, f.month)
+csat_before = queries.team_csat(wh, f, previous)
+tiles = st.columns(4)
+tiles[0].metric(
+    "Headcount",
+    int(now["headcount"]),
+    delta=_count_delta("headcount"),
+    delta_color=formats.delta_colour(_count_delta("headcount"), 0),
+    border=True,
+)
+sla_change = _delta("sla_adherence")
 tiles[1].metric(
     "Team SLA adherence",
-    "—" if pd.isna(sla) else f"{sla:.1%}",
-    delta=None
-    if _delta("sla_adherence", 100) is None
-    else f"{_delta('sla_adherence', 100):+.1f} pts",
+    formats.percent(now["sla_adherence"]),
+    delta=None if sla_change is None else formats.points(sla_change),
+    delta_color=formats.delta_colour(None if sla_change is None else sla_change * 100),
     border=True,
     help="SLA targets met over SLA-bearing tickets solved in the month.",
 )
-hours = now["median_open_hours"]
+hours_change = _delta("median_open_hours")
 tiles[2].metric(
     "Median open time",
-    "—" if pd.isna(hours) else f"{hours:.1f} h",
-    delta=None if _delta("median_open_hours") is None else f"{_delta('median_open_hours'):+.1f} h",
-    delta_color="inverse",
+    formats.hours(now["median_open_hours"]),
+    delta=None if hours_change is None else f"{hours_change:+.1f} h",
+    delta_color=formats.delta_colour(hours_change, better="inverse"),
     border=True,
     help="The middle of the engineers' own median open times that month.",
 )
+csat_change = (
+    None
+    if formats.missing(csat_now["csat"]) or formats.missing(csat_before["csat"])
+    else csat_now["csat"] - csat_before["csat"]
+)
+tiles[3].metric(
+    "CSAT",
+    formats.percent(csat_now["csat"]),
+    delta=None if csat_change is None else formats.points(csat_change),
+    delta_color=formats.delta_colour(None if csat_change is None else csat_change * 100),
+    border=True,
+    help="Customer satisfaction: good ratings over good and bad ratings on the month's solved "
+    f"tickets, over {formats.count(csat_now['csat_sample'])} ratings.",
+)
+tiles[3].caption(f"over {formats.count(csat_now['csat_sample'])} ratings")
 
 if "ready" in now:
     flag_tiles = st.columns(4)
@@ -77,6 +101,98 @@ else:
     page.require(ctx, "readiness")
 
 
+# Cell backgrounds of the team table: pale forms of the attainment colours, so text stays legible.
+MEETS_BAR = "background-color: #CCEBE0"
+MISSES_BAR = "background-color: #F7D4BF"
+# Short headers with their units: the table has to fit beside the sidebar at 1280 px.
+TEAM_COLUMNS = {
+    "team": "Team",
+    "view": "View",
+    "headcount": "People",
+    "sla_adherence": "SLA",
+    "sla_sample": "SLA tickets",
+    "median_open_hours": "Open time (h)",
+    "csat": "CSAT",
+    "csat_sample": "Ratings",
+    "tickets_solved": "Solved",
+    "ready": "Ready",
+    "near": "Near",
+    "in_band": "In-band",
+    "at_risk": "At risk",
+}
+TEAM_HELP = {
+    "sla_adherence": "SLA targets met over the team's SLA tickets",
+    "median_open_hours": "The middle of the engineers' own median open times, in hours",
+    "csat": "Good ratings over good and bad ratings",
+    "tickets_solved": "Tickets solved in the month",
+    "ready": "Promotion-ready",
+    "near": "Near a promotion window",
+    "in_band": "In-band raise candidates",
+}
+
+
+def _team_link(team: str) -> str:
+    """The view of one team at this month: the sidebar reads both from the URL."""
+    return "?" + urlencode({state.TEAMS: team, state.MONTH: f.month.strftime("%Y-%m")})
+
+
+def _team_table(measures: pd.DataFrame):
+    """The team × measure table, each cell formatted one way; SLA and open time coloured by
+    whether the team meets the framework's lowest bar, at-risk counts above zero marked."""
+    table = measures.assign(view=measures["team"].map(_team_link))[list(TEAM_COLUMNS)]
+
+    def against_bar(met: pd.Series):
+        return ["" if formats.missing(m) else (MEETS_BAR if m else MISSES_BAR) for m in met]
+
+    styled = table.style.format(
+        {
+            "sla_adherence": formats.percent,
+            "median_open_hours": lambda v: formats.BLANK if formats.missing(v) else f"{v:.1f}",
+            "csat": formats.percent,
+            **dict.fromkeys(
+                ("headcount", "sla_sample", "csat_sample", "tickets_solved"), formats.count
+            ),
+        }
+    )
+    styled = styled.apply(
+        lambda _: against_bar(measures["sla_meets_bar"]), subset=["sla_adherence"]
+    ).apply(lambda _: against_bar(measures["open_time_meets_bar"]), subset=["median_open_hours"])
+    return styled.map(lambda n: MISSES_BAR if n and n > 0 else "", subset=["at_risk"])
+
+
+measures = queries.team_measures(wh, f)
+st.subheader("Which team?")
+st.dataframe(
+    _team_table(measures),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        **{k: st.column_config.Column(v, help=TEAM_HELP.get(k)) for k, v in TEAM_COLUMNS.items()},
+        "view": st.column_config.LinkColumn("View", display_text="Open"),
+    },
+)
+bars = measures.iloc[0] if not measures.empty else None
+if bars is not None:
+    sla_bar = (
+        f"{page.text(bars['sla_bar_level'])}'s bar of {formats.percent(bars['sla_bar'])}"
+        if not formats.missing(bars["sla_bar"])
+        else "no bar (the framework sets none)"
+    )
+    open_bar = (
+        f"{page.text(bars['open_time_bar_level'])}'s bar of {formats.hours(bars['open_time_bar'])}"
+        if not formats.missing(bars["open_time_bar"])
+        else "no bar (the framework sets none)"
+    )
+    st.caption(
+        f"{formats.month(f.month)}, people in view only. Green: the team as a whole meets the "
+        "lowest bar the framework sets on the measure, the floor every engineer is held to; "
+        f"orange: it does not. SLA adherence is pooled over the team's SLA tickets, against "
+        f"{sla_bar}; median open time is the middle of the engineers' own medians, against "
+        f"{open_bar}. CSAT (good ÷ rated) and tickets solved have no bar and are not coloured; "
+        "an at-risk count above zero is marked. Open a team's view to see its people."
+    )
+
+
 def _trend_spec(metric: str) -> charts.MetricChart:
     return charts.MetricChart(
         charts.METRIC_VIEWS[metric], fw.levels, bars=fw.bars_for_metric(metric)
@@ -89,10 +205,11 @@ with left:
     page.chart(ctx, charts.level_distribution(queries.level_distribution(wh, f), fw.levels))
 with right:
     trends = queries.team_trends(wh, f, months=12)
+    all_teams = queries.team_names(wh)
     st.subheader("SLA adherence per team against the level bars")
-    page.chart(ctx, charts.team_trend(trends, _trend_spec("sla_adherence")))
+    page.chart(ctx, charts.team_trend(trends, _trend_spec("sla_adherence"), all_teams))
 st.subheader("Median open time per team against the bar")
-page.chart(ctx, charts.team_trend(trends, _trend_spec("median_open_hours")))
+page.chart(ctx, charts.team_trend(trends, _trend_spec("median_open_hours"), all_teams))
 
 if "ready" in now:
     at_risk = queries.readiness_at(wh, f, queries.Flag.AT_RISK)
@@ -102,13 +219,18 @@ if "ready" in now:
     else:
         page.reason_lines(
             at_risk.assign(
-                name=at_risk["name"] + " (" + at_risk["team"] + ", " + at_risk["level"] + ")"
+                name=page.person_labels(at_risk["engineer_id"])
+                + " ("
+                + at_risk["team"]
+                + ", "
+                + at_risk["level"]
+                + ")"
             )
         )
 
 build = queries.latest_build(wh)
 st.caption(
-    f"Data as of {page.month_label(build.get('as_of_month'))} · built "
+    f"Data as of {formats.month(build.get('as_of_month'))} · built "
     f"{pd.Timestamp(build['built_at']).strftime('%d %b %Y %H:%M %Z')} from "
     f"{page.text(build.get('source_dir'))} · framework "
     f"{page.text(build.get('framework_version'))}"

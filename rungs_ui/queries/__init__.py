@@ -120,6 +120,7 @@ ACCESS: dict[str, Access] = {
             "framework_expectations",
             "framework_levels",
             "framework_settings",
+            "team_names",
         ),
         Access.PUBLIC,
     ),
@@ -137,7 +138,9 @@ ACCESS: dict[str, Access] = {
             "readiness_at",
             "regions",
             "still_short_in",
+            "team_csat",
             "team_kpis",
+            "team_measures",
             "team_trends",
             "teams",
         ),
@@ -147,6 +150,7 @@ ACCESS: dict[str, Access] = {
         (
             "engineer_attainment",
             "engineer_bar_checks",
+            "engineer_csat",
             "engineer_decisions",
             "engineer_evidence",
             "engineer_months_judged",
@@ -311,6 +315,26 @@ def team_kpis(wh: Warehouse, f: Filters, month: date) -> dict:
     return _run(wh, "team_kpis", _at(f, month)).to_dict("records")[0]
 
 
+def team_csat(wh: Warehouse, f: Filters, month: date) -> dict:
+    """csat (good over good + bad ratings; None when nobody was rated) and csat_sample of the
+    people in view in one month."""
+    return _run(wh, "team_csat", _at(f, month)).to_dict("records")[0]
+
+
+def team_measures(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """One row per team in view at the month: headcount, sla_adherence and sla_sample,
+    median_open_hours, csat and csat_sample, tickets_solved, the flag counts ready, near,
+    in_band, at_risk, and each of SLA and open time against the framework's lowest bar for it
+    (sla_bar_level, sla_bar, sla_meets_bar; open_time_bar_level, open_time_bar,
+    open_time_meets_bar)."""
+    return _run(wh, "team_measures", f)
+
+
+def team_names(wh: Warehouse) -> list[str]:
+    """Every team of the warehouse, in name order: what a team's colour is fixed by."""
+    return _run(wh, "team_names")["team"].tolist()
+
+
 def level_distribution(wh: Warehouse, f: Filters) -> pd.DataFrame:
     """level, engineers: how many in view hold each level, in framework order."""
     return _run(wh, "level_distribution", f)
@@ -368,30 +392,6 @@ def evidence_search(wh: Warehouse, f: Filters, text: str, limit: int = 500) -> p
 
 # --- one engineer ---------------------------------------------------------------------------
 
-# Columns of category_attainment that explain a check, in the order a reader wants them; the
-# engineer page's heatmap tooltips show those the build wrote.
-ATTAINMENT_INPUTS = (
-    "not_judged_because",
-    "bars_checked",
-    "sla_adherence",
-    "sla_sample",
-    "median_open_hours",
-    "tickets_solved",
-    "volume_ratio",
-    "team_median_solved",
-    "example_ids",
-    "concern_ids",
-    "blocked_level",
-    "blocker_kind",
-    "blocker_metric",
-    "blocker_observed",
-    "blocker_bar",
-    "blocker_sample",
-    "blocker_evidence_id",
-    "unjudged_metric",
-    "unjudged_sample",
-)
-
 
 def engineer_months_judged(
     wh: Warehouse, engineer_id: str, month: date, months: int
@@ -422,6 +422,13 @@ def engineer_bar_checks(
         months=months,
         min_team_people=_min_team_people(wh),
     )
+
+
+def engineer_csat(wh: Warehouse, engineer_id: str, month: date, months: int) -> dict:
+    """csat_good, csat_bad, csat_sample and csat (good over good + bad; None without ratings)
+    of one engineer over the last `months` months up to `month`."""
+    row = _run(wh, "engineer_csat", engineer_id=engineer_id, month=month, months=months)
+    return row.to_dict("records")[0]
 
 
 def engineer_stints(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:

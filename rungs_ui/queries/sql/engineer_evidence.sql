@@ -27,9 +27,11 @@ select
     case
         when lower(ev.recorded_by) in (select lower(key) from hidden_recorders)
             then 'someone outside your view'
-        else ev.recorded_by
+        -- the recorder's name when they are on the roster, not their id
+        else coalesce(recorder.name, ev.recorded_by)
     end as recorded_by
 from evidence as ev
+left join engineers as recorder on recorder.engineer_id = ev.recorded_by
 where ev.engineer_id = $engineer_id
     and ev.observed_on <= last_day($month::date)
 order by ev.observed_on desc, ev.evidence_id

@@ -23,6 +23,7 @@ search as (
 
 select
     ev.observed_on,
+    r.engineer_id,
     r.name,
     r.team,
     ev.category,
@@ -34,9 +35,11 @@ select
     case
         when lower(ev.recorded_by) in (select lower(key) from hidden_recorders)
             then 'someone outside your view'
-        else ev.recorded_by
+        -- the recorder's name when they are on the roster, not their id
+        else coalesce(recorder.name, ev.recorded_by)
     end as recorded_by
 from evidence as ev
+left join engineers as recorder on recorder.engineer_id = ev.recorded_by
 join roster as r on r.engineer_id = ev.engineer_id
 cross join search as s
 where ev.observed_on <= last_day($month::date)
