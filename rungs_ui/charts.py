@@ -104,15 +104,21 @@ def bar_rules(
         tooltip=[alt.Tooltip("bar:N", title="Bar")],
     )
     # Label text stays dark: pale level colours (sky blue, yellow) wash out on a projector.
-    label = base.mark_text(
-        align="left", baseline="bottom", dx=6, dy=-3, color="#222222", fontWeight="bold"
-    ).encode(
-        x=alt.value(0),
-        y="value:Q",
-        text="bar:N",
-        opacity=alt.condition("datum.emphasised", alt.value(1.0), alt.value(0.7)),
-    )
-    return alt.layer(rule, label)
+    # At the right edge, above the rule, on a white halo: clear of the y axis, and (layered last
+    # by team_trend) never covered by a line. The halo is a text layer of its own underneath:
+    # a stroke on the label itself would be painted over its letters.
+    placed = {
+        "x": alt.value("width"),
+        "y": "value:Q",
+        "text": "bar:N",
+        "opacity": alt.condition("datum.emphasised", alt.value(1.0), alt.value(0.7)),
+    }
+    where = {"align": "right", "baseline": "bottom", "dx": -4, "dy": -3, "fontWeight": "bold"}
+    halo = base.mark_text(
+        **where, color="#FFFFFF", stroke="#FFFFFF", strokeWidth=5, strokeJoin="round"
+    ).encode(**placed)
+    label = base.mark_text(**where, color="#222222").encode(**placed)
+    return alt.layer(rule, halo, label)
 
 
 def _not_judged_columns(data: pd.DataFrame, view: MetricView) -> alt.Chart:
@@ -196,12 +202,19 @@ def metric_against_bars(checks: pd.DataFrame, spec: MetricChart) -> alt.LayerCha
         .mark_point(color=theme.OKABE_ITO[0])
         .encode(x="month:T", y=y, tooltip=tooltip)
     )
-    return alt.layer(
-        _not_judged_columns(data, view),
-        bar_rules(bars, spec.levels, spec.emphasise, _bar_label_format(view)),
-        line,
-        points,
-    ).properties(height=320)
+    rule, halo, label = _bar_parts(
+        bar_rules(bars, spec.levels, spec.emphasise, _bar_label_format(view))
+    )
+    # The bar labels last: the person's line never covers them.
+    layers = (_not_judged_columns(data, view), rule, line, points, halo, label)
+    return alt.layer(*layers).properties(height=320)
+
+
+def _bar_parts(rules: alt.LayerChart) -> tuple[alt.Chart, alt.Chart, alt.Chart]:
+    """bar_rules' rule, label halo and label apart, to draw the labels over the data lines;
+    each part gets the data the layer holds for all three."""
+    rule, halo, label = (part.properties(data=rules.data) for part in rules.layer)
+    return rule, halo, label
 
 
 def _bar_label_format(view: MetricView) -> str:
@@ -228,14 +241,14 @@ def _status_colour(title: str | None = "Vs level held") -> alt.Color:
 
 
 def _with_shown(cells: pd.DataFrame) -> pd.DataFrame:
-    """A month not judged shows no level: blank in the cell, the reason in the tooltip."""
+    """A month not judged shows no level: the cell carries a short tag for why ("Onb.",
+    "Leave") and the tooltip the word ("Onboarding"), never a level or "below"."""
     data = cells.copy()
-    reason = data.get("not_judged_because", pd.Series(None, index=data.index))
+    reason = data.get("not_judged_because", pd.Series(None, index=data.index)).astype(object)
     level = data["demonstrated_level"].astype(object)
-    data["label"] = level.fillna("")
-    data["shown"] = level.where(
-        data["demonstrated_level"].notna(), "not judged: " + reason.astype(object).fillna("no data")
-    )
+    judged = data["demonstrated_level"].notna()
+    data["label"] = level.where(judged, reason.map(formats.not_judged_label))
+    data["shown"] = level.where(judged, reason.map(formats.not_judged))
     return data
 
 
@@ -370,7 +383,17 @@ def team_trend(
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("month:T", title=None, axis=MONTH_AXIS),
+            x=alt.X(
+                "month:T",
+                title=None,
+                # Every other month: twelve "Mon YYYY" labels collide in a half-width chart.
+                axis=alt.Axis(
+                    format=formats.MONTH_D3,
+                    labelAngle=0,
+                    tickCount={"interval": "month", "step": 2},
+                    labelOverlap="greedy",
+                ),
+            ),
             y=alt.Y(
                 f"{view.metric}:Q",
                 title=view.title,
@@ -385,10 +408,13 @@ def team_trend(
             ],
         )
     )
-    rules = bar_rules(spec.bars, spec.levels, spec.emphasise, _bar_label_format(view))
+    rule, halo, label = _bar_parts(
+        bar_rules(spec.bars, spec.levels, spec.emphasise, _bar_label_format(view))
+    )
     # Teams and levels each keep their own colour scale; shared, the level domain would hide teams.
+    # The bar labels go last, over the team lines.
     return (
-        alt.layer(rules, line)
+        alt.layer(rule, line, halo, label)
         .resolve_scale(color="independent", strokeDash="independent")
         .properties(height=320)
     )

@@ -168,3 +168,30 @@ def delta_colour(change, digits: int = 1, better: str = "normal") -> str:
     if missing(change) or round(float(change), digits) == 0:
         return "off"
     return better
+
+
+# --- a month the rule did not judge, named for what it is ------------------------------------
+
+# assessed_months.not_judged_because -> (the word for a tooltip, the short tag inside a cell).
+NOT_JUDGED_WORDS = {
+    "onboarding": ("Onboarding", "Onb."),
+    "mostly on leave": ("On leave", "Leave"),
+    "no data for the month": ("No data", "—"),
+    "joined during the month": ("Joined this month", "New"),
+    "left during the month": ("Left this month", "Left"),
+    "level changed during the month": ("Level changed this month", "Chg."),
+}
+
+
+def not_judged(reason) -> str:
+    """'Onboarding', 'On leave', ...: never a level, never 'below'."""
+    if missing(reason):
+        return "Not judged"
+    return NOT_JUDGED_WORDS.get(str(reason), (str(reason).capitalize(), ""))[0]
+
+
+def not_judged_label(reason) -> str:
+    """The short tag a heatmap cell carries for a month not judged."""
+    if missing(reason):
+        return ""
+    return NOT_JUDGED_WORDS.get(str(reason), ("", ""))[1]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from pipelines.access import Scope
 from pipelines.spreadsheet import safe_csv
@@ -24,6 +25,13 @@ FLAGS = {
     "near_window": "Near a promotion window",
     "in_band_candidate": "In-band raise candidate",
     "at_risk": "At risk",
+}
+# The same flags in a word or two, where a panel title has room for little more than a name.
+FLAGS_SHORT = {
+    "promotion_ready": "ready",
+    "near_window": "near",
+    "in_band_candidate": "in-band",
+    "at_risk": "at risk",
 }
 _FLAG_COLOURS = {
     "promotion_ready": "green",
@@ -347,17 +355,115 @@ def table_height(ctx: PageContext) -> str:
     return "content" if ctx.present else "auto"
 
 
-def rows(ctx: PageContext, df: pd.DataFrame, headers: dict[str, str], **dataframe) -> None:
-    """A table of people. In presentation mode a static table in large type with every row
-    and flagged rows tinted (a scrolling table hides its last rows from the room); otherwise
-    an interactive table as tall as its rows."""
+def table(
+    ctx: PageContext,
+    df: pd.DataFrame | Styler,
+    column_config: dict | None = None,
+    flagged: list[bool] | pd.Series | None = None,
+    height: str | int = "auto",
+    column_order: list[str] | None = None,
+) -> None:
+    """Every table of the dashboard. Normally an interactive table (sorting, search, scroll);
+    in presentation mode a static table in large type with every row, links kept as links and
+    `flagged` rows tinted: a scrolling table in small type hides its last rows from the room.
+    `column_config` is Streamlit's, read in both modes (labels, hidden columns, date, number,
+    list and link formats) so both say the same thing; `column_order` picks and orders the
+    columns shown."""
+    config = column_config or {}
     if not ctx.present:
-        st.dataframe(df, hide_index=True, width="stretch", height="content", **dataframe)
+        st.dataframe(
+            df,
+            hide_index=True,
+            width="stretch",
+            height=height,
+            column_config=config or None,
+            column_order=column_order,
+        )
         return
-    shown = text_table(df[list(headers)].rename(columns=headers).fillna("—").astype(str))
-    flagged = df["flags"].ne("—").tolist() if "flags" in df else [False] * len(df)
-    tint = f"background-color: {theme.FLAGGED_ROW}"
-    styled = shown.reset_index(drop=True).style.apply(
-        lambda column: [tint if hit else "" for hit in flagged], axis=0
-    )
-    st.table(styled, hide_index=True)
+    if column_order is not None and not isinstance(df, Styler):
+        df = df[list(column_order)]
+    if isinstance(df, Styler):
+        cells, css = _styled_cells(df, config)
+    else:
+        shown = [c for c in df.columns if not (c in config and config[c] is None)]
+        cells = _static_cells(df[shown], config)
+        css = pd.DataFrame("", index=cells.index, columns=cells.columns)
+    if flagged is not None:
+        tint = f"background-color: {theme.FLAGGED_ROW}"
+        css.loc[[bool(hit) for hit in flagged], :] = tint
+    # Named before styling: st.table heads columns with the frame's names, not Styler labels.
+    labels = [text(_label(config.get(c), c)) for c in cells.columns]
+    cells.columns = css.columns = labels
+    st.table(cells.style.apply(lambda _: css, axis=None), hide_index=True)
+
+
+def _styled_cells(styler: Styler, config: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A table the page formatted and coloured itself, as the text of each cell (its formats
+    kept, escaped for Markdown, link columns drawn as links) and the CSS of each cell (its
+    colours kept). Styler offers no public way to read either, so its computed per-cell
+    formatters and styles are read. st.table draws every column of a Styler: a column to
+    hide is left out of the frame by the page."""
+    styler._compute()
+    data = styler.data.reset_index(drop=True)
+    cells = data.astype(object).copy()
+    css = pd.DataFrame("", index=data.index, columns=data.columns)
+    for j, column in enumerate(data.columns):
+        entry = config.get(column)
+        for i, value in enumerate(data[column]):
+            if _kind(entry) == "link":
+                cells.iat[i, j] = _cell(value, entry)
+            else:
+                cells.iat[i, j] = text(styler._display_funcs[(i, j)](value))
+            css.iat[i, j] = "; ".join(f"{k}: {v}" for k, v in styler.ctx.get((i, j), []))
+    return cells, css
+
+
+def _type_config(entry) -> dict:
+    return (entry.get("type_config") or {}) if isinstance(entry, dict) else {}
+
+
+def _kind(entry) -> str | None:
+    return _type_config(entry).get("type")
+
+
+def _label(entry, column: str) -> str:
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, dict) and entry.get("label"):
+        return entry["label"]
+    return column
+
+
+# Streamlit's day.js formats the pages use, as the one dashboard format (rungs_ui.formats).
+_DATE_FORMATS = {"MMM YYYY": formats.month, "D MMM YYYY": formats.day}
+
+
+def _cell(value, entry) -> object:
+    """One cell as the interactive table would show it, as Markdown: text escaped, a link as a
+    link with the words its column shows."""
+    kind, how = _kind(entry), _type_config(entry).get("format")
+    if kind == "link":
+        if formats.missing(value) or value == "":  # evidence queries write "" for no link
+            return formats.BLANK
+        return f"[{text(_type_config(entry).get('display_text') or 'open')}]({value})"
+    if pd.api.types.is_list_like(value):
+        return text(plain(value))
+    if formats.missing(value):
+        return formats.BLANK
+    if kind in ("date", "datetime"):
+        shown = _DATE_FORMATS.get(how)
+        if shown:
+            return text(shown(value))
+        stamp = "%-d %b %Y %H:%M" if kind == "datetime" else "%-d %b %Y"
+        return text(pd.Timestamp(value).strftime(stamp))
+    if kind == "number" and how and how.startswith("%"):
+        return text(how % value)
+    if kind == "number" and how == "localized":
+        return text(f"{value:,}")
+    return text(value) if isinstance(value, str) else text(plain(value))
+
+
+def _static_cells(df: pd.DataFrame, config: dict) -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: [_cell(v, config.get(c)) for v in df[c]] for c in df.columns}, index=df.index
+    ).reset_index(drop=True)

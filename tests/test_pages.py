@@ -285,3 +285,20 @@ def test_filters_that_leave_nobody_say_so_rather_than_that_nobody_is_a_candidate
     assert [e.value for e in at.exception] == []
     assert any("No one matches these filters" in i.value for i in at.info)
     assert not any("nobody is" in i.value for i in [*at.info, *at.caption])
+
+
+def test_calibration_panels_name_each_flagged_persons_flag_in_their_title(
+    monkeypatch, fixture_warehouse
+):
+    at = on_page(open_app(monkeypatch, fixture_warehouse), "pages/calibration/calibration.py")
+    table = next(d.value for d in at.dataframe)
+    flagged = table.loc[table["flags"].ne("—"), "person"].tolist()
+    assert flagged, "the demo's busiest level has someone flagged"
+    charts = "\n".join(
+        _arrow_text(d.data.data)
+        for e in _walk(at.main)
+        if getattr(e, "type", None) == "vega_lite_chart"
+        for d in e.proto.datasets
+    )
+    for person in flagged:
+        assert re.search(re.escape(person) + r" · (ready|near|in-band|at risk)", charts), person

@@ -77,8 +77,11 @@ ID_COLUMNS = (
 # Streamlit colour directive, unless escaped by a backslash. (The pages' own Markdown uses
 # bold, badges and :material/ icons, so those are looked for as corpus entries instead.)
 # The pages' own links to the Engineer page are the one `](` allowed: their URL is built by
-# rungs_ui.identity with every value percent-encoded, so no data can close it.
-UNESCAPED = re.compile(r"(?<!\\)(!\[|\]\((?!/engineer\?engineer=[\w%+.-]*[&)])|\$|<|&|:red\[)")
+# rungs_ui.identity with every value percent-encoded, so no data can close it; and a link to a
+# heading on the same page (`](#at-risk)`), whose anchor the page's code names.
+UNESCAPED = re.compile(
+    r"(?<!\\)(!\[|\]\((?!/engineer\?engineer=[\w%+.-]*[&)]|#[a-z-]+\))|\$|<|&|:red\[)"
+)
 
 
 def _rewrite(path: Path, change) -> None:

@@ -61,8 +61,19 @@ if len(cohort) > MAX_PEOPLE:
         "narrow the sidebar filters (team, manager) to see the rest."
     )
 
+# A flagged person's panel says so in its title, so the room sees who to talk about first.
+flag_words = shown.apply(
+    lambda row: ", ".join(page.FLAGS_SHORT[f] for f in page.flags_of(row)) or None, axis=1
+)
+panel_title = dict(
+    zip(
+        shown["engineer_id"],
+        shown["engineer_id"].map(label) + (" · " + flag_words).fillna(""),
+        strict=True,
+    )
+)
 months = queries.trajectories(wh, shown["engineer_id"].tolist(), f.month, 12)
-months["person"] = months["engineer_id"].map(label)
+months["person"] = months["engineer_id"].map(panel_title)
 months = months.drop(columns=["engineer_id"])
 st.markdown(
     f"**SLA adherence, last 12 months** — bold rules: {page.text(level)}"
@@ -81,7 +92,7 @@ page.chart(
         # A projector has the whole width: fewer, larger panels.
         columns=5 if ctx.present else 4,
         panel=(290, 200) if ctx.present else (210, 150),
-        order=shown["engineer_id"].map(label).tolist(),
+        order=shown["engineer_id"].map(panel_title).tolist(),
     ),
 )
 
@@ -106,16 +117,11 @@ with right:
         flags=shown.apply(page.flag_text, axis=1),
         reason=shown["reason"].map(who.scrub),
     )[["person", "months_at_level", "months_at_next", "overall_level", "flags", "reason"]]
-    page.rows(
+    page.table(
         ctx,
         table.drop(columns=["reason"]),
-        {
-            "person": "Engineer",
-            "months_at_level": "At level",
-            "months_at_next": f"At {nxt or 'next'}",
-            "overall_level": "Shown",
-            "flags": "Flags",
-        },
+        flagged=table["flags"].ne("—"),
+        height="content",
         column_config={
             "person": "Engineer",
             "months_at_level": st.column_config.NumberColumn("At level", help="Consistent months"),

@@ -70,11 +70,9 @@ text = st.text_input(
 )
 items = queries.evidence_search(wh, f, text or "")
 st.caption(f"{len(items)} items" + (" (first 500)" if len(items) == 500 else ""))
-st.dataframe(
+page.table(
+    ctx,
     who.frame(items, dates=["observed_on"], text=["summary", "source"]),
-    hide_index=True,
-    height=page.table_height(ctx),
-    width="stretch",
     column_config={
         **page.evidence_columns(),
         "engineer_id": None,

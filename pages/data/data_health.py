@@ -5,7 +5,7 @@ import streamlit as st
 
 from pipelines import audit
 from pipelines.dictionary import data_dictionary
-from rungs_ui import identity, page, queries, state
+from rungs_ui import formats, identity, page, queries, state
 
 AUDIT_ROWS = 500
 
@@ -29,11 +29,9 @@ tiles[3].metric(
 )
 
 st.subheader("Builds")
-st.dataframe(
+page.table(
+    ctx,
     builds,
-    hide_index=True,
-    height=page.table_height(ctx),
-    width="stretch",
     column_order=[
         "built_at",
         "as_of_month",
@@ -67,11 +65,10 @@ build_id = st.selectbox(
     "Build", ids, key=state.BUILD, help="The warehouse keeps the record of earlier builds."
 )
 st.subheader("Files read")
-st.dataframe(
-    queries.build_files(wh, build_id),
-    hide_index=True,
-    height=page.table_height(ctx),
-    width="stretch",
+page.table(
+    ctx,
+    # An absent optional file has no name or fingerprint: a dash, not "None".
+    queries.build_files(wh, build_id).fillna({"file": formats.BLANK, "sha256": formats.BLANK}),
     column_order=[
         "table_name",
         "file",
@@ -84,7 +81,7 @@ st.dataframe(
     ],
     column_config={
         "table_name": "Table",
-        "file": st.column_config.TextColumn("File", help="empty: the optional file was absent"),
+        "file": st.column_config.TextColumn("File", help="—: the optional file was absent"),
         "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
         "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
         "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
@@ -109,11 +106,9 @@ if cascaded:
 if rejected.empty:
     st.caption("Every row passed validation.")
 else:
-    st.dataframe(
+    page.table(
+        ctx,
         rejected,
-        hide_index=True,
-        height=page.table_height(ctx),
-        width="stretch",
         column_config={
             "table_name": "Table",
             "file": "File",
@@ -163,11 +158,9 @@ elif ctx.scope.role == "admin":
     if log.empty:
         st.info("Nothing recorded yet.")
     else:
-        st.dataframe(
-            page.text_table(log),
-            hide_index=True,
-            height=page.table_height(ctx),
-            width="stretch",
+        page.table(
+            ctx,
+            log,  # page.table escapes what it renders as Markdown
             column_config={
                 "at": "When (UTC)",
                 "who": "Who",

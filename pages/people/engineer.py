@@ -195,7 +195,8 @@ else:
     page.chart(ctx, charts.attainment_heatmap(shown, fw.categories, formats.CHECK_TOOLTIP))
     st.caption(
         "Green: above the level held · grey: at it · orange: below it · pale: month "
-        "not judged. Hover a cell for the inputs of the check."
+        "not judged, tagged why (Onb.: onboarding · Leave: mostly on leave · New: joined "
+        "that month · —: no helpdesk data). Hover a cell for the inputs of the check."
     )
 
 left, right = st.columns([2, 3])
@@ -203,12 +204,12 @@ with left:
     st.subheader("Level history")
     stints = queries.engineer_stints(wh, engineer_id, f.month)
     page.chart(ctx, charts.level_history(who.for_chart(stints), fw.levels, f.month))
-    st.dataframe(
+    page.table(
+        ctx,
         who.frame(
             stints[["started_on", "level", "change", "from_level"]].fillna({"from_level": "—"}),
             dates=["started_on"],
         ),
-        hide_index=True,
         column_config={
             "started_on": who.date_column("From"),
             "level": "Level",
@@ -218,7 +219,8 @@ with left:
     )
     decisions = queries.engineer_decisions(wh, engineer_id, f.month)
     if not decisions.empty:
-        st.dataframe(
+        page.table(
+            ctx,
             who.frame(
                 decisions.assign(
                     decision=decisions["decision"].map(DECISION_WORDS).fillna(decisions["decision"])
@@ -226,7 +228,6 @@ with left:
                 dates=["decided_on"],
                 text=["note"],
             ),
-            hide_index=True,
             column_config={
                 "decided_on": who.date_column("Decided"),
                 "decision": "Decision",
@@ -244,9 +245,8 @@ with right:
             charts.evidence_timeline(who.for_chart(evidence), fw.categories, fw.levels),
         )
 if not evidence.empty:
-    st.dataframe(
+    page.table(
+        ctx,
         who.frame(evidence, dates=["observed_on"], text=["summary", "source"]),
-        hide_index=True,
-        height=page.table_height(ctx),
         column_config={**page.evidence_columns(), "evidence_id": None},
     )

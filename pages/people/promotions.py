@@ -106,12 +106,10 @@ for title, rows, key, empty in (
     table = who.frame(rows, dates=["projected_window_month"]).assign(
         page=rows["engineer_id"].map(who.link)
     )
-    st.dataframe(
+    page.table(
+        ctx,
         table[[*columns, "page"]],
-        hide_index=True,
-        height=page.table_height(ctx),
         column_config={**COLUMNS, "page": st.column_config.LinkColumn("Page", display_text="open")},
-        width="stretch",
     )
     page.download(
         who.whole(rows[["engineer_id", "manager_id", *columns, "reason"]]),

@@ -6,7 +6,7 @@ of the recent months, and their last raise or promotion.
 
 import streamlit as st
 
-from rungs_ui import identity, page, queries
+from rungs_ui import formats, identity, page, queries
 
 ctx = page.context()
 page.header(ctx)
@@ -29,9 +29,14 @@ if candidates.empty:
     st.stop()
 
 who = identity.current()
-table = who.frame(candidates, dates=["last_raise_on"]).assign(
-    engineer_id=candidates["engineer_id"], page=candidates["engineer_id"].map(who.link)
-)
+# Written out (a day, a month when anonymised, a dash when never): a missing date or text would
+# show as "None" in the table.
+table = who.frame(
+    candidates.assign(
+        last_raise=candidates["last_raise"].map(formats.cell),
+        last_raise_on=candidates["last_raise_on"].map(who.date),
+    )
+).assign(engineer_id=candidates["engineer_id"], page=candidates["engineer_id"].map(who.link))
 columns = [
     "name",
     "team",
@@ -43,11 +48,9 @@ columns = [
     "last_raise",
     "last_raise_on",
 ]
-st.dataframe(
+page.table(
+    ctx,
     table[[*columns, "page"]],
-    hide_index=True,
-    height=page.table_height(ctx),
-    width="stretch",
     column_config={
         "name": "Engineer",
         "team": "Team",
@@ -62,7 +65,7 @@ st.dataframe(
             help="Consecutive eligible months with enough categories above the level held.",
         ),
         "last_raise": "Last raise or promotion",
-        "last_raise_on": who.date_column("On"),
+        "last_raise_on": st.column_config.TextColumn("On"),
         "page": st.column_config.LinkColumn("Page", display_text="open"),
     },
 )

@@ -3,12 +3,14 @@
 Headline tiles with month-over-month change, the level mix, and team trends against the bars.
 """
 
-from urllib.parse import urlencode
-
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import charts, formats, page, queries, state
+from rungs_ui import charts, formats, identity, page, queries, state
+
+# Anchors the tiles lead to, on this page.
+TEAM_ANCHOR = "which-team"
+AT_RISK_ANCHOR = "at-risk"
 
 ctx = page.context()
 page.header(ctx)
@@ -81,6 +83,8 @@ tiles[3].metric(
     f"tickets, over {formats.count(csat_now['csat_sample'])} ratings.",
 )
 tiles[3].caption(f"over {formats.count(csat_now['csat_sample'])} ratings")
+# The four team-wide tiles lead to the same measures split by team, in the table below.
+st.markdown(f"[:material/arrow_downward: The same by team](#{TEAM_ANCHOR})")
 
 if "ready" in now:
     flag_tiles = st.columns(4)
@@ -94,9 +98,17 @@ if "ready" in now:
         with column:
             st.metric(label, int(now[key]), delta=_count_delta(key), delta_color="off", border=True)
             if target:
-                st.page_link(target, label="See the list", icon=":material/arrow_forward:")
+                st.page_link(
+                    target,
+                    label="See the list",
+                    icon=":material/arrow_forward:",
+                    query_params=identity.current().link_params,
+                )
             else:
-                st.caption("Listed below, with reasons.")
+                # An anchor on this page: the at-risk people are listed below with reasons.
+                st.markdown(
+                    f"[:material/arrow_downward: See the list, with reasons](#{AT_RISK_ANCHOR})"
+                )
 else:
     page.require(ctx, "readiness")
 
@@ -107,7 +119,6 @@ MISSES_BAR = "background-color: #F7D4BF"
 # Short headers with their units: the table has to fit beside the sidebar at 1280 px.
 TEAM_COLUMNS = {
     "team": "Team",
-    "view": "View",
     "headcount": "People",
     "sla_adherence": "SLA",
     "sla_sample": "SLA tickets",
@@ -131,15 +142,14 @@ TEAM_HELP = {
 }
 
 
-def _team_link(team: str) -> str:
-    """The view of one team at this month: the sidebar reads both from the URL."""
-    return "?" + urlencode({state.TEAMS: team, state.MONTH: f.month.strftime("%Y-%m")})
+def _open_team(team: str) -> None:
+    st.session_state[state.TEAMS] = [team]
 
 
 def _team_table(measures: pd.DataFrame):
     """The team × measure table, each cell formatted one way; SLA and open time coloured by
     whether the team meets the framework's lowest bar, at-risk counts above zero marked."""
-    table = measures.assign(view=measures["team"].map(_team_link))[list(TEAM_COLUMNS)]
+    table = measures[list(TEAM_COLUMNS)]
 
     def against_bar(met: pd.Series):
         return ["" if formats.missing(m) else (MEETS_BAR if m else MISSES_BAR) for m in met]
@@ -161,16 +171,29 @@ def _team_table(measures: pd.DataFrame):
 
 
 measures = queries.team_measures(wh, f)
-st.subheader("Which team?")
-st.dataframe(
+st.subheader("Which team?", anchor=TEAM_ANCHOR)
+page.table(
+    ctx,
     _team_table(measures),
-    hide_index=True,
-    width="stretch",
     column_config={
         **{k: st.column_config.Column(v, help=TEAM_HELP.get(k)) for k, v in TEAM_COLUMNS.items()},
-        "view": st.column_config.LinkColumn("View", display_text="Open"),
     },
 )
+# Each team's view, in this tab: a button that narrows the sidebar's team filter to the team.
+# Not a link column or a Markdown link (both open a new tab), nor a page link to this same page
+# (the sidebar keeps the session's team filter over the link's). The rest of the view (month,
+# presentation, anonymise) is the session's and stays; the filter writes the team to the URL.
+team_buttons = st.container(horizontal=True, vertical_alignment="center")
+team_buttons.caption("Open a team's view:", width="content")
+for team in measures["team"]:
+    team_buttons.button(
+        page.text(team),
+        key=f"open-team-{team}",
+        icon=":material/groups:",
+        type="tertiary",
+        on_click=_open_team,
+        args=(str(team),),
+    )
 bars = measures.iloc[0] if not measures.empty else None
 if bars is not None:
     sla_bar = (
@@ -213,7 +236,7 @@ page.chart(ctx, charts.team_trend(trends, _trend_spec("median_open_hours"), all_
 
 if "ready" in now:
     at_risk = queries.readiness_at(wh, f, queries.Flag.AT_RISK)
-    st.subheader(f"At risk ({len(at_risk)})")
+    st.subheader(f"At risk ({len(at_risk)})", anchor=AT_RISK_ANCHOR)
     if at_risk.empty:
         st.caption("Nobody in view is below their level for the months the framework counts.")
     else:

@@ -22,7 +22,7 @@ select
     ev.level,
     ev.kind,
     ev.summary,
-    ev.link,
+    coalesce(ev.link, '') as link,  -- blank, not a missing value a table writes as "None"
     ev.source,
     case
         when lower(ev.recorded_by) in (select lower(key) from hidden_recorders)
