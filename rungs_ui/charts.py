@@ -16,7 +16,15 @@ import pandas as pd
 from rungs_ui import formats, theme
 
 STATUS_ORDER = ("below", "at", "above", "not judged")
-MONTH_AXIS = alt.Axis(format=formats.MONTH_D3, labelAngle=0, tickCount="month", labelOverlap=True)
+# Labels that would come closer than labelSeparation px are thinned out: at 1024 px wide two
+# month labels otherwise touch ("Nov 2024Jul 2025").
+MONTH_AXIS = alt.Axis(
+    format=formats.MONTH_D3,
+    labelAngle=0,
+    tickCount="month",
+    labelOverlap=True,
+    labelSeparation=12,
+)
 
 
 @dataclass(frozen=True)
