@@ -341,6 +341,8 @@ def test_team_kpis_count_people_flags_and_pool_sla_over_the_roster(wh):
         "headcount": 4,
         "sla_adherence": round((97 + 85 + 93 + 92) / 400, 4),
         "median_open_hours": 10.5,
+        "csat": None,  # this org's metrics carry no ratings (test_team_measures.py has some)
+        "csat_sample": 0,
         "ready": 1,
         "near": 1,
         "in_band": 1,
@@ -354,6 +356,8 @@ def test_team_kpis_of_another_month_use_the_roster_of_that_month(wh):
         "headcount": 3,  # Eve was still there
         "sla_adherence": round((93 + 92 + 96) / 300, 4),
         "median_open_hours": 10.0,
+        "csat": None,
+        "csat_sample": 0,
         "ready": 0,
         "near": 0,
         "in_band": 0,
@@ -367,6 +371,8 @@ def test_team_kpis_of_nobody_are_zero_and_empty(wh):
         "headcount": 0,
         "sla_adherence": None,
         "median_open_hours": None,
+        "csat": None,
+        "csat_sample": 0,
         "ready": 0,
         "near": 0,
         "in_band": 0,

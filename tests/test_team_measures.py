@@ -158,14 +158,14 @@ def test_team_names_are_every_team_whatever_the_filters(wh):
 
 
 def test_team_csat_pools_the_ratings_of_everyone_in_view(wh):
-    june = queries.team_csat(wh, Filters(JUNE), JUNE)
+    june = queries.team_kpis(wh, Filters(JUNE), JUNE)
     assert (june["csat_sample"], round(june["csat"], 4)) == (110, round(95 / 110, 4))
 
 
 def test_team_csat_of_nobody_rated_has_no_share(wh):
-    dev = queries.team_csat(wh, Filters(JUNE, teams=("Edge",), regions=("APAC",)), JUNE)
+    dev = queries.team_kpis(wh, Filters(JUNE, teams=("Edge",), regions=("APAC",)), JUNE)
     assert dev["csat_sample"] == 20  # Cleo's ratings; Dev has none
-    nobody = queries.team_csat(wh, Filters(JUNE, teams=("Nowhere",)), JUNE)
+    nobody = queries.team_kpis(wh, Filters(JUNE, teams=("Nowhere",)), JUNE)
     assert nobody["csat_sample"] == 0
     assert nobody["csat"] is None or math.isnan(nobody["csat"])
 

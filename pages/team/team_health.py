@@ -40,8 +40,6 @@ def _count_delta(key: str) -> int | None:
 
 
 st.subheader(f"{formats.month(f.month)} against {formats.month(previous)}")
-csat_now = queries.team_csat(wh, f, f.month)
-csat_before = queries.team_csat(wh, f, previous)
 tiles = st.columns(4)
 tiles[0].metric(
     "Headcount",
@@ -70,19 +68,19 @@ tiles[2].metric(
 )
 csat_change = (
     None
-    if formats.missing(csat_now["csat"]) or formats.missing(csat_before["csat"])
-    else csat_now["csat"] - csat_before["csat"]
+    if formats.missing(now["csat"]) or formats.missing(before["csat"])
+    else now["csat"] - before["csat"]
 )
 tiles[3].metric(
     "CSAT",
-    formats.percent(csat_now["csat"]),
+    formats.percent(now["csat"]),
     delta=None if csat_change is None else formats.points(csat_change),
     delta_color=formats.delta_colour(None if csat_change is None else csat_change * 100),
     border=True,
     help="Customer satisfaction: good ratings over good and bad ratings on the month's solved "
-    f"tickets, over {formats.count(csat_now['csat_sample'])} ratings.",
+    f"tickets, over {formats.count(now['csat_sample'])} ratings.",
 )
-tiles[3].caption(f"over {formats.count(csat_now['csat_sample'])} ratings")
+tiles[3].caption(f"over {formats.count(now['csat_sample'])} ratings")
 # The four team-wide tiles lead to the same measures split by team, in the table below.
 st.markdown(f"[:material/arrow_downward: The same by team](#{TEAM_ANCHOR})")
 

@@ -138,7 +138,6 @@ ACCESS: dict[str, Access] = {
             "readiness_at",
             "regions",
             "still_short_in",
-            "team_csat",
             "team_kpis",
             "team_measures",
             "team_trends",
@@ -311,14 +310,9 @@ def roster(wh: Warehouse, f: Filters, month: date | None = None) -> pd.DataFrame
 
 def team_kpis(wh: Warehouse, f: Filters, month: date) -> dict:
     """Headline numbers for one month over the people in view then: headcount,
-    sla_adherence, median_open_hours and the flag counts ready, near, in_band, at_risk."""
+    sla_adherence, median_open_hours, csat (None when nobody was rated) with csat_sample, and
+    the flag counts ready, near, in_band, at_risk."""
     return _run(wh, "team_kpis", _at(f, month)).to_dict("records")[0]
-
-
-def team_csat(wh: Warehouse, f: Filters, month: date) -> dict:
-    """csat (good over good + bad ratings; None when nobody was rated) and csat_sample of the
-    people in view in one month."""
-    return _run(wh, "team_csat", _at(f, month)).to_dict("records")[0]
 
 
 def team_measures(wh: Warehouse, f: Filters) -> pd.DataFrame:
