@@ -154,7 +154,8 @@ elif ctx.scope.role == "admin":
         f"newest first. Kept in the journal ({page.text(audit.journal_path())}), which no "
         "build replaces; it never holds a metric value."
     )
-    log = audit.recent(AUDIT_ROWS)
+    # A sign-in names no engineer or file: an empty "Which", not "None".
+    log = audit.recent(AUDIT_ROWS).fillna({"target": "—"})
     if log.empty:
         st.info("Nothing recorded yet.")
     else:

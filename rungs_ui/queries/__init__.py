@@ -381,7 +381,7 @@ def evidence_search(wh: Warehouse, f: Filters, text: str, limit: int = 500) -> p
     """Evidence about the people in view up to the month whose summary, name, category or
     source contains `text` (any case), newest first, at most `limit` items."""
     found = _run(wh, "evidence_search", f, text=text, max_rows=limit)
-    return _scrubbed(wh, found, "summary", "link", "source")
+    return _scrubbed(wh, found, "summary", "link", "source", "recorded_by")
 
 
 # --- one engineer ---------------------------------------------------------------------------
@@ -459,8 +459,9 @@ HIDDEN_NAME = "someone outside your view"
 
 
 def _scrubbed(wh: Warehouse, df: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    """`df` with the names of people outside the viewer's scope blanked out of free-text
-    `columns` (a summary or note may mention a colleague by name)."""
+    """`df` with the names, emails and ids of people outside the viewer's scope blanked out
+    of free-text `columns` (a summary or note may mention a colleague; an item may have been
+    recorded by a mover's former manager)."""
     if scope_of(wh).everyone or df.empty:
         return df
     names = sorted(_run(wh, "names_outside_view")["name"], key=len, reverse=True)
@@ -487,7 +488,7 @@ def _min_team_people(wh: Warehouse) -> int:
 def engineer_evidence(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:
     """Evidence about one engineer up to the end of `month`, newest first."""
     evidence = _run(wh, "engineer_evidence", engineer_id=engineer_id, month=month)
-    return _scrubbed(wh, evidence, "summary", "link", "source")
+    return _scrubbed(wh, evidence, "summary", "link", "source", "recorded_by")
 
 
 def engineer_decisions(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:

@@ -4,19 +4,6 @@
 
 with
 
--- Who recorded an item is named only when the viewer may see that person, or when it names
--- nobody on the roster: the recorder may be a former manager outside today's view.
-hidden_recorders as (
-    select key
-    from engineers,
-        unnest([engineer_id, lower(email), name]) as t(key)
-    where not (
-        $scope_all
-        or list_contains($scope_people::varchar[], engineer_id)
-        or list_contains($own_managers::varchar[], engineer_id)
-    )
-),
-
 search as (
     select lower(trim($text)) as needle
 )
@@ -32,12 +19,9 @@ select
     ev.summary,
     coalesce(ev.link, '') as link,  -- blank, not a missing value a table writes as "None"
     ev.source,
-    case
-        when lower(ev.recorded_by) in (select lower(key) from hidden_recorders)
-            then 'someone outside your view'
-        -- the recorder's name when they are on the roster, not their id
-        else coalesce(recorder.name, ev.recorded_by)
-    end as recorded_by
+    -- the recorder's name when they are on the roster, not their id (rungs_ui.queries blanks
+    -- it when the viewer may not see them, as it does every name in free text)
+    coalesce(recorder.name, ev.recorded_by) as recorded_by
 from evidence as ev
 left join engineers as recorder on recorder.engineer_id = ev.recorded_by
 join roster as r on r.engineer_id = ev.engineer_id

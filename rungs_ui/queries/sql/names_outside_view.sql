@@ -1,19 +1,26 @@
--- The names of everyone the viewer may not see, minus names someone in view also has: the
--- query layer blanks them out of free text (evidence summaries, decision notes), which may
--- mention a colleague. Used by rungs_ui.queries itself, never shown.
+-- What would name someone the viewer may not see (their name, email and id), minus what also
+-- names someone in view (a shared name): the query layer blanks these out of free text and out
+-- of who recorded an item (a mover's former manager, a colleague mentioned in a summary). Used
+-- by rungs_ui.queries itself, never shown.
 
-select distinct e.name
-from engineers as e
-where not (
+with
+
+people as (
+    select
+        e.engineer_id,
+        [e.engineer_id, lower(e.email), e.name] as keys,
         $scope_all
-        or list_contains($scope_people::varchar[], e.engineer_id)
-        or list_contains($own_managers::varchar[], e.engineer_id)
-    )
-    and e.name is not null
-    and length(trim(e.name)) > 0
+            or list_contains($scope_people::varchar[], e.engineer_id)
+            or list_contains($own_managers::varchar[], e.engineer_id) as visible
+    from engineers as e
+)
+
+select distinct key as name
+from people, unnest(keys) as t(key)
+where not visible
+    and key is not null
+    and length(trim(key)) > 0
 except
-select e.name
-from engineers as e
-where $scope_all
-    or list_contains($scope_people::varchar[], e.engineer_id)
-    or list_contains($own_managers::varchar[], e.engineer_id)
+select key
+from people, unnest(keys) as t(key)
+where visible
