@@ -112,31 +112,20 @@ def resolve_scope(
         )
         roles.add("manager" if people - self_ids else "engineer")
     role = widest(roles)
-    if role is None:
-        return None
-    if role in EVERYONE_ROLES:
-        return Scope(
-            viewer=email,
-            role=role,
-            roles=frozenset(roles),
-            everyone=True,
-            month=month,
-            self_ids=self_ids,
-            min_aggregate_people=policy.min_aggregate_people,
-            read_only=role == "people_partner",
-        )
-    if not people:
-        # A manager or engineer role granted to an email that is not on the roster: there is
-        # nobody to anchor the view on, so nothing to show.
+    sees_everyone = role in EVERYONE_ROLES
+    if role is None or (not sees_everyone and not people):
+        # No role; or a manager or engineer role granted to an email that is not on the
+        # roster: there is nobody to anchor the view on, so nothing to show.
         return None
     return Scope(
         viewer=email,
         role=role,
         roles=frozenset(roles),
-        everyone=False,
+        everyone=sees_everyone,
         month=month,
-        people=people,
+        people=frozenset() if sees_everyone else people,
         self_ids=self_ids,
-        own_managers=own,
+        own_managers=frozenset() if sees_everyone else own,
         min_aggregate_people=policy.min_aggregate_people,
+        read_only=role == "people_partner",
     )

@@ -464,18 +464,27 @@ def _scrubbed(wh: Warehouse, df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     recorded by a mover's former manager)."""
     if scope_of(wh).everyone or df.empty:
         return df
-    names = sorted(_run(wh, "names_outside_view")["name"], key=len, reverse=True)
+    names = tuple(_run(wh, "names_outside_view")["name"])
     if not names:
         return df
-    pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE
-    )
+    pattern = _any_of(names)
     out = df.copy()
     for column in columns:
         out[column] = out[column].map(
             lambda v: pattern.sub(HIDDEN_NAME, v) if isinstance(v, str) else v
         )
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _any_of(names: tuple[str, ...]) -> re.Pattern:
+    """One pattern matching any of `names` as a whole word, longest first (so "Ann Lee-Park"
+    wins over "Ann Lee"); compiled once per viewer's set, not on every rerun."""
+    longest_first = sorted(names, key=len, reverse=True)
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in longest_first) + r")(?!\w)",
+        re.IGNORECASE,
+    )
 
 
 def _min_team_people(wh: Warehouse) -> int:
