@@ -36,7 +36,16 @@ MIGRATIONS: tuple[str, ...] = (
     create index audit_log_at on audit_log (at);
     """,
 )
-ACTIONS = frozenset({"sign_in", "sign_out", "no_access", "open_engineer", "download", "export"})
+# What each action is called where people read the log.
+ACTION_WORDS = {
+    "sign_in": "Signed in",
+    "sign_out": "Signed out",
+    "no_access": "Refused: no access",
+    "open_engineer": "Opened an Engineer page",
+    "download": "Downloaded",
+    "export": "Exported",
+}
+ACTIONS = frozenset(ACTION_WORDS)
 
 
 class JournalError(RuntimeError):

@@ -225,6 +225,11 @@ def test_the_audit_log_is_on_data_health_for_admins_only(
         monkeypatch, tmp_path, fixture_warehouse, access_file, admin, "pages/data/data_health.py"
     )
     assert "Audit log" in [s.value for s in at.subheader]
+    shown_log = next(d.value for d in at.dataframe if "action" in d.value.columns)
+    # Read by people: actions in words, no "None" for an action that names nobody.
+    assert "Opened an Engineer page" in set(shown_log["action"])
+    assert not set(shown_log["action"]) & audit.ACTIONS
+    assert "None" not in set(shown_log["target"].astype(str))
     log = audit.recent(path=tmp_path / "journal.sqlite")
     mine = log.loc[log["who"] == manager]
     assert set(mine["action"]) >= {"sign_in", "open_engineer"}

@@ -156,6 +156,7 @@ elif ctx.scope.role == "admin":
     )
     # A sign-in names no engineer or file: an empty "Which", not "None".
     log = audit.recent(AUDIT_ROWS).fillna({"target": "—"})
+    log["action"] = log["action"].map(audit.ACTION_WORDS)
     if log.empty:
         st.info("Nothing recorded yet.")
     else:
