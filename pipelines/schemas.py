@@ -35,6 +35,13 @@ __all__ = ["ID_CHECK", "MODELS", "TABLES", "TABLES_BY_NAME", "TableSpec", "schem
 ID_CHECK = "id_characters"
 
 UTC_TS = pl.Datetime("us", "UTC")
+# Prose people write about a colleague, the text the app's forms take too. Names and teams come
+# from HR systems and stay inert text whatever they start with; a sentence that starts like a
+# formula is a paste gone wrong or an attack, and is refused in a file as in a form.
+PROSE = {"evidence": ("summary",), "decisions": ("note",)}
+# What a cell starts with when a spreadsheet would run it: =, +, @, a tab or return, or a minus
+# sign not followed by a space (a "- " bullet is prose; "-2+3" and "-cmd|..." are not).
+FORMULA_START = r"^(?:[=+@\t\r]|-[^ ])"
 NON_EMPTY = {"min_value": 1}
 
 
@@ -95,6 +102,17 @@ def _at_most(col: str, limit: float) -> pa.Check:
         name="plausible",
         error=f"{col} is above {limit:,.0f}, more than any real value; check the export "
         "(a wrong column, unit or total)",
+    )
+
+
+def _not_formula(col: str) -> pa.Check:
+    """Text that a spreadsheet would run as a formula (=HYPERLINK(…), +cmd, @SUM) is refused
+    at the door: exports quote it, but the rows are shown and shared in many places."""
+    return pa.Check(
+        lambda data: data.lazyframe.select(~pl.col(col).str.contains(FORMULA_START)),
+        ignore_na=True,
+        name="not_formula",
+        error=f"{col} starts like a spreadsheet formula (=, +, -, @); begin it with a word",
     )
 
 
@@ -311,6 +329,10 @@ def schema_for(spec: TableSpec, framework: Framework) -> pa.DataFrameSchema:
         extra = _value_checks(column.metadata, name)
         if extra:
             schema = schema.update_column(name, checks=[*column.checks, *extra])
+    for name in PROSE.get(spec.name, ()):
+        schema = schema.update_column(
+            name, checks=[*schema.columns[name].checks, _not_formula(name)]
+        )
     levels = list(framework.levels)
     categories = list(framework.categories)
     if "level" in schema.columns:

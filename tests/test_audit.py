@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from pipelines import audit
+from pipelines.journal.store import open_journal
 
 
 def event(action="open_engineer", target="E0001"):
@@ -47,12 +48,15 @@ def test_an_unknown_action_is_refused(tmp_path):
 
 def test_the_journal_location_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(audit.JOURNAL_ENV, f"sqlite:///{tmp_path}/a.sqlite")
-    assert audit.journal_path() == tmp_path / "a.sqlite"
+    assert open_journal().path == tmp_path / "a.sqlite"
     monkeypatch.setenv(audit.JOURNAL_ENV, str(tmp_path / "b.sqlite"))
-    assert audit.journal_path() == tmp_path / "b.sqlite"
-    monkeypatch.setenv(audit.JOURNAL_ENV, "postgresql://db.example.com/rungs")
-    with pytest.raises(audit.JournalError, match="only a SQLite journal"):
-        audit.journal_path()
+    assert open_journal().path == tmp_path / "b.sqlite"
+    monkeypatch.setenv(audit.JOURNAL_ENV, "postgresql://rungs:secret@db.example.com/rungs")
+    assert open_journal().is_postgres
+    assert "secret" not in open_journal().describe()
+    monkeypatch.setenv(audit.JOURNAL_ENV, "mysql://db.example.com/rungs")
+    with pytest.raises(audit.JournalError, match="not a journal this app can use"):
+        open_journal()
 
 
 def test_a_journal_that_cannot_be_written_names_the_file_and_the_fix(tmp_path):

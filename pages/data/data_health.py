@@ -5,6 +5,7 @@ import streamlit as st
 
 from pipelines import audit
 from pipelines.dictionary import data_dictionary
+from pipelines.journal.store import open_journal
 from rungs_ui import formats, identity, page, queries, state
 
 AUDIT_ROWS = 500
@@ -151,7 +152,7 @@ elif ctx.scope.role == "admin":
     st.subheader("Audit log")
     st.caption(
         "Sign-ins, Engineer pages opened, downloads and exports: who, when and in what scope, "
-        f"newest first. Kept in the journal ({page.text(audit.journal_path())}), which no "
+        f"newest first. Kept in the journal ({page.text(open_journal().describe())}), which no "
         "build replaces; it never holds a metric value."
     )
     # A sign-in names no engineer or file: an empty "Which", not "None".

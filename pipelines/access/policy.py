@@ -7,6 +7,9 @@
     [privacy]
     min_aggregate_people = 5
 
+    [journal]
+    self_evidence = false    # may engineers record evidence about themselves in the app?
+
     [roles]
     admin = ["it-ops@example.com"]
     leadership = ["vp.support@example.com", "group:cs-leadership"]
@@ -42,6 +45,7 @@ DEFAULT_GROUPS_CLAIM = "groups"
 _KNOWN = {
     "sign_in": {"roster", "groups_claim"},
     "privacy": {"min_aggregate_people"},
+    "journal": {"self_evidence"},
     "roles": set(ROLES),
 }
 
@@ -58,6 +62,7 @@ class AccessPolicy:
     roster_sign_in: bool = True
     groups_claim: str = DEFAULT_GROUPS_CLAIM
     min_aggregate_people: int = DEFAULT_MIN_AGGREGATE
+    self_evidence: bool = False
     # role -> lower-case emails and "group:NAME" entries
     grants: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -124,6 +129,9 @@ def _parse(raw: dict, source: str) -> AccessPolicy:
         raise AccessFileError(
             f"{source}: [privacy] min_aggregate_people must be a whole number of at least 1."
         )
+    self_evidence = raw.get("journal", {}).get("self_evidence", False)
+    if not isinstance(self_evidence, bool):
+        raise AccessFileError(f"{source}: [journal] self_evidence must be true or false.")
     grants = {
         role: _entries(source, role, entries) for role, entries in raw.get("roles", {}).items()
     }
@@ -132,6 +140,7 @@ def _parse(raw: dict, source: str) -> AccessPolicy:
         roster_sign_in=roster,
         groups_claim=claim.strip(),
         min_aggregate_people=minimum,
+        self_evidence=self_evidence,
         grants=grants,
     )
 

@@ -19,6 +19,9 @@ from pipelines.access.policy import EVERYONE_ROLES, AccessPolicy, widest
 
 _SQL = Path(__file__).resolve().parent
 LOCAL = "local"
+# Who may save what in the calibration journal (people_partner reads only).
+PROPOSING_ROLES = frozenset({"admin", "leadership", "manager"})
+CALIBRATING_ROLES = frozenset({"admin", "leadership"})
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,32 @@ class Scope:
     own_managers: frozenset[str] = frozenset()
     min_aggregate_people: int = 5
     read_only: bool = False
+    # From the access file's [journal] self_evidence: may one record evidence about oneself?
+    self_evidence: bool = False
 
     def allows(self, engineer_id: object) -> bool:
         return self.everyone or engineer_id in self.people
 
     def may_name(self, engineer_id: object) -> bool:
         return self.allows(engineer_id) or engineer_id in self.own_managers
+
+    def may_record_evidence(self, engineer_id: object) -> bool:
+        """Evidence about someone in view; about oneself only where the access file allows."""
+        if self.read_only or not self.allows(engineer_id):
+            return False
+        return engineer_id not in self.self_ids or self.self_evidence
+
+    def may_propose(self, engineer_id: object) -> bool:
+        """A manager (or wider) proposes an outcome for someone in view, never for themselves."""
+        return (
+            self.role in PROPOSING_ROLES
+            and self.allows(engineer_id)
+            and engineer_id not in self.self_ids
+        )
+
+    def may_calibrate(self) -> bool:
+        """The calibration meeting's outcome is recorded by leadership (or an admin)."""
+        return self.role in CALIBRATING_ROLES
 
     def describe(self) -> str:
         """The scope in words, for the audit log (ids only when few: never a list of names)."""
@@ -128,4 +151,5 @@ def resolve_scope(
         own_managers=frozenset() if sees_everyone else own,
         min_aggregate_people=policy.min_aggregate_people,
         read_only=role == "people_partner",
+        self_evidence=policy.self_evidence,
     )

@@ -485,7 +485,7 @@ def _validate(con, spec: TableSpec, framework: Framework, path: Path, build_id: 
         try:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
-            found.append(_explain(exc.failure_cases, frame))
+            found.append(explain_failures(exc.failure_cases, frame))
     # Written only after the reader is drained: a connection serves one result at a time.
     for cases in found:
         rows = cases.select(
@@ -539,7 +539,7 @@ def _after_typed_read(schema: pa.DataFrameSchema) -> pa.DataFrameSchema:
     return schema
 
 
-def _explain(failures: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+def explain_failures(failures: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
     """pandera's failure cases -> one plain-language reason per failing row and column."""
     out = []
     for row in failures.filter(pl.col("index").is_not_null()).iter_rows(named=True):
