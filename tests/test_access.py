@@ -116,6 +116,30 @@ def test_a_manager_role_for_someone_not_on_the_roster_shows_nothing(con, tmp_pat
     assert resolve_scope(con, rules, "consultant@example.com", month=FEB) is None
 
 
+def test_a_manager_records_and_proposes_for_reports_but_never_calibrates(con, tmp_path):
+    scope = resolve_scope(con, policy(GRANTS, tmp_path), "b@example.com", month=MAR)
+    assert scope.may_record_evidence("C") and scope.may_propose("C")
+    assert not scope.may_record_evidence("E") and not scope.may_propose("E")  # not theirs
+    assert not scope.may_propose("B")  # nobody proposes their own outcome
+    assert not scope.may_record_evidence("B")  # self-evidence is off unless the file allows
+    assert not scope.may_calibrate()
+
+
+def test_self_evidence_is_allowed_only_where_the_access_file_says_so(con, tmp_path):
+    rules = policy(GRANTS + "\n[journal]\nself_evidence = true\n", tmp_path)
+    engineer = resolve_scope(con, rules, "c@example.com", month=FEB)
+    assert engineer.role == "engineer" and engineer.may_record_evidence("C")
+    assert not engineer.may_propose("C") and not engineer.may_record_evidence("D")
+
+
+def test_leadership_calibrates_and_the_people_partner_only_reads(con, tmp_path):
+    rules = policy(GRANTS, tmp_path)
+    lead = resolve_scope(con, rules, "x@example.com", ("cs-leadership",), month=FEB)
+    assert lead.may_calibrate() and lead.may_propose("C") and lead.may_record_evidence("H")
+    hr = resolve_scope(con, rules, "hr@example.com", month=FEB)
+    assert not (hr.may_calibrate() or hr.may_propose("C") or hr.may_record_evidence("C"))
+
+
 def test_a_missing_access_file_grants_nothing_beyond_the_roster(tmp_path):
     rules = load_policy(tmp_path / "absent.toml")
     assert rules.grants == {} and rules.roster_sign_in and rules.min_aggregate_people == 5
@@ -129,6 +153,7 @@ def test_a_missing_access_file_grants_nothing_beyond_the_roster(tmp_path):
         ('[roles]\nsuperuser = ["x@example.com"]\n', "superuser is not a setting"),
         ("[privacy]\nmin_aggregate_people = 0\n", "at least 1"),
         ("[sign_in]\nroster = 'yes'\n", "true or false"),
+        ("[journal]\nself_evidence = 1\n", "self_evidence must be true or false"),
         ("[rolez]\n", "[rolez] is not a section"),
         ("[roles\n", "not valid TOML"),
     ],

@@ -32,6 +32,10 @@ groups_claim = "groups"
 # Aggregates over people outside someone's view are shown only over at least this many people.
 min_aggregate_people = 5
 
+[journal]
+# Engineers may record evidence about themselves (source "self") in the demo, to try it out.
+self_evidence = true
+
 [roles]
 """
 

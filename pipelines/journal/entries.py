@@ -168,6 +168,10 @@ def record_evidence(
             return Saved(taken, written=False)
         row = {c: values[c] for c in EVIDENCE_COLUMNS[1:]}
         written = _insert(cur, "evidence_entries", key, who, evidence_id=evidence_id, **row)
+        if not written:
+            # Another server saved this key between our look and our insert: its id is the
+            # item's, not the one made up here.
+            evidence_id = _taken(cur, "evidence_entries", "evidence_id", key) or evidence_id
     return Saved(evidence_id, written)
 
 

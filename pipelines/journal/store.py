@@ -136,16 +136,29 @@ class Journal:
                 con.rollback()
                 raise
         except (sqlite3.Error, _pg_errors()) as exc:
+            fix = (
+                "check the server is running and this user may write the journal's tables"
+                if self.is_postgres
+                else "check the disk has room and the file is writable by the app"
+            )
             raise JournalError(
-                f"{self.describe()}: the journal could not be written ({exc})."
+                f"{self.describe()}: the journal could not be written ({self._hide(exc)}). "
+                f"Fix: {fix}."
             ) from exc
         finally:
             con.close()
+
+    def _hide(self, exc: BaseException) -> str:
+        """The error's text without the URL's password, should a driver ever echo it."""
+        text = str(exc).strip()
+        password = re.search(r"://[^:@/]+:([^@/]+)@", self.url) if self.is_postgres else None
+        return text.replace(password.group(1), "***") if password else text
 
     def _connect(self):
         if self.is_postgres:
             return self._connect_postgres()
         path = Path(self.url)
+        con = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Transactions are begun explicitly (see `transaction`).
@@ -155,6 +168,8 @@ class Journal:
             con.execute("pragma foreign_keys = on")
             _migrate_sqlite(con)
         except (OSError, sqlite3.Error) as exc:
+            if con is not None:
+                con.close()
             raise JournalError(
                 f"{path}: the journal cannot be opened ({exc}). Fix: make its folder writable "
                 f"by the app, or point {JOURNAL_ENV} elsewhere."
@@ -166,14 +181,17 @@ class Journal:
             import psycopg
         except ImportError as exc:  # a broken install, not a user's mistake
             raise JournalError("psycopg is not installed; run `make run` to sync.") from exc
+        con = None
         try:
             con = psycopg.connect(self.url, connect_timeout=10)
             _migrate_postgres(con)
         except psycopg.Error as exc:
+            if con is not None:
+                con.close()
             raise JournalError(
-                f"{self.describe()}: the journal cannot be opened ({exc}). Fix: check the "
-                f"server is running and {JOURNAL_ENV} names a database this user may create "
-                "tables in."
+                f"{self.describe()}: the journal cannot be opened ({self._hide(exc)}). Fix: "
+                f"check the server is running and {JOURNAL_ENV} names a database this user "
+                "may create tables in."
             ) from exc
         return con
 
@@ -198,7 +216,8 @@ class Cursor:
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def _sql(self, sql: str) -> str:
-        return sql.replace("?", "%s") if self._postgres else sql
+        # psycopg reads every % as a placeholder's start, so a literal one is doubled first.
+        return sql.replace("%", "%%").replace("?", "%s") if self._postgres else sql
 
 
 def open_journal(url: str | Path | None = None) -> Journal:
@@ -246,6 +265,12 @@ def _migrate_sqlite(con: sqlite3.Connection) -> None:
 
 
 def _migrate_postgres(con) -> None:
+    # Every transaction connects afresh: an up-to-date journal is seen without taking the lock.
+    with con.transaction():
+        present = con.execute("select to_regclass('journal_version') is not null").fetchone()[0]
+        done = present and con.execute("select max(version) from journal_version").fetchone()[0]
+    if done and done >= len(MIGRATIONS):
+        return
     with con.transaction():
         # Two app servers starting at once: the second waits here, then finds nothing to do.
         con.execute("select pg_advisory_xact_lock(7340211)")
