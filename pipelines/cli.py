@@ -34,6 +34,18 @@ MappingOpt = Annotated[
         "--mapping", help="Mapping TOML that turns your own exports into the contract files."
     ),
 ]
+JournalUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--journal",
+        help="Journal of entries recorded in the app: a SQLite file or postgresql://… URL "
+        "(default: RUNGS_JOURNAL_URL, else data/journal.sqlite).",
+    ),
+]
+NoJournalOpt = Annotated[
+    bool,
+    typer.Option("--no-journal", help="Build from the files alone, ignoring the journal."),
+]
 # The shrink guard's thresholds (pipelines/load/guard.py), shares from 0 to 1.
 MaxDropOpt = Annotated[
     float,
@@ -106,6 +118,20 @@ def _interruptible(what: str, aftermath: str) -> Iterator[None]:
         _fail(f"{what} interrupted (Ctrl-C); {aftermath}", code=130)
 
 
+def _journal_for_build(url: str | None, ignore: bool):
+    """The journal a build reads entries from, or None with --no-journal."""
+    if ignore:
+        if url:
+            _fail("--journal and --no-journal contradict each other. Fix: give one of them")
+        return None
+    from pipelines.journal.store import JournalError, open_journal
+
+    try:
+        return open_journal(url)
+    except JournalError as exc:
+        _fail(str(exc))
+
+
 def _print_report(report) -> None:
     """The report after the fact: a build whose warehouse is swapped in has succeeded, so a
     failure to lay out its report must not turn it into exit 1; the plain version says it."""
@@ -135,12 +161,15 @@ def build_cmd(
             help="Swap the build in even if it crosses --max-drop or --max-rejected.",
         ),
     ] = False,
+    journal_url: JournalUrlOpt = None,
+    no_journal: NoJournalOpt = False,
 ) -> None:
     """Validate the inputs and build a new warehouse, swapped in only when complete."""
     from pipelines.load.build import build
     from pipelines.load.guard import DropGuard, DropRefused
 
     guard = DropGuard(max_drop, max_rejected, accept_drop)
+    journal = _journal_for_build(journal_url, no_journal)
     untouched = "The previous warehouse (if any) was left untouched."
     try:
         with (
@@ -149,7 +178,13 @@ def build_cmd(
         ):
             folder = _resolve_source(source, mapping, Path(scratch))
             report = build(
-                folder, warehouse, framework, progress=not quiet, as_of=as_of, guard=guard
+                folder,
+                warehouse,
+                framework,
+                progress=not quiet,
+                as_of=as_of,
+                guard=guard,
+                journal=journal,
             )
     except DropRefused as exc:
         _fail(str(exc))  # says itself what became of the previous warehouse
@@ -173,6 +208,8 @@ def check_cmd(
     ] = Path("data/warehouse.duckdb"),
     max_drop: MaxDropOpt = DEFAULT_MAX_DROP,
     max_rejected: MaxRejectedOpt = DEFAULT_MAX_REJECTED,
+    journal_url: JournalUrlOpt = None,
+    no_journal: NoJournalOpt = False,
 ) -> None:
     """Validate the inputs and print the build report without writing a warehouse."""
     from pipelines.load.build import build
@@ -186,10 +223,11 @@ def check_cmd(
         if not preview.ok:
             raise typer.Exit(code=2)
     guard = DropGuard(max_drop, max_rejected, previous=warehouse)
+    journal = _journal_for_build(journal_url, no_journal)
     try:
         with _interruptible("check", "nothing was written"), _mapped_scratch() as scratch:
             folder = _resolve_source(source, mapping, Path(scratch))
-            report = build(folder, None, framework, progress=False, guard=guard)
+            report = build(folder, None, framework, progress=False, guard=guard, journal=journal)
     except _source_errors() as exc:
         _fail(str(exc))
     _print_report(report)
@@ -287,6 +325,86 @@ def docs_cmd(
 
     changed = refresh_readme(readme)
     typer.echo(f"{readme}: {'updated' if changed else 'already current'}")
+
+
+journal_app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="Back up the journal to files, or load files into it.",
+)
+app.add_typer(journal_app, name="journal")
+
+
+def _journal_at(url: str | None):
+    from pipelines.journal.store import JournalError, open_journal
+
+    try:
+        return open_journal(url)
+    except JournalError as exc:
+        _fail(str(exc))
+
+
+@journal_app.command("export")
+def journal_export_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files to.")],
+    journal_url: JournalUrlOpt = None,
+) -> None:
+    """Write evidence.csv and decisions.csv (the input contract), snapshots.jsonl and every
+    entry with its history (entries.jsonl)."""
+    from pipelines.journal.store import JournalError
+    from pipelines.journal.transfer import export_journal
+
+    journal = _journal_at(journal_url)
+    if not journal.exists():
+        _fail(
+            f"{journal.describe()}: no journal there. Fix: pass --journal with the journal's "
+            "file or URL (or set RUNGS_JOURNAL_URL)"
+        )
+    try:
+        done = export_journal(journal, out)
+    except JournalError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{out}: cannot write the export ({exc}). Fix: choose a folder you may write")
+    counts = ", ".join(f"{name} {n:,}" for name, n in done.counts.items())
+    typer.echo(f"journal at {journal.describe()} exported to {out}: {counts}")
+
+
+@journal_app.command("import")
+def journal_import_cmd(
+    folder: Annotated[Path, typer.Argument(help="Folder written by `journal export`.")],
+    journal_url: JournalUrlOpt = None,
+    framework: FrameworkOpt = DEFAULT_FRAMEWORK,
+) -> None:
+    """Load entries.jsonl and snapshots.jsonl (or else evidence.csv and decisions.csv) into
+    the journal; what is there already is not added again. Exit 2 if any row was refused."""
+    from pipelines.framework import load_framework
+    from pipelines.journal.store import JournalError
+    from pipelines.journal.transfer import ENTRIES_FILE, import_folder
+
+    if not folder.is_dir():
+        _fail(f"{folder}: folder not found. Fix: give the folder `journal export --out` wrote")
+    journal = _journal_at(journal_url)
+    try:
+        done = import_folder(journal, folder, load_framework(framework))
+    except (JournalError, FrameworkError, ValueError, OSError) as exc:
+        _fail(f"{exc}\nNothing more was imported.")
+    if not done.read_from:
+        _fail(
+            f"{folder}: holds none of {ENTRIES_FILE}, evidence.csv, decisions.csv. Fix: give "
+            "the folder `journal export --out` wrote"
+        )
+    from pipelines.load.terminal import printable
+
+    for problem in done.rejected:
+        typer.secho(f"refused: {printable(str(problem))}", fg="yellow", err=True)
+    typer.echo(
+        f"journal at {journal.describe()} from {folder} ({', '.join(done.read_from)}): "
+        f"added {done.added:,}, already there {done.already_there:,}, "
+        f"rejected {len(done.rejected):,}"
+    )
+    if done.rejected:
+        raise typer.Exit(code=2)
 
 
 def _mount_optional() -> None:

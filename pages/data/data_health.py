@@ -66,10 +66,28 @@ build_id = st.selectbox(
     "Build", ids, key=state.BUILD, help="The warehouse keeps the record of earlier builds."
 )
 st.subheader("Files read")
+files = queries.build_files(wh, build_id)
+# The entries recorded in the app come as one source per table they feed: a name, but no
+# fingerprint (a file always has one).
+from_app = files["file"].notna() & files["sha256"].isna()
+by_source = [
+    f"{table}: "
+    + ", ".join(
+        f"{int(r.rows_loaded):,} from {r.file}"
+        if pd.notna(r.sha256)
+        else f"{int(r.rows_loaded):,} recorded in the app"
+        for r in group.itertuples()
+        if pd.notna(r.file)
+    )
+    for table, group in files.groupby("table_name", sort=False)
+    if from_app[group.index].any()
+]
+if by_source:
+    st.caption("Loaded by source · " + " · ".join(by_source))
 page.table(
     ctx,
     # An absent optional file has no name or fingerprint: a dash, not "None".
-    queries.build_files(wh, build_id).fillna({"file": formats.BLANK, "sha256": formats.BLANK}),
+    files.fillna({"file": formats.BLANK, "sha256": formats.BLANK}),
     column_order=[
         "table_name",
         "file",
@@ -113,7 +131,11 @@ else:
         column_config={
             "table_name": "Table",
             "file": "File",
-            "line": st.column_config.NumberColumn("Line", help="1-based; the header is line 1"),
+            "line": st.column_config.NumberColumn(
+                "Line",
+                help="1-based; the header is line 1. For the journal (entries recorded in the "
+                "app), the entry's number; the reason names the item or person.",
+            ),
             "column": "Column",
             "value": "Value",
             "reason": st.column_config.TextColumn("What is wrong and how to fix it", width="large"),

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,7 +28,8 @@ from pipelines.framework import (
     load_framework,
     write_framework,
 )
-from pipelines.load import integrity, lines, manager_history
+from pipelines.journal.store import Journal
+from pipelines.load import integrity, journal_rows, lines, manager_history
 from pipelines.load.guard import (
     DropGuard,
     DropRefused,
@@ -102,8 +103,10 @@ def build(
     progress: bool = False,
     as_of: str | None = None,
     guard: DropGuard | None = None,
+    journal: Journal | None = None,
 ) -> BuildReport:
     """Build `warehouse` from the files in `source`. With warehouse=None, validate only.
+    With a `journal`, what was recorded in the app joins the files' rows (see journal_rows).
 
     One build at a time per warehouse (a second one fails at once, naming the first). The new
     warehouse is written to a scratch file that every way out removes, and swapped in only
@@ -124,7 +127,9 @@ def build(
     )
     with _failures_explained(report.build_id):
         if warehouse is None:
-            _build_into(None, source, framework, report, progress, as_of_month, guard, started)
+            _build_into(
+                None, source, framework, report, progress, as_of_month, guard, started, journal
+            )
             return report
         target = Path(warehouse)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -133,7 +138,15 @@ def build(
             scratch = scratch_path(target, report.build_id)
             try:
                 _build_into(
-                    scratch, source, framework, report, progress, as_of_month, guard, started
+                    scratch,
+                    source,
+                    framework,
+                    report,
+                    progress,
+                    as_of_month,
+                    guard,
+                    started,
+                    journal,
                 )
                 os.replace(scratch, target)
             finally:
@@ -150,6 +163,7 @@ def _build_into(
     as_of: date | None,
     guard: DropGuard | None,
     started: float,
+    journal: Journal | None = None,
 ) -> None:
     """Run the whole build into `scratch` (None: in memory), complete and checkpointed."""
     try:
@@ -157,7 +171,7 @@ def _build_into(
     except duckdb.Error as exc:
         raise BuildFailed(f"{scratch}: cannot create the new warehouse ({exc})") from exc
     with con, ThreadPoolExecutor(max_workers=1) as hasher:
-        _run(con, source, framework, report, progress, hasher, as_of)
+        _run(con, source, framework, report, progress, hasher, as_of, journal)
         if guard is not None:
             _apply_guard(con, report, guard)
         report.duration_s = round(time.perf_counter() - started, 2)
@@ -177,7 +191,12 @@ def _apply_guard(con, report: BuildReport, guard: DropGuard) -> None:
             raise
         report.notes.append(f"not compared with the previous build: {unreadable}")
         previous = {}
-    verdict = judge(guard, previous, report.files, first_rejected_row(con))
+    # The journal's rows count towards a shrink, but a rejected app entry is no badly
+    # exported file: it never refuses a build (file=None is how the guard skips a source).
+    counted = [
+        replace(f, file=None) if f.file == journal_rows.JOURNAL_SOURCE else f for f in report.files
+    ]
+    verdict = judge(guard, previous, counted, first_rejected_row(con))
     if not verdict:
         return
     if report.warehouse is None:
@@ -224,6 +243,7 @@ def _run(
     progress: bool,
     hasher: ThreadPoolExecutor,
     as_of: date | None,
+    journal: Journal | None = None,
 ) -> None:
     con.execute("set memory_limit = $m", {"m": MEMORY_LIMIT})
     # DuckDB's own bar would interleave with the build's step lines (and its report on stdout).
@@ -236,8 +256,12 @@ def _run(
         for spec in TABLES:
             with steps.step(f"load {spec.name}"):
                 _load_one(con, source, spec, framework, report, hasher)
+        journal_rows.mark_origins(con, {f.table: f.file for f in report.files})
         with steps.step("cross-table checks"):
             _cross_checks(con, report, framework, source)
+        if journal is not None:
+            with steps.step("journal"):
+                _add_journal(con, journal, framework, report)
         with steps.step("engineer_dates"):
             run_model(con, "engineer_dates", framework_params(framework))
         with steps.step("reporting_lines"):
@@ -301,6 +325,25 @@ def _load_one(
         report.notes.append(
             f"{path.name}: ignored extra column(s) {', '.join(result.extra_columns)}"
         )
+
+
+def _add_journal(con, journal: Journal, framework: Framework, report: BuildReport) -> None:
+    """The app's entries, after the files' cross-table checks (so those name only files)."""
+    added = journal_rows.add_journal_rows(con, journal, framework, report.build_id)
+    report.files.extend(
+        FileStats(
+            c.table,
+            journal_rows.JOURNAL_SOURCE,
+            rows_read=c.rows_read,
+            rows_loaded=c.rows_loaded,
+            rows_rejected=c.rows_rejected,
+        )
+        for c in added.counts
+    )
+    report.notes.append(
+        f"entries recorded in the app read from the journal at {journal.describe()}"
+    )
+    report.notes.extend(added.notes)
 
 
 def _create_empty(con, spec: TableSpec) -> None:

@@ -11,7 +11,9 @@ select
     ev.source,
     -- the recorder's name when they are on the roster, not their id (rungs_ui.queries blanks
     -- it when the viewer may not see them, as it does every name in free text)
-    coalesce(recorder.name, ev.recorded_by) as recorded_by
+    coalesce(recorder.name, ev.recorded_by) as recorded_by,
+    -- the file the item came from, or 'app' when it was recorded in the app
+    ev.origin
 from evidence as ev
 left join engineers as recorder on recorder.engineer_id = ev.recorded_by
 where ev.engineer_id = $engineer_id

@@ -21,7 +21,11 @@ select
     ev.source,
     -- the recorder's name when they are on the roster, not their id (rungs_ui.queries blanks
     -- it when the viewer may not see them, as it does every name in free text)
-    coalesce(recorder.name, ev.recorded_by) as recorded_by
+    coalesce(recorder.name, ev.recorded_by) as recorded_by,
+    -- the file the item came from, or 'app' when it was recorded in the app
+    ev.origin,
+    -- so an item corrected in the app since the build replaces its row rather than doubling it
+    ev.evidence_id
 from evidence as ev
 left join engineers as recorder on recorder.engineer_id = ev.recorded_by
 join roster as r on r.engineer_id = ev.engineer_id
