@@ -23,6 +23,12 @@ METRICS = {
     "volume_ratio": ("volume_ratio", "team_median_solved"),
 }
 OPS = (">=", "<=")
+# Optional guidelines of the calibration meeting ([calibration] in the file): drawn on the
+# worksheet beside the outcomes, never applied by a rule. Name -> what it means.
+CALIBRATION_GUIDELINES = {
+    "promotion_share": "Guideline: at most about this share of the people at a level are "
+    "promoted in one cycle (drawn on the calibration worksheet; no rule applies it).",
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class Framework:
     rules: dict[str, float]
     source: str = ""
     digest: str = field(default="", compare=False)
+    # [calibration] guidelines the file sets (absent ones are simply not drawn).
+    calibration: dict[str, float] = field(default_factory=dict)
 
     def rank(self, level: str) -> int:
         """0 for the first level; raises for a level the framework does not list."""
@@ -103,6 +111,7 @@ def load_framework(path: Path | str = DEFAULT_FRAMEWORK) -> Framework:
     bars = tuple(_bar(path, i, b, levels, categories) for i, b in enumerate(doc.get("bars", [])))
     expectations = _expectations(path, doc.get("expectations", {}), levels, categories)
     rules = _rules(path, doc.get("rules", {}))
+    calibration = _calibration(path, doc.get("calibration", {}))
     return Framework(
         name=str(head.get("name", "Career framework")),
         version=str(head.get("version", "unversioned")),
@@ -114,6 +123,7 @@ def load_framework(path: Path | str = DEFAULT_FRAMEWORK) -> Framework:
         rules=rules,
         source=str(path),
         digest=hashlib.sha256(raw_bytes).hexdigest()[:12],
+        calibration=calibration,
     )
 
 
@@ -200,6 +210,27 @@ def _rules(path: Path, table: dict) -> dict[str, float]:
     return rules
 
 
+def _calibration(path: Path, table: object) -> dict[str, float]:
+    if not isinstance(table, dict):
+        raise _fail(path, "[calibration] is not a table", "write it as a [calibration] section")
+    guidelines = {}
+    for name, value in table.items():
+        if name not in CALIBRATION_GUIDELINES:
+            raise _fail(
+                path,
+                f"[calibration] has unknown setting {name!r}",
+                f"use one of {sorted(CALIBRATION_GUIDELINES)}, or remove it",
+            )
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 1:
+            raise _fail(
+                path,
+                f"[calibration].{name} = {value!r}",
+                "write a share between 0 and 1, e.g. 0.15 for about 15%",
+            )
+        guidelines[name] = float(value)
+    return guidelines
+
+
 def framework_params(framework: Framework) -> dict:
     """Every value a model may name as `$parameter`: the rule settings, the time zone and the
     shape of the ladder. Rank convention, everywhere: the first level is 0, the top level
@@ -262,3 +293,9 @@ def write_framework(con, framework: Framework) -> None:
             for n, v in framework.rules.items()
         ],
     )
+    # A guideline the file sets travels with the rules, with no default: absent means none.
+    if framework.calibration:
+        con.executemany(
+            "insert into framework_settings values (?, ?, null, ?)",
+            [(n, v, CALIBRATION_GUIDELINES[n]) for n, v in framework.calibration.items()],
+        )

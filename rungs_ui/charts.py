@@ -624,3 +624,89 @@ def evidence_per_manager(per_manager: pd.DataFrame) -> alt.LayerChart:
         ],
     )
     return alt.layer(bars, team).properties(height=alt.Step(34))
+
+
+# --- the calibration worksheet ----------------------------------------------------------------
+
+# Proposed in a light tone, calibrated in the full one of the same hue: the pair reads as
+# "before and after" without a legend lookup.
+STAGE_COLOURS = {"Proposed": "#9ECAE1", "Calibrated": "#0072B2"}
+
+
+def outcome_distribution(
+    counts: pd.DataFrame, outcomes: Sequence[str], guideline: float | None = None
+) -> alt.LayerChart:
+    """People per outcome (`outcome`, in `outcomes` order) and stage (`stage`: Proposed or
+    Calibrated) from `people`; with `guideline`, a dashed rule at that many promotions."""
+    stages = list(STAGE_COLOURS)
+    # Room past the longest bar and the guideline for their labels.
+    top = max([*counts["people"], guideline or 0]) + 0.6
+    x_scale = alt.Scale(domain=[0, top], nice=False)
+    base = alt.Chart(counts).encode(
+        y=alt.Y("outcome:N", title=None, sort=list(outcomes), scale=alt.Scale(domain=outcomes)),
+        yOffset=alt.YOffset("stage:N", sort=stages, scale=alt.Scale(domain=stages)),
+    )
+    bars = base.mark_bar(height={"band": 1}).encode(
+        x=alt.X(
+            "people:Q",
+            title="People",
+            scale=x_scale,
+            axis=alt.Axis(tickMinStep=1, format="d"),
+        ),
+        color=alt.Color(
+            "stage:N",
+            title=None,
+            scale=alt.Scale(domain=stages, range=[STAGE_COLOURS[s] for s in stages]),
+            legend=alt.Legend(orient="top"),
+        ),
+        tooltip=[
+            alt.Tooltip("outcome:N", title="Outcome"),
+            alt.Tooltip("stage:N", title="Stage"),
+            alt.Tooltip("people:Q", title="People"),
+        ],
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(
+        x="people:Q", text="people:Q", detail="stage:N"
+    )
+    layers = [bars, labels]
+    if guideline is not None:
+        line = pd.DataFrame({"people": [guideline], "label": [f"guideline ≈ {guideline:.1f}"]})
+        rule = alt.Chart(line).encode(x=alt.X("people:Q", scale=x_scale))
+        layers += [
+            rule.mark_rule(color="#D55E00", strokeDash=[6, 4], size=2).encode(
+                tooltip=[alt.Tooltip("label:N", title="Promotions")]
+            ),
+            rule.mark_text(align="right", dx=-4, y=0, baseline="top", color="#D55E00").encode(
+                text="label:N"
+            ),
+        ]
+    return alt.layer(*layers).properties(height=alt.Step(16))
+
+
+def outcomes_by_team(counts: pd.DataFrame, outcomes: Sequence[str]) -> alt.Chart:
+    """People per `team` and `outcome`, stacked, one panel per `stage`."""
+    palette = ["#009E73", "#CC79A7", "#999999", "#E69F00", "#D9D9D9"]
+    return (
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            y=alt.Y("team:N", title=None),
+            x=alt.X("people:Q", title="People", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color(
+                "outcome:N",
+                title=None,
+                sort=list(outcomes),
+                scale=alt.Scale(domain=list(outcomes), range=palette[: len(outcomes)]),
+                legend=alt.Legend(orient="top"),
+            ),
+            order=alt.Order("rank:Q"),
+            tooltip=[
+                alt.Tooltip("team:N", title="Team"),
+                alt.Tooltip("stage:N", title="Stage"),
+                alt.Tooltip("outcome:N", title="Outcome"),
+                alt.Tooltip("people:Q", title="People"),
+            ],
+        )
+        .properties(height=alt.Step(24), width=260)
+        .facet(column=alt.Column("stage:N", title=None, sort=list(STAGE_COLOURS)))
+    )

@@ -79,6 +79,15 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "Calibration",
+        "pages/calibration/decisions.py",
+        "Calibration worksheet",
+        ":material/edit_note:",
+        "worksheet",
+        "What does each person's manager propose, and what did the meeting decide?",
+        roles=TEAM_ROLES,
+    ),
+    PageSpec(
+        "Calibration",
         "pages/calibration/evidence.py",
         "Evidence",
         ":material/fact_check:",

@@ -15,17 +15,24 @@ RAW_FIELDS = ("decided_on", "in_band_raise", "not_judged_because", "not judged:"
 ONBOARDING_HIRE, ONBOARDING_MONTH = "E0006", "2025-06"
 
 
+def _table_elements(at) -> list:
+    return [e for e in [*_walk(at.main)] if e.type in ("dataframe", "arrow_data_frame")]
+
+
 def _tables(at) -> list[pd.DataFrame]:
-    return [e.value for e in [*_walk(at.main)] if e.type in ("dataframe", "arrow_data_frame")]
+    return [e.value for e in _table_elements(at)]
 
 
 def _cells(at) -> list[str]:
     """Every table cell, a missing value (None, NaN, NaT) as the interactive table shows it:
-    "None"."""
+    "None", unless the table sets its own placeholder for missing values."""
     out = []
-    for table in _tables(at):
-        for value in table.astype(object).to_numpy().ravel():
-            out.append("None" if formats.missing(value) else str(value))
+    for element in _table_elements(at):
+        shown = "None"
+        if element.proto.HasField("placeholder"):
+            shown = element.proto.placeholder
+        for value in element.value.astype(object).to_numpy().ravel():
+            out.append(shown if formats.missing(value) else str(value))
     return out
 
 

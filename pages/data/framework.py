@@ -4,6 +4,7 @@ Read from the framework_* tables the build wrote, so this is the framework the n
 other pages were computed with.
 """
 
+import pandas as pd
 import streamlit as st
 
 from rungs_ui import charts, page, queries
@@ -62,7 +63,8 @@ st.table(
 st.subheader("Rule settings")
 settings = fw.settings.assign(
     value=fw.settings["value"].map("{:g}".format),
-    default_value=fw.settings["default_value"].map("{:g}".format),
+    # A setting with no default (the optional calibration guideline) shows a dash, not "nan".
+    default_value=fw.settings["default_value"].map(lambda v: "—" if pd.isna(v) else f"{v:g}"),
 )
 st.table(
     page.text_table(
