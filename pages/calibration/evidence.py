@@ -7,10 +7,12 @@ much each manager records next to their team, and every item, searchable.
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import charts, identity, page, queries, state
+from rungs_ui import charts, identity, journal_view, page, queries, recording, state
 
 MAX_PEOPLE = 40
 WINDOW_MONTHS = 6
+SEARCH_LIMIT = 500
+RECENT_ENTRIES = 20
 
 ctx = page.context()
 page.header(ctx)
@@ -61,6 +63,42 @@ st.caption(
     "A bar well short of its tick is a group to document before calibration."
 )
 
+# Everyone in view, by the label the page shows: whom evidence may be recorded about, and
+# whose entries recorded in the app (not yet in a build) join the table below.
+roster = queries.roster(wh, f)
+labels = dict(zip(roster["engineer_id"], page.person_labels(roster["engineer_id"]), strict=True))
+in_view = set(roster["engineer_id"])
+app = journal_view.app_evidence()
+app_in_view = journal_view.about(wh, app, roster)
+
+if not ctx.present:
+    st.subheader("Record evidence")
+    if not recording.may_record_any(ctx.scope):
+        st.caption(recording.who_may_record(ctx.scope))
+    else:
+        recordable = [e for e in roster["engineer_id"] if ctx.scope.may_record_evidence(e)]
+        if not recordable:
+            st.caption(
+                "Nobody these filters leave in view is someone you may record evidence "
+                "about. Widen the sidebar filters."
+            )
+        else:
+            st.caption(
+                "An observed example or concern, checked like a row of evidence.csv. It shows "
+                "below at once and counts from the next build."
+            )
+            person = recording.pick_person("rec_ev", recordable, labels)
+            level = roster.loc[roster["engineer_id"] == person, "level"]
+            recording.evidence_form(
+                ctx.scope,
+                fw,
+                "rec_ev",
+                person,
+                level.iloc[0] if len(level) else None,
+                in_view,
+                f.month,
+            )
+
 st.subheader("All evidence")
 text = st.text_input(
     "Search",
@@ -68,15 +106,40 @@ text = st.text_input(
     bind="query-params",
     placeholder="Words in the summary, a name, a category or a source",
 )
-items = queries.evidence_search(wh, f, text or "")
-st.caption(f"{len(items)} items" + (" (first 500)" if len(items) == 500 else ""))
+items = journal_view.merge(
+    queries.evidence_search(wh, f, text or "", limit=SEARCH_LIMIT),
+    journal_view.matching(
+        journal_view.up_to(app_in_view, f.month, queries.build_as_of(wh)), text or ""
+    ),
+    limit=SEARCH_LIMIT,
+)
+pending = journal_view.pending_count(items)
+later = journal_view.observed_after(app_in_view, f.month, queries.build_as_of(wh))
+st.caption(
+    f"{len(items)} items"
+    + (f" (first {SEARCH_LIMIT})" if len(items) == SEARCH_LIMIT else "")
+    + (f" · {pending} recorded in the app since the last build" if pending else "")
+    + (
+        f" · {later} recorded in the app observed after {page.month_label(f.month)}, shown "
+        "once the view reaches their month"
+        if later
+        else ""
+    )
+)
+shown = journal_view.mark(who.frame(items, dates=["observed_on"], text=["summary", "source"]))
 page.table(
     ctx,
-    who.frame(items, dates=["observed_on"], text=["summary", "source"]),
+    shown,
     column_config={
         **page.evidence_columns(),
+        "evidence_id": None,
         "engineer_id": None,
         "name": "Engineer",
         "team": "Team",
+        **journal_view.RECORDED_COLUMN,
     },
+    column_order=journal_view.column_order(shown.columns),
 )
+
+if not ctx.present and recording.may_record_any(ctx.scope):
+    recording.recent_entries(ctx.scope, fw, app_in_view, labels, in_view, RECENT_ENTRIES)

@@ -10,7 +10,19 @@ assessed_months (tenure, judged months), readiness (counters, flags, reason) and
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import access, charts, formats, identity, page, queries, state
+from pipelines.journal import entries
+from rungs_ui import (
+    access,
+    charts,
+    formats,
+    identity,
+    journal_view,
+    page,
+    queries,
+    recording,
+    snapshot,
+    state,
+)
 
 CHART_MONTHS = 24
 # decisions.decision as people say it.
@@ -20,6 +32,21 @@ DECISION_WORDS = {
     "deferred": "Deferred",
 }
 HEATMAP_MONTHS = 18
+# A snapshot's counters (rungs_ui.snapshot) as the page names them, in the order shown.
+COUNTER_WORDS = {
+    "months_at_level": "Consistent months at level",
+    "months_at_next": "Months showing the next level",
+    "months_to_ready": "Months to ready",
+    "months_below_level": "Months below level",
+    "judged_months_at_level": "Judged months at level",
+    "whole_months_at_level": "Whole months at level",
+    "categories_above": "Categories above level",
+    "projected_window_month": "Projected window",
+    "next_level": "Next level",
+    "overall_level": "Level shown overall",
+    "last_raise": "Last raise",
+    "last_raise_on": "Last raise on",
+}
 
 ctx = page.context()
 page.header(ctx)
@@ -232,11 +259,32 @@ with left:
                 "decided_on": who.date_column("Decided"),
                 "decision": "Decision",
                 "note": "Note",
+                "origin": "From",
+                "recorded_by": "Recorded by",
             },
         )
 with right:
-    evidence = queries.engineer_evidence(wh, engineer_id, f.month)
+    # The build's evidence, with what was recorded in the app since laid over it.
+    recorded_in_app = journal_view.about(
+        wh, journal_view.app_evidence(), people.loc[people["engineer_id"] == engineer_id]
+    )
+    evidence = journal_view.merge(
+        queries.engineer_evidence(wh, engineer_id, f.month),
+        journal_view.up_to(recorded_in_app, f.month, queries.build_as_of(wh)),
+    )
     st.subheader(f"Evidence ({len(evidence)})")
+    pending = journal_view.pending_count(evidence)
+    later = journal_view.observed_after(recorded_in_app, f.month, queries.build_as_of(wh))
+    if pending:
+        st.caption(
+            f"{pending} of them recorded in the app since the last build: they count from the "
+            "next one."
+        )
+    if later:
+        st.caption(
+            f"{later} more recorded in the app, observed after {page.month_label(f.month)}: "
+            "shown once the view reaches their month."
+        )
     if evidence.empty:
         st.caption("No evidence recorded up to the as-of month.")
     else:
@@ -245,8 +293,188 @@ with right:
             charts.evidence_timeline(who.for_chart(evidence), fw.categories, fw.levels),
         )
 if not evidence.empty:
+    items = journal_view.mark(
+        who.frame(evidence, dates=["observed_on"], text=["summary", "source"])
+    )
     page.table(
         ctx,
-        who.frame(evidence, dates=["observed_on"], text=["summary", "source"]),
-        column_config={**page.evidence_columns(), "evidence_id": None},
+        items,
+        column_config={
+            **page.evidence_columns(),
+            "evidence_id": None,
+            **journal_view.RECORDED_COLUMN,
+        },
+        column_order=journal_view.column_order(items.columns),
     )
+if not ctx.present:
+    recording.show_saved_message("rec_eng")
+    if ctx.scope.may_record_evidence(engineer_id):
+        with st.expander(
+            f"Record evidence about {page.text(labels[engineer_id])}", icon=":material/edit_note:"
+        ):
+            recording.evidence_form(ctx.scope, fw, "rec_eng", engineer_id, level, set(ids), f.month)
+    else:
+        st.caption(recording.who_may_record(ctx.scope))
+
+
+def shown_counter(name: str, value: object) -> str:
+    """A snapshot counter as the page shows it (a range and months when anonymised)."""
+    if value is None:
+        return "—"
+    if name == "whole_months_at_level":
+        return str(who.tenure(value))
+    if name == "last_raise_on":
+        return who.date(value)
+    return str(value)
+
+
+def scrubbed_lines(lines: list[str]) -> list[str]:
+    """Sentences from a snapshot as this viewer may read them: it was taken in the view of
+    whoever saved the decision, so names outside this view are blanked (anonymising is
+    `page`'s, as it shows them)."""
+    frame = queries.scrubbed_of_outsiders(wh, pd.DataFrame({"line": lines}), "line")
+    return frame["line"].tolist()
+
+
+def as_shown(payload: dict) -> dict:
+    """A snapshot payload with its counters as the table above shows them (tenure as a range
+    when anonymised), so the sentences say no more than the table."""
+    readiness = payload.get("readiness") or {}
+    counters = readiness.get("counters") or {}
+    if not who.anonymised or "whole_months_at_level" not in counters:
+        return payload
+    shown = {
+        **counters,
+        "whole_months_at_level": shown_counter(
+            "whole_months_at_level", counters["whole_months_at_level"]
+        ),
+    }
+    return {**payload, "readiness": {**readiness, "counters": shown}}
+
+
+def flags_then(readiness: dict) -> pd.Series:
+    raised = set(readiness.get("flags") or [])
+    return pd.Series(
+        {flag: flag in raised for flag in page.FLAGS}
+        | {"reason": scrubbed_lines([readiness.get("reason") or ""])[0]}
+    )
+
+
+def decision_line(row: pd.Series) -> str:
+    outcome = entries.OUTCOME_WORDS.get(row["outcome"], row["outcome"])
+    line = f"{entries.STAGE_WORDS.get(row['stage'], row['stage'])}: **{page.text(outcome)}**"
+    if row["outcome"] == "promotion" and isinstance(row["to_level"], str):
+        line += f" to {page.text(row['to_level'])} from {who.date(row['effective_on'])}"
+    if isinstance(row["rationale"], str) and row["rationale"].strip():
+        line += f" — {page.text(row['rationale'])}"
+    return line
+
+
+def show_decisions(current: pd.DataFrame, history: pd.DataFrame) -> None:
+    """The proposals and calibrated outcomes saved in the app for this person, and beside the
+    latest one what the room saw then and what the page shows today."""
+    st.subheader("Decisions")
+    # Who saved each and why, blanked like the evidence when outside this view.
+    shown = queries.scrubbed_of_outsiders(wh, current, "rationale", "recorded_by")
+    shown = who.frame(shown[[c for c in shown.columns if c != "engineer_id"]], text=["rationale"])
+    for cycle, rows in shown.groupby("cycle", sort=False):
+        st.markdown(f"**{page.text(cycle)}**")
+        for _, row in rows.iterrows():
+            st.markdown(decision_line(row))
+            st.caption(
+                f"Decided on {who.date(row['decided_on'])} · saved by "
+                f"{page.text(row['recorded_by'])} on {who.date(row['recorded_at'])}"
+                + (f" · version {int(row['version'])}" if int(row["version"]) > 1 else "")
+            )
+    chosen = journal_view.focus(current)
+    saved = journal_view.frozen(chosen["snapshot_id"]) if chosen is not None else None
+    if saved is not None:
+        then = saved.payload
+        now = snapshot.take_snapshot(wh, engineer_id, f.month).payload
+        stage = entries.STAGE_WORDS.get(chosen["stage"], chosen["stage"]).lower()
+        st.markdown(f"##### What the room saw for the {page.text(chosen['cycle'])} {stage} outcome")
+        before, after = st.columns(2)
+        with before, st.container(border=True):
+            st.markdown(f"**As decided on {who.date(chosen['decided_on'])}**")
+            st.caption(
+                f"Data to {page.month_label(then.get('as_of_month'))} · build "
+                f"{page.text(saved.build_id or '—')}"
+            )
+            page.flag_badges(flags_then(then.get("readiness") or {}))
+        with after, st.container(border=True):
+            st.markdown("**As of today**")
+            st.caption(f"Data to {page.month_label(f.month)} · build {page.text(wh.build_id)}")
+            page.flag_badges(flags_then(now.get("readiness") or {}))
+        counters_then = (then.get("readiness") or {}).get("counters") or {}
+        counters_now = (now.get("readiness") or {}).get("counters") or {}
+        names = [n for n in COUNTER_WORDS if n in counters_then or n in counters_now]
+        names += [n for n in {**counters_then, **counters_now} if n not in COUNTER_WORDS]
+        page.table(
+            ctx,
+            pd.DataFrame(
+                {
+                    "counter": [COUNTER_WORDS.get(n, n.replace("_", " ")) for n in names],
+                    "then": [shown_counter(n, counters_then.get(n)) for n in names],
+                    "now": [shown_counter(n, counters_now.get(n)) for n in names],
+                }
+            ),
+            height="content",
+            column_config={
+                "counter": "Counter",
+                "then": f"As decided ({who.date(chosen['decided_on'])})",
+                "now": "As of today",
+            },
+        )
+        st.markdown("**What changed since**")
+        changed = snapshot.changes(as_shown(then), as_shown(now))
+        if changed:
+            st.markdown(
+                "\n".join(f"- {page.text(who.scrub(line))}" for line in scrubbed_lines(changed))
+            )
+        else:
+            st.caption("Nothing: today's view is what the room saw.")
+    elif chosen is not None:
+        st.caption("This decision was saved without a snapshot of what the room saw.")
+    with st.expander("Every change to these decisions"):
+        trail = queries.scrubbed_of_outsiders(
+            wh, history, "rationale", "removal_reason", "recorded_by"
+        )
+        trail = who.frame(
+            trail.assign(
+                recorded_at=trail["recorded_at"].map(who.date),
+                stage=trail["stage"].map(entries.STAGE_WORDS),
+                outcome=trail["outcome"].map(entries.OUTCOME_WORDS),
+                removed=trail["removed"].map({True: "withdrawn", False: ""}),
+            )[
+                [
+                    "recorded_at",
+                    "cycle",
+                    "stage",
+                    "outcome",
+                    "rationale",
+                    "removed",
+                    "removal_reason",
+                    "recorded_by",
+                ]
+            ],
+            text=["rationale", "removal_reason"],
+        )
+        page.table(
+            ctx,
+            trail,
+            column_config={
+                "recorded_at": "Saved",
+                "cycle": "Cycle",
+                "stage": "Stage",
+                "outcome": "Outcome",
+                "rationale": st.column_config.TextColumn("Rationale", width="large"),
+                "removed": "Withdrawn",
+                "removal_reason": "Why withdrawn",
+                "recorded_by": "Saved by",
+            },
+        )
+
+
+journal_decisions = journal_view.decisions_about(engineer_id, ctx.scope)
+if journal_decisions is not None and not journal_decisions[1].empty:
+    show_decisions(*journal_decisions)

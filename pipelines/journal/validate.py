@@ -11,12 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Protocol
 
-import pandera.polars as pa
-import polars as pl
-
 from pipelines.journal.entries import OUTCOME_AS_DECISION, DecisionDraft, EvidenceDraft
-from pipelines.load.table import explain_failures
-from pipelines.schemas import schema_for
 from pipelines.tables import TABLES_BY_NAME
 
 
@@ -67,6 +62,13 @@ def decision_problems(draft: DecisionDraft, framework: LevelsAndCategories) -> l
 
 
 def _problems(table: str, row: dict, framework: LevelsAndCategories) -> list[str]:
+    # Imported on the first save, not when a page loads: pandera takes seconds to import.
+    import pandera.polars as pa
+    import polars as pl
+
+    from pipelines.load.table import explain_failures
+    from pipelines.schemas import schema_for
+
     spec = TABLES_BY_NAME[table]
     types = {
         name: pl.Date if meta["kind"] in ("date", "month") else pl.Utf8

@@ -476,6 +476,12 @@ def _scrubbed(wh: Warehouse, df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return out
 
 
+def scrubbed_of_outsiders(wh: Warehouse, df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Rows read elsewhere (the journal's entries, not yet in a build) scrubbed exactly as
+    the evidence queries scrub theirs, so one rule decides whom a viewer may read about."""
+    return _scrubbed(wh, df, *columns)
+
+
 @functools.lru_cache(maxsize=64)
 def _any_of(names: tuple[str, ...]) -> re.Pattern:
     """One pattern matching any of `names` as a whole word, longest first (so "Ann Lee-Park"
@@ -501,7 +507,7 @@ def engineer_evidence(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFr
 
 
 def engineer_decisions(wh: Warehouse, engineer_id: str, month: date) -> pd.DataFrame:
-    """decided_on, decision, note of one engineer's decisions up to the end of `month`,
-    newest first."""
+    """decided_on, decision, note, origin (file or 'app') and recorded_by of one engineer's
+    decisions up to the end of `month`, newest first."""
     decisions = _run(wh, "engineer_decisions", engineer_id=engineer_id, month=month)
-    return _scrubbed(wh, decisions, "note")
+    return _scrubbed(wh, decisions, "note", "recorded_by")
