@@ -10,7 +10,7 @@ WAREHOUSE ?= data/warehouse.duckdb
 BUILD_ARGS ?=
 PORT ?= 8501
 
-.PHONY: run test lint bench demo build check flags screenshots clean
+.PHONY: run test lint bench demo build check flags backup screenshots clean
 
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -28,6 +28,10 @@ check: .venv/.synced
 
 flags: .venv/.synced
 	$(PY) -m pipelines flags --warehouse $(WAREHOUSE)
+
+# The journal (evidence and decisions recorded in the app) as files, in a new dated folder.
+backup: .venv/.synced
+	$(PY) -m pipelines journal export --out backups/journal-$$(date -u +%Y%m%dT%H%M%SZ)
 
 $(SOURCE)/engineers.csv:
 	$(MAKE) demo

@@ -6,7 +6,7 @@ decision, and the journal keeps working afterwards."""
 
 from __future__ import annotations
 
-import multiprocessing
+import json
 import os
 import random
 import signal
@@ -98,14 +98,31 @@ def assert_whole(rows: dict[str, list[dict]]) -> None:
     assert len(snapshot_ids) == len(rows["snapshots"])
 
 
+# One session of the race above, in its own process: prints what its saves acknowledged.
+SESSION = """
+import json, sys
+from tests.test_journal_reliability import save_for_the_same_person
+print(json.dumps(save_for_the_same_person(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))))
+"""
+
+
 def test_sessions_saving_for_the_same_person_at_once_lose_and_double_nothing(journal):
     entries.evidence(journal)  # create the schema before the race, as the app's start does
-    start_at = time.time() + 1.5  # after the workers' imports
-    with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
-        results = pool.starmap(
-            save_for_the_same_person, [(journal.url, w, start_at) for w in range(WORKERS)]
+    start_at = time.time() + 3  # after the workers' imports
+    # Plain processes, not multiprocessing: its spawn start re-runs the parent's __main__,
+    # which in a test process that ran AppTest is dashboard.py.
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SESSION, journal.url, str(w), str(start_at)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-    acknowledged = [save for result in results for save in result]
+        for w in range(WORKERS)
+    ]
+    outputs = [worker.communicate(timeout=120)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * WORKERS
+    acknowledged = [tuple(save) for out in outputs for save in json.loads(out)]
 
     rows = stored(journal)
     assert_whole(rows)
