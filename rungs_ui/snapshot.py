@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.journal.entries import Snapshot
-from rungs_ui import queries
+from rungs_ui import journal_view, queries
 from rungs_ui.queries import Filters
 from rungs_ui.warehouse import Warehouse
 
@@ -148,7 +148,15 @@ def _metrics(wh: Warehouse, engineer_id: str, month: date) -> list[dict[str, Any
 
 
 def _evidence(wh: Warehouse, engineer_id: str, month: date) -> list[dict[str, Any]]:
-    items = queries.engineer_evidence(wh, engineer_id, month)
+    """The evidence the Engineer page lists: the build's, with what was recorded in the app
+    since laid over it (an item the room saw as "not yet in a build" is part of what it saw)."""
+    recorded = journal_view.about(
+        wh, journal_view.app_evidence(), pd.DataFrame({"engineer_id": [engineer_id]})
+    )
+    items = journal_view.merge(
+        queries.engineer_evidence(wh, engineer_id, month),
+        journal_view.up_to(recorded, month, queries.build_as_of(wh)),
+    )
     return [
         {
             "evidence_id": _plain(e["evidence_id"]),
@@ -158,6 +166,8 @@ def _evidence(wh: Warehouse, engineer_id: str, month: date) -> list[dict[str, An
             "kind": _plain(e["kind"]),
             "summary": _plain(e["summary"]),
             "origin": _origin(e),
+            # "" once in a build; else how it stood then (new since the build, or corrected)
+            "pending": _plain(e.get("pending")) or "",
         }
         for e in items.to_dict("records")
     ]

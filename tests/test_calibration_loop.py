@@ -163,6 +163,9 @@ def walk_through(source: Path, framework: Path, access: Path, journal, target: P
     )
     assert decision_problems(calibrated, queries.framework(wh)) == []
     room_saw = take_snapshot(wh.scoped(lead), engineer_id, meeting)
+    # The example recorded minutes before is part of what the room saw, not yet in a build.
+    seen = [e for e in room_saw.payload["evidence"] if e["origin"] == "app"]
+    assert [(e["summary"], e["pending"]) for e in seen] == [(example.summary, "new")]
     entries.record_decision(
         journal, calibrated, who=lead.viewer, key=entries.new_key(), snapshot=room_saw
     )

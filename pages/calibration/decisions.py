@@ -49,23 +49,30 @@ if flash:
 
 # --- the cycle and the level --------------------------------------------------------------------
 
+# Both choices live in the URL, so a link to the worksheet opens the same cycle and level.
 this_cycle = entries.cycle_of(today)
 cycle_options = sorted({this_cycle, *entries.cycles(journal)}, reverse=True)
 if st.session_state.get(CYCLE_KEY) not in cycle_options:
-    st.session_state[CYCLE_KEY] = this_cycle
+    st.session_state.pop(CYCLE_KEY, None)
 if st.session_state.get(LEVEL_KEY) not in fw.levels:
-    # The level with the most people flagged in view: where the meeting has most to discuss.
-    everyone_in_view = queries.readiness_at(wh, f)
-    flagged = everyone_in_view.loc[everyone_in_view.apply(page.flags_of, axis=1).map(len) > 0]
-    counts = flagged["level"].value_counts()
-    if counts.empty:
-        counts = queries.level_distribution(wh, f).set_index("level")["engineers"]
-    st.session_state[LEVEL_KEY] = counts.idxmax() if not counts.empty else fw.levels[0]
+    st.session_state.pop(LEVEL_KEY, None)
+# By default the level with the most people flagged in view: where the meeting has most to say.
+everyone_in_view = queries.readiness_at(wh, f)
+flagged = everyone_in_view.loc[everyone_in_view.apply(page.flags_of, axis=1).map(len) > 0]
+counts = flagged["level"].value_counts()
+if counts.empty:
+    counts = queries.level_distribution(wh, f).set_index("level")["engineers"]
+busiest = fw.levels.index(counts.idxmax()) if not counts.empty else 0
 controls = st.columns([1, 1, 3])
 cycle = controls[0].selectbox(
-    "Cycle", cycle_options, key=CYCLE_KEY, help="Half years; the current one is today's."
+    "Cycle",
+    cycle_options,
+    index=cycle_options.index(this_cycle),
+    key=CYCLE_KEY,
+    bind="query-params",
+    help="Half years; the current one is today's.",
 )
-level = controls[1].selectbox("Level", fw.levels, key=LEVEL_KEY)
+level = controls[1].selectbox("Level", fw.levels, index=busiest, key=LEVEL_KEY, bind="query-params")
 
 at_level = dataclasses.replace(f, levels=(level,))
 people = queries.roster(wh, at_level)
