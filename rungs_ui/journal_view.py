@@ -237,7 +237,7 @@ def decisions_about(engineer_id: str, scope: Scope) -> tuple[pd.DataFrame, pd.Da
         return None
     current = current.loc[current["engineer_id"] == engineer_id]
     history = history.loc[history["engineer_id"] == engineer_id].reset_index(drop=True)
-    if engineer_id in scope.self_ids and not scope.everyone:
+    if engineer_id in scope.self_ids:
         current = current.loc[current["stage"] == "calibrated"]
         history = history.loc[history["stage"] == "calibrated"].reset_index(drop=True)
     stage_order = {stage: i for i, stage in enumerate(entries.STAGES)}

@@ -8,6 +8,7 @@ stood on. `changes` compares two such payloads in sentences, for "as decided" ag
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -214,6 +215,26 @@ def _day(value: object) -> str | None:
 
 
 # --- what changed -----------------------------------------------------------------------------
+
+
+# How engineer_readiness.sql words a reason for a viewer who does not see the whole team (the
+# team's median is an aggregate over others). A snapshot saved by someone who saw it whole is
+# shown to such a viewer the same way; tests/test_snapshot.py keeps the two in step.
+TEAM_MEDIAN_HIDDEN = (
+    (r"team median [0-9]+ tickets", "team median not shown"),
+    (r"the team's median of [0-9]+", "the team's median"),
+)
+
+
+def without_team_median(payload: dict) -> dict:
+    """`payload` with the team's median taken out of its reason sentence."""
+    readiness = payload.get("readiness") or {}
+    reason = readiness.get("reason")
+    if not reason:
+        return payload
+    for pattern, words in TEAM_MEDIAN_HIDDEN:
+        reason = re.sub(pattern, words, reason)
+    return {**payload, "readiness": {**readiness, "reason": reason}}
 
 
 def changes(then: dict, now: dict) -> list[str]:

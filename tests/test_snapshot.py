@@ -11,7 +11,14 @@ import pytest
 
 from pipelines.access import everyone
 from rungs_ui import queries, warehouse
-from rungs_ui.snapshot import FLAG_COLUMNS, changes, take_snapshot
+from rungs_ui.snapshot import (
+    FLAG_COLUMNS,
+    TEAM_MEDIAN_HIDDEN,
+    changes,
+    take_snapshot,
+    without_team_median,
+)
+from tests.ui_fixtures import REPO
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +117,16 @@ def test_changes_says_nothing_when_nothing_changed_and_names_a_cell_that_did(wh,
         f"{cell['category']} in {cell['month']}: status {cell['status']} → "
         f"{now['attainment'][-1]['status']}."
     ]
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def test_a_snapshot_hides_the_team_median_as_the_query_does_for_a_partial_view():
+    sql = (REPO / "rungs_ui/queries/sql/engineer_readiness.sql").read_text(encoding="utf-8")
+    for pattern, words in TEAM_MEDIAN_HIDDEN:
+        assert f"{_sql_literal(pattern)}, {_sql_literal(words)}" in sql
+    reason = "Volume 0.4 of the team median 31 tickets; below the team's median of 31 in May."
+    hidden = without_team_median({"readiness": {"reason": reason}})["readiness"]["reason"]
+    assert hidden == "Volume 0.4 of the team median not shown; below the team's median in May."

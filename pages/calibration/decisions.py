@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.journal import entries
-from pipelines.journal.store import open_journal
+from pipelines.journal.store import JournalError, open_journal
 from pipelines.journal.validate import decision_problems
 from rungs_ui import charts, identity, page, queries
 from rungs_ui.queries import Filters
@@ -89,6 +89,12 @@ who.small_group(len(ids))
 readiness = queries.readiness_at(wh, at_level).set_index("engineer_id")
 current = entries.decisions(journal, cycle)
 current = current.loc[current["engineer_id"].isin(ids)]
+# What a manager proposed about you is theirs to discuss with you, not a row to find it on.
+current = current.loc[
+    ~(current["engineer_id"].isin(scope.self_ids) & (current["stage"] == "proposed"))
+]
+# Names of people outside the viewer's scope are blanked in the free text, as everywhere else.
+current = queries.scrubbed_of_outsiders(wh, current.reset_index(drop=True), "rationale")
 recorded = {(r["engineer_id"], r["stage"]): r for r in current.to_dict("records")}
 
 
@@ -237,6 +243,35 @@ def changed_stages(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[int,
 def save(before: pd.DataFrame, after: pd.DataFrame) -> None:
     token = st.session_state.setdefault(TOKEN_KEY, entries.new_key())
     problems: list[str] = []
+    try:
+        saved = save_cells(before, after, token, problems)
+    except JournalError as exc:
+        # Cells saved before the failure keep their keys: a new token, so that a changed cell
+        # saved again is written rather than taken for a retry of what is already there.
+        st.session_state[TOKEN_KEY] = entries.new_key()
+        st.error(f"Saving stopped: {exc}", icon=":material/error:")
+        return
+    if saved:
+        # A new token for the next attempt: this one's keys are spent.
+        st.session_state[TOKEN_KEY] = entries.new_key()
+    if problems:
+        st.error(
+            f"Saved {saved}; not saved, fix and save again:\n\n"
+            + "\n".join(f"- {p}" for p in problems),
+            icon=":material/error:",
+        )
+        return
+    st.session_state[SAVED_MESSAGE] = (
+        f"Saved {saved} {'change' if saved == 1 else 'changes'} to cycle {cycle}."
+        if saved
+        else "Nothing had changed, so nothing was saved."
+    )
+    st.session_state[EDITOR_GENERATION] = st.session_state.get(EDITOR_GENERATION, 0) + 1
+    st.rerun()
+
+
+def save_cells(before: pd.DataFrame, after: pd.DataFrame, token: str, problems: list[str]) -> int:
+    """Validate and write each changed cell; how many were written. Problems are appended."""
     saved = 0
     for i, stage in changed_stages(before, after):
         engineer_id, row = ids[i], after.iloc[i]
@@ -248,12 +283,16 @@ def save(before: pd.DataFrame, after: pd.DataFrame) -> None:
             # Untouched: the stored words, not the scrubbed ones Anonymise put in the cell.
             rationale = kept["rationale"] or ""
         heading = f"**{page.text(label[engineer_id])}** ({entries.STAGE_WORDS[stage].lower()})"
-        allowed = scope.may_calibrate() if stage == "calibrated" else scope.may_propose(engineer_id)
+        allowed = (
+            scope.may_calibrate(engineer_id)
+            if stage == "calibrated"
+            else scope.may_propose(engineer_id)
+        )
         if not allowed:
             problems.append(
                 f"{heading}: you may not record this"
                 + (
-                    "; the calibrated outcome is recorded by leadership."
+                    "; the calibrated outcome is recorded by leadership, never about oneself."
                     if stage == "calibrated"
                     else "; a proposal is made by the person's manager, not for oneself."
                 )
@@ -264,7 +303,8 @@ def save(before: pd.DataFrame, after: pd.DataFrame) -> None:
             if (engineer_id, stage) not in recorded:
                 problems.append(f"{heading}: pick an outcome before writing why.")
                 continue
-            reason = rationale or f"withdrawn in the worksheet by {scope.viewer}"
+            # Who withdrew it is the row's recorded_by; the reason carries no identity.
+            reason = rationale or "withdrawn in the worksheet"
             result = entries.remove_decision(
                 journal, cycle, engineer_id, stage, who=scope.viewer, reason=reason, key=key
             )
@@ -299,23 +339,7 @@ def save(before: pd.DataFrame, after: pd.DataFrame) -> None:
             snapshot=take_snapshot(wh, engineer_id, f.month),
         )
         saved += int(result.written)
-    if saved:
-        # A new token for the next attempt: this one's keys are spent.
-        st.session_state[TOKEN_KEY] = entries.new_key()
-    if problems:
-        st.error(
-            f"Saved {saved}; not saved, fix and save again:\n\n"
-            + "\n".join(f"- {p}" for p in problems),
-            icon=":material/error:",
-        )
-        return
-    st.session_state[SAVED_MESSAGE] = (
-        f"Saved {saved} {'change' if saved == 1 else 'changes'} to cycle {cycle}."
-        if saved
-        else "Nothing had changed, so nothing was saved."
-    )
-    st.session_state[EDITOR_GENERATION] = st.session_state.get(EDITOR_GENERATION, 0) + 1
-    st.rerun()
+    return saved
 
 
 # Every row on screen up to this many; a longer worksheet scrolls inside itself.
@@ -452,6 +476,12 @@ if not current.empty:
 st.subheader("Changes in this cycle")
 history = entries.decision_history(journal, cycle)
 history = history.loc[history["engineer_id"].isin(ids)]
+history = history.loc[
+    ~(history["engineer_id"].isin(scope.self_ids) & (history["stage"] == "proposed"))
+]
+history = queries.scrubbed_of_outsiders(
+    wh, history.reset_index(drop=True), "rationale", "removal_reason"
+)
 if history.empty:
     st.caption(f"No proposal or decision recorded at {page.text(level)} in {cycle} yet.")
 else:

@@ -391,6 +391,9 @@ def show_decisions(current: pd.DataFrame, history: pd.DataFrame) -> None:
     if saved is not None:
         then = saved.payload
         now = snapshot.take_snapshot(wh, engineer_id, f.month).payload
+        if not ctx.scope.everyone:
+            # Saved by someone who may have seen the whole team: shown as this viewer sees it.
+            then, now = snapshot.without_team_median(then), snapshot.without_team_median(now)
         stage = entries.STAGE_WORDS.get(chosen["stage"], chosen["stage"]).lower()
         st.markdown(f"##### What the room saw for the {page.text(chosen['cycle'])} {stage} outcome")
         before, after = st.columns(2)

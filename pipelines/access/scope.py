@@ -63,9 +63,10 @@ class Scope:
             and engineer_id not in self.self_ids
         )
 
-    def may_calibrate(self) -> bool:
-        """The calibration meeting's outcome is recorded by leadership (or an admin)."""
-        return self.role in CALIBRATING_ROLES
+    def may_calibrate(self, engineer_id: object = None) -> bool:
+        """The calibration meeting's outcome is recorded by leadership (or an admin), never
+        about oneself; without a person: whether the viewer records outcomes at all."""
+        return self.role in CALIBRATING_ROLES and engineer_id not in self.self_ids
 
     def describe(self) -> str:
         """The scope in words, for the audit log (ids only when few: never a list of names)."""
