@@ -16,17 +16,30 @@ import http.server
 import json
 import logging
 import threading
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from pipelines.cli import app
 from pipelines.errors import SourceError
 from pipelines.importers.zendesk import PULL_DIR, STATE_FILE, pull_zendesk
 from pipelines.importers.zendesk_transform import csat_from_score, sla_breached
+from tests.pipeline_fixtures import query
 
-API = Path(__file__).parent / "fixtures" / "zendesk" / "api"
+FIXTURES = Path(__file__).parent / "fixtures" / "zendesk"
+API = FIXTURES / "api"
+# Airbyte's Zendesk output, invented: agents 7101 (tickets 201, 202) and 7102 (203-205), admin
+# 7103. airbyte_records/ holds one file per stream of {"stream", "data", "emitted_at"} records,
+# an unused "groups" stream and the sync's catalog.json; tickets carry their satisfaction_rating
+# and ticket 201 appears twice (open, then solved). airbyte_messages/ is one `read` output of
+# protocol messages (LOG and STATE among them) that adds SLA events and a separate
+# satisfaction_ratings stream disagreeing with ticket 202's embedded rating.
+AIRBYTE_RECORDS = FIXTURES / "airbyte_records"
+AIRBYTE_MESSAGES = FIXTURES / "airbyte_messages"
 RECORDED_BASE = "https://acme.zendesk.com"
 TOKEN = "tok-3f9a-never-on-disk-7c21"
 EMAIL = "lead@example.com"
@@ -424,3 +437,198 @@ def test_subdomain_that_could_point_elsewhere_is_refused_before_any_request(tmp_
     with pytest.raises(SourceError, match="is not a Zendesk subdomain"):
         pull_zendesk(subdomain, EMAIL, TOKEN, tmp_path, transport=httpx.MockTransport(api))
     assert api.requests == []
+
+
+# -- saved files in other shapes: the API's names, Airbyte output, and never a silent zero ------
+
+
+def columns(path: Path, *names: str) -> list[tuple]:
+    return [tuple(r[n] for n in names) for r in read_rows(path)]
+
+
+def test_ticket_metrics_file_named_after_the_endpoint_gives_the_solve_times(tmp_path):
+    pages = [json.loads((API / f"tickets_{n}.json").read_text()) for n in (1, 2)]
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    tickets = [t for page in pages for t in page["tickets"]]
+    metrics = [m for page in pages for m in page.get("metric_sets", [])]
+    (saved / "tickets.jsonl").write_text("".join(json.dumps(t) + "\n" for t in tickets))
+    # Half as bare objects in ticket_metrics.jsonl, half as a GET /api/v2/ticket_metrics page.
+    (saved / "ticket_metrics.jsonl").write_text("".join(json.dumps(m) + "\n" for m in metrics[:2]))
+    (saved / "ticket_metrics.json").write_text(json.dumps({"ticket_metrics": metrics[2:]}))
+    report = pull_zendesk("acme", EMAIL, "", tmp_path / "out", from_files=saved)
+    solved = {r["ticket_id"]: r["solved_at"] for r in read_rows(tmp_path / "out" / "tickets.csv")}
+    assert solved["101"] == "2024-01-02T14:00:00Z"
+    assert solved["102"] == "2024-01-05T11:30:00Z"
+    assert report.counts["tickets"] == 6
+    # Only 104 and 107 lack a metric set, exactly as with the sideload.
+    assert report.counts["solved_at_from_updated_at"] == 2
+    assert report.warnings == []
+
+
+def test_airbyte_records_are_unwrapped_and_routed_by_stream(tmp_path):
+    report = pull_zendesk("acme", EMAIL, "", tmp_path, from_files=AIRBYTE_RECORDS)
+    assert columns(tmp_path / "tickets.csv", "ticket_id", "status", "solved_at", "reopens") == [
+        ("201", "solved", "2024-02-05T12:00:00Z", "0"),  # the later of its two records
+        ("202", "closed", "2024-02-07T09:00:00Z", "1"),
+        ("203", "solved", "2024-02-07T10:30:00Z", "0"),
+        ("204", "open", "", "0"),
+        ("205", "solved", "2024-02-09T20:00:00Z", "0"),
+    ]
+    assert columns(tmp_path / "engineers.csv", "engineer_id", "name", "hire_date") == [
+        ("7101", "Maren Okafor", "2022-05-09"),
+        ("7102", "Tobiah Lund", "2023-01-16"),
+    ]
+    assert report.counts["tickets"] == 5
+    assert report.counts["solved_at_from_updated_at"] == 0
+    assert "skipped records of Airbyte streams Rungs does not use: groups (2)" in report.notes
+
+
+def test_airbyte_protocol_messages_keep_records_and_count_the_rest(tmp_path):
+    report = pull_zendesk("acme", EMAIL, "", tmp_path, from_files=AIRBYTE_MESSAGES)
+    assert columns(tmp_path / "tickets.csv", "ticket_id", "sla_breached", "solved_at") == [
+        ("201", "false", "2024-02-05T12:00:00Z"),
+        ("202", "true", "2024-02-07T09:00:00Z"),
+        ("203", "", "2024-02-07T10:30:00Z"),
+        ("204", "", ""),
+        ("205", "", "2024-02-09T20:00:00Z"),
+    ]
+    assert (report.counts["sla_met"], report.counts["sla_breached"]) == (1, 1)
+    assert "skipped 5 Airbyte message(s) that are not records: 2 LOG, 3 STATE" in report.notes
+    assert report.warnings == []
+    assert "skipped 5 Airbyte message(s)" in report.render()
+
+
+def test_satisfaction_rating_inside_tickets_is_the_csat_without_a_ratings_file(tmp_path):
+    report = pull_zendesk("acme", EMAIL, "", tmp_path, from_files=AIRBYTE_RECORDS)
+    assert columns(tmp_path / "tickets.csv", "ticket_id", "csat") == [
+        ("201", "good"),
+        ("202", "bad"),
+        ("203", "offered"),
+        ("204", "unoffered"),
+        ("205", ""),  # its satisfaction_rating is null
+    ]
+    assert (report.counts["csat_good"], report.counts["csat_bad"]) == (1, 1)
+    assert (
+        "CSAT comes from the satisfaction_rating inside 4 ticket(s): no separate "
+        "satisfaction ratings were found" in report.notes
+    )
+    assert "CSAT: 1 good, 1 bad" in report.render()
+
+
+def test_separate_satisfaction_ratings_win_over_the_ones_inside_tickets_and_say_so(tmp_path):
+    report = pull_zendesk("acme", EMAIL, "", tmp_path, from_files=AIRBYTE_MESSAGES)
+    # 202 says bad inside the ticket, good in the ratings stream; 203 and 204 have no rating there.
+    assert columns(tmp_path / "tickets.csv", "ticket_id", "csat") == [
+        ("201", "good"),
+        ("202", "good"),
+        ("203", ""),
+        ("204", ""),
+        ("205", "bad"),
+    ]
+    assert (report.counts["csat_good"], report.counts["csat_bad"]) == (2, 1)
+    assert (
+        "CSAT comes from the 3 separate satisfaction rating(s); the ratings carried inside "
+        "4 ticket(s) were not used (the separate ratings win when both are present)"
+    ) in report.notes
+
+
+def test_rating_score_rungs_does_not_know_is_left_empty_and_named(tmp_path):
+    ticket = {"id": 1, "status": "solved", "assignee_id": 5, "created_at": "2024-03-01T00:00:00Z"}
+    rated = dict(ticket, updated_at="2024-03-01T01:00:00Z", satisfaction_rating={"score": "great"})
+    (tmp_path / "tickets.jsonl").write_text(json.dumps(rated) + "\n")
+    report = pull_zendesk("acme", EMAIL, "", tmp_path / "out", from_files=tmp_path)
+    assert columns(tmp_path / "out" / "tickets.csv", "csat") == [("",)]
+    assert any("scores Rungs does not know were left empty: 'great' (1)" in n for n in report.notes)
+
+
+def test_unknown_files_are_a_warning_naming_them(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name in ("tickets.jsonl", "users.jsonl"):
+        (folder / name).write_text((AIRBYTE_RECORDS / name).read_text())
+    (folder / "organizations.jsonl").write_text('{"id": 1, "name": "Northwind"}\n')
+    (folder / "notes.txt").write_text("exported on Friday\n")
+    report = pull_zendesk("acme", EMAIL, "", tmp_path / "out", from_files=folder)
+    assert report.counts["tickets"] == 5
+    [warning] = report.warnings
+    assert (
+        f"did not read them: {folder / 'notes.txt'}, {folder / 'organizations.jsonl'}." in warning
+    )
+    assert "Fix: rename a file that holds one of these" in warning
+    assert "warning: the connector does not know these file(s)" in report.render()
+
+
+def test_folder_without_tickets_is_an_error_naming_the_folder_and_its_files(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "users.jsonl").write_text((AIRBYTE_RECORDS / "users.jsonl").read_text())
+    (folder / "zendesk_backup.jsonl").write_text('{"ticket": {"id": 1}}\n')
+    with pytest.raises(SourceError) as failure:
+        pull_zendesk("acme", EMAIL, "", tmp_path / "out", from_files=folder)
+    message = str(failure.value)
+    assert message.startswith(f"{folder} yielded no tickets, so nothing was written.")
+    assert (
+        "Files read: users.jsonl (3 users); zendesk_backup.jsonl (nothing the connector reads)."
+        in message
+    )
+    assert "Expected tickets as tickets.jsonl or tickets.json" in message
+    backup = folder / "zendesk_backup.jsonl"
+    assert f"the connector does not know these file(s) and did not read them: {backup}" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_ticket_records_without_ids_are_an_error_that_says_so(tmp_path):
+    # Wrapped in a shape the connector does not unwrap, so each line reads as a ticket sans id.
+    (tmp_path / "tickets.jsonl").write_text('{"payload": {"id": 1}}\n{"payload": {"id": 2}}\n')
+    with pytest.raises(SourceError, match=r"2 ticket record\(s\) were read, but 2 had no id"):
+        pull_zendesk("acme", EMAIL, "", tmp_path / "out", from_files=tmp_path)
+
+
+def test_live_pull_that_returns_no_tickets_is_an_error_and_a_rerun_asks_again(tmp_path):
+    empty = (200, {}, json.dumps({"tickets": [], "metric_sets": [], "end_of_stream": True}))
+    api = RecordedZendesk(script={"tickets_1": [empty]})
+    with pytest.raises(SourceError) as failure:
+        pull(tmp_path, api, since="2024-06-01")
+    assert str(failure.value).startswith(
+        "Zendesk returned no tickets updated since 2024-06-01, so nothing was written."
+    )
+    assert "Fix: give an earlier --since" in str(failure.value)
+    assert not (tmp_path / "tickets.csv").exists()
+    report, _ = pull(tmp_path, RecordedZendesk(), since="2024-06-01")
+    assert not report.resumed
+    assert report.counts["tickets"] == 6
+
+
+def test_pull_from_airbyte_folder_then_build_gives_the_hand_computed_months(tmp_path):
+    runner = CliRunner()
+    source, target = tmp_path / "pulled", tmp_path / "w.duckdb"
+    pull_args = ["pull", "zendesk", "--from-files", str(AIRBYTE_RECORDS), "--out", str(source)]
+    pulled = runner.invoke(app, [*pull_args, "--level", "IC2", "--quiet"])
+    assert pulled.exit_code == 0, pulled.output
+    assert "tickets: 5 (0 unassigned, 0 deleted skipped)" in pulled.output
+    assert f"did not read them: {AIRBYTE_RECORDS / 'catalog.json'}" in pulled.output
+    built = runner.invoke(app, ["build", "--source", str(source), "--warehouse", str(target)])
+    assert built.exit_code == 0, built.output
+    rows = query(
+        target,
+        "select engineer_id, tickets_solved, round(median_open_hours, 4), csat_good, csat_bad "
+        "from engineer_months where month = ? and tickets_solved > 0 order by engineer_id",
+        [date(2024, 2, 1)],
+    )
+    assert rows == [
+        ("7101", 2, 14.0, 1, 1),  # 201 in 4 h (good), 202 in 24 h (bad)
+        ("7102", 2, 3.25, 0, 0),  # 203 in 30 min (offered), 205 in 6 h (no rating)
+    ]
+
+
+def test_pull_of_a_folder_without_tickets_exits_non_zero_naming_it(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "groups.jsonl").write_text((AIRBYTE_RECORDS / "groups.jsonl").read_text())
+    result = CliRunner().invoke(
+        app, ["pull", "zendesk", "--from-files", str(folder), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1
+    assert f"error: {folder} yielded no tickets" in result.output
+    assert "groups.jsonl (2 'groups' record(s) skipped)" in result.output

@@ -19,7 +19,7 @@ import os
 import re
 import sys
 from collections import Counter
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -29,7 +29,8 @@ from pipelines.errors import SourceError
 from pipelines.importers.contract import column_names, contract_file
 from pipelines.importers.publish import publish
 from pipelines.importers.zendesk_client import ZendeskClient, ZendeskHTTPError
-from pipelines.importers.zendesk_transform import Conversion, Objects, convert
+from pipelines.importers.zendesk_files import EXPECTED, Inventory, read_saved
+from pipelines.importers.zendesk_transform import Conversion, convert
 
 STATE_FILE = ".zendesk_state.json"
 PULL_DIR = ".zendesk_pull"
@@ -42,6 +43,7 @@ class PullReport:
     out_dir: Path
     counts: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     requests: int = 0
     retries: int = 0
@@ -55,10 +57,12 @@ class PullReport:
             f"{c['deleted_tickets_skipped']} deleted skipped)",
             f"  SLA: {c['sla_met']} met, {c['sla_breached']} breached, "
             f"{c['sla_none']} without a finished target",
+            f"  CSAT: {c['csat_good']} good, {c['csat_bad']} bad",
             f"  engineers: {c['engineers_new']} new stub(s), {c['engineers_total']} in total",
         ]
         if self.requests:
             lines.append(f"  API requests: {self.requests} ({self.retries} rate-limit waits)")
+        lines.extend(f"  warning: {w}" for w in self.warnings)
         lines.extend(f"  note: {n}" for n in self.notes)
         lines.extend(f"  wrote {p}" for p in self.written)
         return "\n".join(lines)
@@ -89,7 +93,7 @@ def pull_zendesk(
     out_dir = Path(out_dir)
     report = PullReport(out_dir=out_dir)
     if from_files is not None:
-        objects = read_objects(Path(from_files))
+        inventory = read_saved(Path(from_files))
     else:
         if base_url is None and not _SUBDOMAIN.fullmatch(subdomain):
             # Anything else could point the request, and the token with it, at another host.
@@ -106,15 +110,50 @@ def pull_zendesk(
         finally:
             report.requests, report.retries = client.requests, client.retries
             client.close()
-        objects = read_objects(out_dir / PULL_DIR)
-    conversion = convert(objects)
+        inventory = read_saved(out_dir / PULL_DIR)
+    report.warnings.extend(inventory.warnings())
+    report.notes.extend(inventory.notes())
+    conversion = convert(inventory.objects)
     report.counts.update(conversion.counts)
     report.counts["tickets"] = len(conversion.tickets)
     report.notes.extend(conversion.notes)
+    if not conversion.tickets:
+        if from_files is None:
+            # Close the pull so running the command again asks Zendesk afresh instead of
+            # "resuming" a pull whose every stream is already done.
+            _State(out_dir / STATE_FILE).finish()
+        raise SourceError(_no_tickets(inventory, conversion, from_files is None, since))
     report.written = publish(out_dir, _writers(out_dir, conversion, default_level, report))
     if from_files is None:
         _State(out_dir / STATE_FILE).finish()
     return report
+
+
+def _no_tickets(
+    inventory: Inventory, conversion: Conversion, live: bool, since: str | date | None
+) -> str:
+    """Why a pull has no ticket to write, naming what was read; nothing is written after it."""
+    c = conversion.counts
+    read = len(inventory.objects.tickets)
+    why = ""
+    if read:
+        why = (
+            f" {read} ticket record(s) were read, but {c['tickets_without_id']} had no id and "
+            f"{c['deleted_tickets_skipped']} were deleted tickets."
+        )
+    if live:
+        window = f" updated since {since}" if since else ""
+        return (
+            f"Zendesk returned no tickets{window}, so nothing was written.{why} Fix: give an "
+            "earlier --since, or use an admin's email and token (agents may not see every "
+            "ticket)"
+        )
+    warnings = "".join(f" Also {w}." for w in inventory.warnings())
+    return (
+        f"{inventory.folder} yielded no tickets, so nothing was written.{why} Files read: "
+        f"{inventory.describe()}. Expected {EXPECTED}.{warnings} Fix: add the tickets to "
+        "the folder, or pass --from-files the folder that holds them"
+    )
 
 
 def _epoch(since: str | date | None) -> int:
@@ -242,7 +281,7 @@ def _pull_survey_responses(
     progress_state = state.stream("survey_responses")
     if progress_state["done"]:
         return
-    tickets = read_objects(raw_dir).tickets
+    tickets = read_saved(raw_dir).objects.tickets
     solved = sorted({t["id"] for t in tickets if t.get("status") in ("solved", "closed")})
     batches = [solved[i : i + SURVEY_BATCH] for i in range(0, len(solved), SURVEY_BATCH)]
     for number in range(progress_state.get("batch", 0), len(batches)):
@@ -274,68 +313,6 @@ def _append(path: Path, objects: list[dict]) -> None:
             f.write(json.dumps(obj, separators=(",", ":")) + "\n")
         f.flush()
         os.fsync(f.fileno())
-
-
-# -- saved objects -------------------------------------------------------------------------
-
-
-def read_objects(folder: Path) -> Objects:
-    """Objects from <name>.jsonl or <name>.json files named after the API's keys.
-
-    Each file may hold bare objects (one per line, or a JSON list) or whole API pages such as
-    {"tickets": [...], "metric_sets": [...]}, so saved API responses load unchanged.
-    """
-    if not folder.is_dir():
-        raise SourceError(
-            f"{folder} is not a folder. Fix: pass --from-files the folder that "
-            "holds tickets.jsonl (or .json) and the other saved objects"
-        )
-    objects = Objects()
-    names = [f.name for f in fields(Objects)]
-    found = False
-    for path in sorted(folder.glob("*.json")) + sorted(folder.glob("*.jsonl")):
-        for item in _json_items(path):
-            pages = [k for k in names if isinstance(item.get(k), list)]
-            if pages:
-                for k in pages:
-                    getattr(objects, k).extend(item[k])
-            elif path.stem in names:
-                getattr(objects, path.stem).append(item)
-            else:
-                continue
-            found = True
-    if not found:
-        raise SourceError(
-            f"{folder} holds no Zendesk objects. Fix: save them as "
-            f"<name>.jsonl or <name>.json with <name> one of {names}"
-        )
-    return objects
-
-
-def _json_items(path: Path):
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".json":
-        doc = _parse(path, text, 0)
-        yield from (
-            item for item in (doc if isinstance(doc, list) else [doc]) if isinstance(item, dict)
-        )
-        return
-    for number, line in enumerate(text.splitlines()):
-        if line.strip():
-            item = _parse(path, line, number)
-            if isinstance(item, dict):
-                yield item
-
-
-def _parse(path: Path, text: str, lines_before: int) -> object:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"{path}, line {lines_before + exc.lineno}: not valid JSON "
-            f"({exc.msg}). Fix: re-save the file; JSONL holds one JSON object "
-            "per line"
-        ) from exc
 
 
 # -- writing contract files ----------------------------------------------------------------

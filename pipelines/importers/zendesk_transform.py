@@ -124,12 +124,53 @@ def _survey_ticket_ids(response: dict) -> list[int]:
     return ids
 
 
-def _csat_by_ticket(objects: Objects, counts: Counter) -> dict[int, str | None]:
+def _legacy_ratings(
+    objects: Objects, tickets: list[dict], counts: Counter, notes: list[str]
+) -> list[tuple[object, object]]:
+    """(ticket id, score) of the legacy ratings: the separate satisfaction ratings when there are
+    any, else the `satisfaction_rating` each ticket carries. The separate list wins as a whole:
+    mixing the two would count a ticket by whichever source happened to hold it."""
+    separate = list(_latest(objects.satisfaction_ratings, "id").values())
+    embedded = [
+        (t["id"], t["satisfaction_rating"].get("score"))
+        for t in tickets
+        if isinstance(t.get("satisfaction_rating"), dict)
+    ]
+    if separate:
+        if embedded:
+            notes.append(
+                f"CSAT comes from the {len(separate)} separate satisfaction rating(s); the "
+                f"ratings carried inside {len(embedded)} ticket(s) were not used (the separate "
+                "ratings win when both are present)"
+            )
+        return [(r.get("ticket_id"), r.get("score")) for r in separate]
+    if embedded:
+        counts["csat_from_tickets"] = len(embedded)
+        notes.append(
+            f"CSAT comes from the satisfaction_rating inside {len(embedded)} ticket(s): "
+            "no separate satisfaction ratings were found"
+        )
+    return embedded
+
+
+def _csat_by_ticket(
+    objects: Objects, tickets: list[dict], counts: Counter, notes: list[str]
+) -> dict[int, str | None]:
     csat: dict[int, str | None] = {}
-    for rating in _latest(objects.satisfaction_ratings, "id").values():
-        score = rating.get("score")
-        if score in LEGACY_SCORES and rating.get("ticket_id") is not None:
-            csat[rating["ticket_id"]] = score
+    unknown: Counter = Counter()
+    for ticket_id, score in _legacy_ratings(objects, tickets, counts, notes):
+        if ticket_id is None:
+            continue
+        if score in LEGACY_SCORES:
+            csat[ticket_id] = score
+        elif score is not None:
+            unknown[str(score)] += 1
+    if unknown:
+        listed = ", ".join(f"{s!r} ({n})" for s, n in sorted(unknown.items()))
+        notes.append(
+            f"satisfaction scores Rungs does not know were left empty: {listed}; it reads "
+            f"{', '.join(LEGACY_SCORES)}"
+        )
     # The new survey's answer wins over the legacy rating of the same ticket: Zendesk fills the
     # legacy field from it by folding 3 into "bad", which is not what Rungs counts.
     for response in _latest(objects.survey_responses, "id").values():
@@ -149,10 +190,12 @@ def convert(objects: Objects) -> Conversion:
     events: dict[int, list[dict]] = defaultdict(list)
     for e in {e.get("id"): e for e in objects.ticket_metric_events}.values():
         events[e.get("ticket_id")].append(e)
-    csat = _csat_by_ticket(objects, counts)
+    tickets = list(_latest(objects.tickets, "id").values())
+    counts["tickets_without_id"] = sum(t.get("id") is None for t in objects.tickets)
+    csat = _csat_by_ticket(objects, tickets, counts, notes)
 
     rows = []
-    for ticket in _latest(objects.tickets, "id").values():
+    for ticket in tickets:
         status = ticket.get("status")
         if status == "deleted":
             counts["deleted_tickets_skipped"] += 1
@@ -182,7 +225,10 @@ def convert(objects: Objects) -> Conversion:
             }
         )
         counts["unassigned_tickets"] += ticket.get("assignee_id") is None
+        counts[f"csat_{rows[-1]['csat']}"] += rows[-1]["csat"] is not None
         counts[f"sla_{'none' if breached is None else 'breached' if breached else 'met'}"] += 1
+    if counts["tickets_without_id"]:
+        notes.append(f"{counts['tickets_without_id']} ticket record(s) had no id and were skipped")
     if counts["solved_at_from_updated_at"]:
         notes.append(
             f"{counts['solved_at_from_updated_at']} solved ticket(s) came without "
