@@ -346,19 +346,25 @@ def test_unmapped_values_are_counted_per_value_with_first_line(tmp_path):
     )
     mapping = write(tmp_path, "map.toml", PLAIN_MAPPING)
     report = preview_mapping(mapping)
-    [problem] = [p for p in report.problems if p.blocking]
-    assert problem.column == "State"
-    assert problem.line == 4  # first 'Escalated'
-    assert (
-        "3 value(s) have no mapping for status: 'Escalated' (2 rows), 'Parked' (1 rows)"
-        in problem.message
+    escalated, parked = [p for p in report.problems if p.blocking]
+    assert (escalated.column, escalated.line, parked.line) == ("State", 4, 6)
+    assert escalated.message == (
+        "'Escalated' (2 row(s)) is not in [tickets.values.status], so it has no status"
     )
-    assert '"Escalated" = "new"' in problem.fix and "[tickets.values.status]" in problem.fix
+    assert escalated.fix.startswith('add "Escalated" = … (one of [')
+    assert escalated.fix.endswith(f"to [tickets.values.status] in {mapping}")
 
 
 def test_values_already_in_contract_spelling_need_no_value_map(tmp_path):
-    write(tmp_path, "export.csv", PLAIN_EXPORT.replace("Waiting", "Open"))
-    mapping = write(tmp_path, "map.toml", PLAIN_MAPPING)
+    # Only a column without a map: a mapped column must cover every value (test_mapping_values).
+    write(tmp_path, "export.csv", PLAIN_EXPORT.replace("Done", "Solved").replace("Waiting", "Open"))
+    mapping = write(
+        tmp_path,
+        "map.toml",
+        PLAIN_MAPPING.replace(
+            '[tickets.values.status]\n"Done" = "solved"\n"Waiting" = "pending"\n', ""
+        ),
+    )
     apply_mapping(mapping, tmp_path / "out")
     assert by_id(rows_of(tmp_path / "out" / "tickets.csv"))["T-2"]["status"] == "open"
 

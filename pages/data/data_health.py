@@ -136,6 +136,11 @@ else:
                 help="1-based; the header is line 1. For the journal (entries recorded in the "
                 "app), the entry's number; the reason names the item or person.",
             ),
+            "key": st.column_config.TextColumn(
+                "Key",
+                help="For an export converted by a mapping: the ticket or incident number "
+                "(or person id) of the row, as in your export.",
+            ),
             "column": "Column",
             "value": "Value",
             "reason": st.column_config.TextColumn("What is wrong and how to fix it", width="large"),

@@ -13,7 +13,6 @@ converted export.
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.csv as pa_csv
 
-from pipelines.errors import SourceError
+from pipelines.errors import FileProblem, SourceError
 from pipelines.importers.contract import (
     FALSE_WORDS,
     TRUE_WORDS,
@@ -31,15 +30,20 @@ from pipelines.importers.contract import (
     contract,
     contract_file,
 )
+from pipelines.importers.mapping_advice import likely_column, looks_null
 from pipelines.importers.mapping_config import (
     ACTIVITY_DERIVED,
+    BLANKS,
     Mapping,
     Source,
     TableMapping,
+    fold,
     load_mapping,
 )
 from pipelines.importers.mapping_dates import suggest_format
 from pipelines.importers.publish import publish
+from pipelines.load import lines
+from pipelines.tables import TABLES_BY_NAME
 
 ISO_OFFSET = r"(Z|[+-]\d\d:?\d\d)$"
 OUTPUT_FORMATS = {"timestamp": "%Y-%m-%dT%H:%M:%SZ", "date": "%Y-%m-%d", "month": "%Y-%m"}
@@ -75,6 +79,9 @@ class TableResult:
     rows_written: int = 0
     columns: list[str] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)
+    # Once written: by line of the contract file, the export's line and the row's key, so the
+    # build can name the user's export instead (pipelines/load/origins.py).
+    line_map: dict[int, tuple[int, str | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -184,6 +191,57 @@ def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+def _map_line(value: str, column: Column) -> str:
+    """The value-map line to suggest for an export value the map does not cover. A boolean is
+    never guessed: what "TRUE" means (made? breached?) is the question the map answers."""
+    key = '"' + value.strip().replace('"', '\\"') + '"'
+    if column.kind == "bool":
+        return f"{key} = true or {key} = false (whichever it means for {column.name})"
+    if column.kind == "choice":
+        if fold(value) in column.choices:
+            return f'{key} = "{fold(value)}"'
+        return f"{key} = … (one of {list(column.choices)})"
+    return f"{key} = …"
+
+
+def _key_column(table: str) -> str:
+    """The column that names a row to its owner: the table's first id (ticket_id,
+    engineer_id...)."""
+    return next(f.name for f in TABLES_BY_NAME[table].fields if f.kind == "id")
+
+
+def _record_lines(
+    path: Path, delimiter: str | None, encoding: str, records: int
+) -> list[int] | None:
+    """The physical start line of each record of a CSV file; None when every record is one
+    line (record n on line n + 2) or the file cannot be walked as `records` UTF-8 records."""
+    _digest, newlines = lines.fingerprint(path)
+    with path.open("rb") as fh:
+        fh.seek(max(path.stat().st_size - 1, 0))
+        final_break = fh.read(1) == b"\n"
+    # Exactly one line per record (header included): one_record_per_line alone would also
+    # accept one value spanning two lines in a file without a final line break.
+    if newlines == records + 1 - (not final_break):
+        return None
+    if encoding.replace("-", "").lower() not in ("utf8", "utf8sig"):
+        return None
+    try:
+        starts = [line for _row, line in lines.record_starts(path, delimiter or ",")]
+    except (FileProblem, UnicodeDecodeError):
+        return None
+    return starts if len(starts) == records else None
+
+
+def _same_problem(new: Problem, old: Problem) -> bool:
+    """The same message about the same column and file, whichever mapping line led to it."""
+    return (new.file, new.message, new.fix, new.blocking) == (
+        old.file,
+        old.message,
+        old.fix,
+        old.blocking,
+    )
+
+
 class _Params:
     """Named query parameters, so generated SQL never carries a value in its text."""
 
@@ -194,6 +252,11 @@ class _Params:
         name = f"p{len(self.values)}"
         self.values[name] = value
         return f"${name}{cast}"
+
+
+def _folded(e: str, p: _Params) -> str:
+    """SQL for mapping_config.fold: the export's value as value-map keys are stored."""
+    return f"lower(trim(regexp_replace({e}, {p.bind(BLANKS)}, ' ', 'g')))"
 
 
 def _q(identifier: str) -> str:
@@ -221,6 +284,7 @@ class _TableJob:
         self.result = TableResult(table.table, table.file, table.shape, columns=list(self.contract))
         report.tables[table.table] = self.result
         self.sources: dict[str, Source] = {}
+        self.export_lines: list[int] | None = None  # None: record n is on line n + 2
 
     def _row(self, sql: str) -> tuple:
         # fetchall, not fetchone: DuckDB keeps a half-read result open and refuses the next
@@ -238,8 +302,22 @@ class _TableJob:
         in_mapping: bool = False,
         blocking: bool = True,
     ) -> None:
-        where = self.mapping.path if in_mapping else self.table.file
-        self.report.problems.append(Problem(str(where), message, fix, line, column, blocking))
+        where = self.mapping.path if in_mapping else self.table.shown_file or self.table.file
+        if line and not in_mapping:
+            line = self._export_line(line)
+        problem = Problem(str(where), message, fix, line, column, blocking)
+        # Two mapping keys naming the same wrong column (updated_column, and updated_at taken
+        # from it) are one thing to fix: report it once.
+        if not any(_same_problem(problem, seen) for seen in self.report.problems):
+            self.report.problems.append(problem)
+
+    def _export_line(self, row_line: int) -> int:
+        """The physical line of the export where record `row_line - 2` (0-based) starts:
+        DuckDB counts records, and a value spanning lines (a ticket description) shifts
+        every later line."""
+        starts = self.export_lines
+        index = row_line - 2
+        return starts[index] if starts and 0 <= index < len(starts) else row_line
 
     def stage(self) -> bool:
         """Read the export and convert every column; record problems. False if unusable."""
@@ -284,6 +362,7 @@ class _TableJob:
             )
             return False
         self.result.rows_read = self._row(f"select count(*) from {self.src}")[0]
+        self.export_lines = _record_lines(t.file, t.delimiter, t.encoding, self.result.rows_read)
         if self.result.rows_read == 0:
             self.problem("the export has a header but no rows", "export a file with data", line=2)
             return False
@@ -299,16 +378,18 @@ class _TableJob:
         ]
         sources = dict(t.columns)
         if t.shape == "snapshot_log":
-            sources.setdefault("updated_at", Source(column=t.updated_column))
+            sources.setdefault("updated_at", Source(columns=(t.updated_column,)))
         derived = set(ACTIVITY_DERIVED) if t.activity else set()
         # A contract column left out of the mapping is taken from an export column of the
         # same name, so a partial mapping of an almost-contract file stays short.
         for name in self.contract:
             if name not in sources and name not in derived and name in available:
-                sources[name] = Source(column=name)
-        needed = [(f"{t.table}.columns", k, s.column) for k, s in sources.items() if s.column]
+                sources[name] = Source(columns=(name,))
+        needed = [(f"{t.table}.columns", k, c) for k, s in sources.items() for c in s.columns]
         if t.shape == "snapshot_log":
-            needed.append((t.table, "updated_column", t.updated_column))
+            # First, so that a wrong updated_column is reported at its own line (the
+            # updated_at it feeds repeats the same problem, and problems are reported once).
+            needed.insert(0, (t.table, "updated_column", t.updated_column))
         if t.activity:
             a = t.activity
             needed += [
@@ -320,8 +401,8 @@ class _TableJob:
             if column in available:
                 continue
             ok = False
-            close = difflib.get_close_matches(column, available, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            close = likely_column(column, available)
+            hint = f"did you mean {close!r}? " if close else ""
             self.problem(
                 f"column {column!r} is not in {t.file.name}; its columns are {available}",
                 f"{hint}write the export's column name exactly as in its header row",
@@ -348,8 +429,13 @@ class _TableJob:
         p = _Params()
         select = ["rowid + 2 as _line"]  # header is line 1
         for name, source in self.sources.items():
-            raw = _q(source.column) if source.column else p.bind(source.const)
-            mapped = self._value_map(raw, t.values.get(name), p)
+            raw = self._first_value(source, p)
+            value_map = t.values.get(name)
+            mapped = self._value_map(raw, value_map, p)
+            if value_map:
+                # The export's own text, to report a value the map does not cover.
+                select.append(f"{raw} as {_q(name + '__source')}")
+                select.append(f"{self._unmapped(raw, value_map, p)} as {_q(name + '__unmapped')}")
             select.append(f"{mapped} as {_q(name + '__raw')}")
             select.append(f"{self._convert(mapped, self.contract[name], p)} as {_q(name)}")
         if t.activity:
@@ -370,15 +456,36 @@ class _TableJob:
             p.values,
         )
 
+    def _first_value(self, source: Source, p: _Params) -> str:
+        """The text a contract column starts from: the first of its source columns that has a
+        value (blank cells count as none; null tokens were read as none), else the constant."""
+        firsts = [f"(case when trim({_q(c)}) <> '' then {_q(c)} end)" for c in source.columns]
+        if source.const is not None:
+            firsts.append(p.bind(source.const))
+        return firsts[0] if len(firsts) == 1 else f"coalesce({', '.join(firsts)})"
+
     def _value_map(self, raw: str, value_map: dict[str, str] | None, p: _Params) -> str:
+        """The map's value for the export's, compared folded (case and blanks do not count).
+        A value the map does not cover becomes null here and is reported by _unmapped: it must
+        never pass through, or a map written for "true" would leave "TRUE" as it was."""
         if not value_map:
             return raw
+        key = _folded(raw, p)
         whens = " ".join(
-            f"when {raw} = {p.bind(k)} then {p.bind(v)}" for k, v in value_map.items() if k != "*"
+            f"when {key} = {p.bind(k)} then {p.bind(v)}" for k, v in value_map.items() if k != "*"
         )
-        otherwise = p.bind(value_map["*"]) if "*" in value_map else raw
+        otherwise = f"when {key} <> '' then {p.bind(value_map['*'])}" if "*" in value_map else ""
         # Mapping a value to "" is how a mapping says "this means empty".
-        return f"nullif(case when {raw} is null then null {whens} else {otherwise} end, '')"
+        return f"nullif(case when {raw} is null then null {whens} {otherwise} end, '')"
+
+    def _unmapped(self, raw: str, value_map: dict[str, str], p: _Params) -> str:
+        """True on a row whose value the map does not cover (blank and null values are not
+        judged here: the contract column's own rules decide whether it may be empty)."""
+        if "*" in value_map:
+            return "false"
+        keys = p.bind(list(value_map), "::varchar[]")
+        key = _folded(raw, p)
+        return f"coalesce({key} <> '' and not list_contains({keys}, {key}), false)"
 
     def _convert(self, e: str, column: Column, p: _Params) -> str:
         t = self.table
@@ -445,10 +552,12 @@ class _TableJob:
                 (
                     "_ts",
                     Column("_ts", "timestamp"),
-                    Source(column=self.table.activity.timestamp_column),
+                    Source(columns=(self.table.activity.timestamp_column,)),
                 )
             )
         for name, column, source in checks:
+            if self.table.values.get(name):
+                self._check_mapped(name, column, source)
             if column.kind == "text":
                 continue
             bad = self.con.execute(
@@ -465,12 +574,15 @@ class _TableJob:
         self, name: str, column: Column, source: Source, bad: list[tuple[str, int, int]]
     ) -> None:
         t = self.table
+        bad = self._null_looking(source, bad)
+        if not bad:
+            return
         total = sum(n for _, n, _ in bad)
         first_line = min(line for _, _, line in bad)
         listed = ", ".join(f"{v!r} ({n} rows)" for v, n, _ in bad[:SAMPLES])
         more = f" and {len(bad) - SAMPLES} more distinct values" if len(bad) > SAMPLES else ""
-        column_label = source.column or name
-        in_mapping = source.const is not None
+        column_label = source.label or name
+        in_mapping = not source.columns
         line = self.mapping.line_of(f"{t.table}.columns", name) if in_mapping else first_line
         if column.kind in ("timestamp", "date", "month"):
             samples = [v for v, _, _ in bad[:SAMPLES]]
@@ -495,10 +607,12 @@ class _TableJob:
         elif column.kind in ("choice", "bool"):
             allowed = list(column.choices) if column.kind == "choice" else ["true", "false"]
             section = f"[{t.table}.values.{name}]"
+            # No target is guessed: which contract value "Active" means is the person's call.
             self.problem(
-                f"{total} value(s) have no mapping for {name}: {listed}{more}",
-                f'add lines such as "{bad[0][0]}" = "{allowed[0]}" to {section} '
-                f"(contract values: {allowed}), or list them in null_tokens",
+                f"{total} value(s) have no mapping for {name}: {listed}{more}; "
+                f"{name} takes only {allowed}",
+                f"add one line per value to {section} in {self.mapping.path}, each "
+                f'mapping to one of {allowed}, e.g. "{bad[0][0]}" = "<one of them>"',
                 line=line,
                 column=column_label,
                 in_mapping=in_mapping,
@@ -510,6 +624,51 @@ class _TableJob:
                 line=line,
                 column=column_label,
                 in_mapping=in_mapping,
+            )
+
+    def _null_looking(
+        self, source: Source, bad: list[tuple[str, int, int]]
+    ) -> list[tuple[str, int, int]]:
+        """Report the values that are an export's way of writing "nothing" ("?", "N/A") as
+        one null_tokens problem; return the others, which need their own advice."""
+        nulls = [b for b in bad if looks_null(b[0])]
+        if nulls:
+            words = sorted({v.strip() for v, _, _ in nulls})
+            self.problem(
+                f"{sum(n for _, n, _ in nulls)} value(s) look like 'no value': "
+                + ", ".join(f"{v!r} ({n} rows)" for v, n, _ in nulls[:SAMPLES]),
+                f"add {', '.join(f'{w!r}' for w in words)} to null_tokens in "
+                f"{self.mapping.path} (such values are then read as empty)",
+                line=min(line for _, _, line in nulls),
+                column=source.label or None,
+            )
+        return [b for b in bad if not looks_null(b[0])]
+
+    def _check_mapped(self, name: str, column: Column, source: Source) -> None:
+        """Each export value the column's value map does not cover, once, at its first row."""
+        unmapped = self.con.execute(
+            f"select {_q(name + '__source')} as v, count(*), min(_line) from {self.staged} "
+            f"where {_q(name + '__unmapped')} group by v order by min(_line)"
+        ).fetchall()
+        unmapped = self._null_looking(source, unmapped)
+        section = f"[{self.table.table}.values.{name}]"
+        for value, rows, line in unmapped[:SAMPLES]:
+            self.problem(
+                f"{value!r} ({rows} row(s)) is not in {section}, so it has no {name}",
+                f"add {_map_line(value, column)} to {section} in {self.mapping.path}",
+                line=line,
+                column=source.label or name,
+            )
+        if len(unmapped) > SAMPLES:
+            rest = unmapped[SAMPLES:]
+            self.problem(
+                f"{len(rest)} more value(s) are not in {section}: "
+                + ", ".join(repr(v) for v, _, _ in rest[:SAMPLES])
+                + (" …" if len(rest) > SAMPLES else ""),
+                f"add a line for each to {section} in {self.mapping.path}, "
+                'or "*" = ... for every value not listed',
+                line=rest[0][2],
+                column=source.label or name,
             )
 
     def _check_activity(self) -> None:
@@ -544,20 +703,23 @@ class _TableJob:
     # -- shaping the output ---------------------------------------------------------------
 
     def _shaped_sql(self) -> str:
-        """The converted table in the export's shape, one row per contract row."""
+        """The converted table in the export's shape, one row per contract row, with the
+        export line (`_line`) it came from: a snapshot log's kept update, an activity log's
+        first line of the case."""
         present = [n for n in self.contract if n in self.sources]
         if self.table.shape == "snapshot_log":
             cols = ", ".join(_q(n) for n in present)
             # The newest update wins; on equal times the later line in the export wins,
             # because exports list a ticket's updates in the order they happened.
             return (
-                f"select {cols} from {self.staged} where ticket_id is not null "
+                f"select {cols}, _line from {self.staged} where ticket_id is not null "
                 f"qualify row_number() over (partition by ticket_id "
                 f"order by updated_at desc nulls last, _line desc) = 1 order by _line"
             )
         if self.table.shape == "activity_log":
             return self._activity_sql(present)
-        return f"select {', '.join(_q(n) for n in present)} from {self.staged} order by _line"
+        cols = ", ".join(_q(n) for n in present)
+        return f"select {cols}, _line from {self.staged} order by _line"
 
     def _activity_sql(self, present: list[str]) -> str:
         order = "struct_pack(t := _ts, l := _line)"
@@ -575,7 +737,7 @@ class _TableJob:
             "min(_ts) as created_at, max(_ts) filter (where _solved) as solved_at, "
             "case when bool_or(_solved) then 'solved' else 'open' end as status, "
             "greatest(count(*) filter (where _solved) - 1, 0) as reopens, "
-            f"max(_ts) as updated_at{''.join(', ' + x for x in extra)} "
+            f"max(_ts) as updated_at, min(_line) as _line{''.join(', ' + x for x in extra)} "
             f"from {self.staged} where _case is not null group by _case order by min(_line)"
         )
 
@@ -605,10 +767,26 @@ class _TableJob:
         names = [d[0] for d in cur.description]
         self.result.preview = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
+    def _line_map(self, written: Path) -> dict[int, tuple[int, str | None]]:
+        """By line of the written contract file: the export's line and the row's key."""
+        key = _key_column(self.table.table)
+        key_sql = _q(key) if key in self.sources or self.table.activity else "null"
+        rows = self.con.execute(
+            f"select _line, cast({key_sql} as varchar) from ({self._shaped_sql()})"
+        ).fetchall()
+        contract_lines = _record_lines(written, ",", "utf-8", len(rows)) or [
+            n + 2 for n in range(len(rows))
+        ]
+        return {
+            at: (self._export_line(line), key_value)
+            for at, (line, key_value) in zip(contract_lines, rows, strict=True)
+        }
+
     def writer(self):
         def write(path: Path) -> None:
             table = self.con.sql(self._output_sql()).to_arrow_table()
             self.result.rows_written = table.num_rows
             pa_csv.write_csv(table, path, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+            self.result.line_map = self._line_map(path)
 
         return write

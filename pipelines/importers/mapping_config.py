@@ -6,6 +6,7 @@ Nothing here opens the source exports; checking their columns and values is mapp
 
 from __future__ import annotations
 
+import re
 import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
@@ -13,9 +14,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from pipelines.errors import SourceError
-from pipelines.importers.contract import contract
+from pipelines.importers.contract import FALSE_WORDS, TRUE_WORDS, Column, contract
 
 SHAPES = ("plain", "snapshot_log", "activity_log")
+# Blanks a value map ignores at either end of a value, and treats as one space inside it.
+BLANKS = "[ \t\r\n\f\v]+"
 # Settings a table inherits from the top of the file unless it sets its own.
 SHARED_SETTINGS = (
     "timezone",
@@ -41,10 +44,21 @@ ACTIVITY_DERIVED = (
 
 @dataclass(frozen=True)
 class Source:
-    """Where one contract column comes from: a source column, or the same constant on every row."""
+    """Where one contract column comes from: source columns tried in order (the first with a
+    value wins), then a constant; a constant alone puts the same value on every row."""
 
-    column: str | None = None
+    columns: tuple[str, ...] = ()
     const: str | None = None
+
+    @property
+    def column(self) -> str | None:
+        """The first (usually the only) source column."""
+        return self.columns[0] if self.columns else None
+
+    @property
+    def label(self) -> str:
+        """How problem reports name where a value came from."""
+        return " or ".join(self.columns)
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,11 @@ class TableMapping:
     table: str
     file: Path
     shape: str = "plain"
+    # The export as the user gave it (the mapping's folder as passed, joined with its
+    # `file = ...`): what every message and build record names, never a resolved path.
+    shown_file: str = ""
     columns: dict[str, Source] = field(default_factory=dict)
+    # Value maps with their keys folded (see fold); "*" covers every value not listed.
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     updated_column: str | None = None
     activity: Activity | None = None
@@ -209,7 +227,10 @@ def _table(reader: _Reader, name: str, body: dict) -> TableMapping:
             'remove the shape line or set shape = "plain"',
         )
     mapping = TableMapping(
-        table=name, file=(reader.path.parent / body["file"]).resolve(), shape=shape
+        table=name,
+        file=(reader.path.parent / body["file"]).resolve(),
+        shape=shape,
+        shown_file=str(reader.path.parent / body["file"]),
     )
     mapping.timezone = _timezone(reader, name, body.get("timezone", "UTC"))
     for key in ("timestamp_formats", "date_formats", "null_tokens"):
@@ -275,18 +296,60 @@ def _columns(reader: _Reader, table: str, raw: object) -> dict[str, Source]:
                 f"{contract_col!r} is not a column of the {table} contract",
                 f"use one of {names}",
             )
-        if isinstance(spec, str):
-            columns[contract_col] = Source(column=spec)
-        elif isinstance(spec, dict) and set(spec) == {"const"}:
-            columns[contract_col] = Source(const=_text(spec["const"]))
-        else:
+        if isinstance(spec, list):
+            columns[contract_col] = _fallbacks(reader, section, contract_col, spec)
+        elif _source_form(spec) is None:
             raise reader.fail(
                 section,
                 contract_col,
                 f"cannot read the source of {contract_col}",
-                f'write {contract_col} = "Source column" or {contract_col} = {{ const = "value" }}',
+                f'write {contract_col} = "Source column", {contract_col} = {{ const = "value" }} '
+                f'or {contract_col} = ["First column", "Fallback column"]',
             )
+        else:
+            columns[contract_col] = _source_form(spec)
     return columns
+
+
+def _source_form(spec: object) -> Source | None:
+    """One source as a mapping writes it: a column name or { const = value }."""
+    if isinstance(spec, str):
+        return Source(columns=(spec,))
+    if isinstance(spec, dict) and set(spec) == {"const"}:
+        return Source(const=_text(spec["const"]))
+    return None
+
+
+def _fallbacks(reader: _Reader, section: str, key: str, spec: list) -> Source:
+    """`solved_at = ["resolved_at", "closed_at"]`: the first column with a value wins; a
+    { const = ... } may end the list as the value when none has one."""
+    if not spec:
+        raise reader.fail(
+            section,
+            key,
+            f"{key} names an empty list of source columns",
+            f'list at least one column, e.g. {key} = ["First column", "Fallback column"]',
+        )
+    forms = [_source_form(item) for item in spec]
+    if any(form is None for form in forms):
+        raise reader.fail(
+            section,
+            key,
+            f"every item of the list for {key} must be a column name or {{ const = ... }}",
+            f'write {key} = ["First column", "Fallback column"]',
+        )
+    consts = [i for i, form in enumerate(forms) if form.const is not None]
+    if consts and consts != [len(forms) - 1]:
+        raise reader.fail(
+            section,
+            key,
+            f"a {{ const = ... }} in the list for {key} hides every item after it",
+            "keep one constant, as the last item (the value used when no column has one)",
+        )
+    return Source(
+        columns=tuple(c for form in forms for c in form.columns),
+        const=forms[consts[0]].const if consts else None,
+    )
 
 
 def _values(reader: _Reader, table: str, raw: object) -> dict[str, dict[str, str]]:
@@ -315,8 +378,53 @@ def _values(reader: _Reader, table: str, raw: object) -> dict[str, dict[str, str
                 "a value map must be a table",
                 f'write [{section}] then "source value" = "contract value" lines',
             )
-        maps[contract_col] = {str(k): _text(v) for k, v in table_map.items()}
+        column = next(c for c in contract()[table] if c.name == contract_col)
+        maps[contract_col] = _value_map(reader, section, column, table_map)
     return maps
+
+
+def _value_map(reader: _Reader, section: str, column: Column, raw: dict) -> dict[str, str]:
+    """Keys folded as export values are (so "TRUE" and " true " both hit "true"); two keys that
+    fold alike must agree, and a boolean or fixed-vocabulary target must be a contract word."""
+    folded: dict[str, tuple[str, str]] = {}
+    for key, value in raw.items():
+        target = _text(value)
+        _check_target(reader, section, column, key, target)
+        same = folded.get(fold(key))
+        if same is not None and same[1] != target:
+            raise reader.fail(
+                section,
+                key,
+                f'"{key}" and "{same[0]}" are the same value once case and spaces are '
+                f'ignored, but map to "{target}" and "{same[1]}"',
+                f"keep one of the two lines in [{section}]: matching ignores case and spaces",
+            )
+        folded[fold(key)] = (key, target)
+    return {key: target for key, (_, target) in folded.items()}
+
+
+def _check_target(reader: _Reader, section: str, column: Column, key: str, target: str) -> None:
+    if column.kind == "bool":
+        allowed = ("true", "false")
+        ok = target.strip().lower() in (*TRUE_WORDS, *FALSE_WORDS)
+    elif column.kind == "choice":
+        allowed = column.choices
+        ok = target.strip().lower() in column.choices
+    else:
+        return
+    if target and not ok:
+        raise reader.fail(
+            section,
+            key,
+            f'"{key}" maps to "{target}", which is not a value of {column.name}',
+            f'map it to one of {list(allowed)}, or to "" for no value',
+        )
+
+
+def fold(value: str) -> str:
+    """A value as value maps compare it: case, surrounding blanks and repeated blanks inside
+    do not count. mapping.py folds the export's values with the same BLANKS in SQL."""
+    return re.sub(BLANKS, " ", value).strip(" ").lower()
 
 
 def _activity(reader: _Reader, table: str, raw: object) -> Activity:

@@ -38,6 +38,7 @@ from pipelines.load.guard import (
     previous_counts,
 )
 from pipelines.load.lock import writer_lock
+from pipelines.load.origins import Provenance
 from pipelines.load.progress import Steps
 from pipelines.load.scratch import (
     raise_on_termination,
@@ -104,9 +105,12 @@ def build(
     as_of: str | None = None,
     guard: DropGuard | None = None,
     journal: Journal | None = None,
+    provenance: Provenance | None = None,
 ) -> BuildReport:
     """Build `warehouse` from the files in `source`. With warehouse=None, validate only.
     With a `journal`, what was recorded in the app joins the files' rows (see journal_rows).
+    With a `provenance`, `source` holds files converted from the user's exports: the report,
+    rejected_rows and the build records name those exports instead (see origins).
 
     One build at a time per warehouse (a second one fails at once, naming the first). The new
     warehouse is written to a scratch file that every way out removes, and swapped in only
@@ -123,12 +127,24 @@ def build(
         )
     framework = load_framework(framework_path)
     report = BuildReport(
-        _new_build_id(), str(source), str(warehouse) if warehouse else None, framework.version
+        _new_build_id(),
+        provenance.source if provenance else str(source),
+        str(warehouse) if warehouse else None,
+        framework.version,
     )
     with _failures_explained(report.build_id):
         if warehouse is None:
             _build_into(
-                None, source, framework, report, progress, as_of_month, guard, started, journal
+                None,
+                source,
+                framework,
+                report,
+                progress,
+                as_of_month,
+                guard,
+                started,
+                journal,
+                provenance,
             )
             return report
         target = Path(warehouse)
@@ -147,6 +163,7 @@ def build(
                     guard,
                     started,
                     journal,
+                    provenance,
                 )
                 os.replace(scratch, target)
             finally:
@@ -164,6 +181,7 @@ def _build_into(
     guard: DropGuard | None,
     started: float,
     journal: Journal | None = None,
+    provenance: Provenance | None = None,
 ) -> None:
     """Run the whole build into `scratch` (None: in memory), complete and checkpointed."""
     try:
@@ -171,7 +189,7 @@ def _build_into(
     except duckdb.Error as exc:
         raise BuildFailed(f"{scratch}: cannot create the new warehouse ({exc})") from exc
     with con, ThreadPoolExecutor(max_workers=1) as hasher:
-        _run(con, source, framework, report, progress, hasher, as_of, journal)
+        _run(con, source, framework, report, progress, hasher, as_of, journal, provenance)
         if guard is not None:
             _apply_guard(con, report, guard)
         report.duration_s = round(time.perf_counter() - started, 2)
@@ -244,6 +262,7 @@ def _run(
     hasher: ThreadPoolExecutor,
     as_of: date | None,
     journal: Journal | None = None,
+    provenance: Provenance | None = None,
 ) -> None:
     con.execute("set memory_limit = $m", {"m": MEMORY_LIMIT})
     # DuckDB's own bar would interleave with the build's step lines (and its report on stdout).
@@ -259,6 +278,10 @@ def _run(
         journal_rows.mark_origins(con, {f.table: f.file for f in report.files})
         with steps.step("cross-table checks"):
             _cross_checks(con, report, framework, source)
+        if provenance is not None:
+            # Before the journal's rows join (they name the journal) and before the guard
+            # and the report quote any rejected row.
+            provenance.relabel(con, report)
         if journal is not None:
             with steps.step("journal"):
                 _add_journal(con, journal, framework, report)
@@ -279,7 +302,7 @@ def _run(
             stats.sha256 = stats.sha256.result()[0]
     # Rows rejected in their own right first; those rejected with another row come after.
     report.rejected_sample = con.execute(
-        'select table_name, file, line, "column", value, reason from rejected_rows '
+        'select table_name, file, line, "column", value, reason, "key" from rejected_rows '
         "order by caused_by is not null, table_name, line limit 20"
     ).fetchall()
 

@@ -38,10 +38,11 @@ def render_report(report: BuildReport) -> str:
             title=f"Why rows were rejected (first {len(report.rejected_sample)} "
             "reasons; all are in the rejected_rows table)"
         )
-        for col in ("file", "line", "column", "value", "reason"):
+        headers, rows = _rejected_cells(report)
+        for col in headers:
             rej.add_column(col, overflow="fold")
-        for _table, *cells in report.rejected_sample:
-            rej.add_row(*(_cell(c) for c in cells))
+        for cells in rows:
+            rej.add_row(*cells)
         console.print(rej)
     for line in _closing_lines(report):
         console.print(line)
@@ -57,10 +58,7 @@ def plain_report(report: BuildReport) -> str:
         f"loaded {f.rows_loaded:,}, rejected {f.rows_rejected:,}"
         for f in report.files
     ]
-    lines += [
-        "rejected: " + ", ".join(_cell(c) for c in cells)
-        for _table, *cells in report.rejected_sample
-    ]
+    lines += ["rejected: " + ", ".join(cells) for cells in _rejected_cells(report)[1]]
     return "\n".join([*lines, *_closing_lines(report)]) + "\n"
 
 
@@ -70,6 +68,19 @@ def _closing_lines(report: BuildReport) -> list[str]:
         lines.append(f"as-of month: {report.as_of_month}")
     lines.append(f"warehouse: {printable(report.warehouse or '(check only: nothing written)')}")
     return lines
+
+
+def _rejected_cells(report: BuildReport) -> tuple[list[str], list[list[str]]]:
+    """The sample of rejected rows as cells; the key column (the ticket or incident number in
+    a mapped export) only when some row has one."""
+    with_key = any(len(row) > 6 and row[6] is not None for row in report.rejected_sample)
+    headers = ["file", "line", *(["key"] if with_key else []), "column", "value", "reason"]
+    rows = [
+        [_cell(c) for c in (file, line, *([key] if with_key else []), column, value, reason)]
+        for _table, file, line, column, value, reason, *rest in report.rejected_sample
+        for key in [rest[0] if rest else None]
+    ]
+    return headers, rows
 
 
 def _cell(value: object) -> str:

@@ -70,9 +70,10 @@ _UNREADABLE = "__unreadable_"
 REJECTED_ROWS_DDL = """
 create table if not exists rejected_rows (
     build_id varchar, table_name varchar, file varchar, line bigint, "column" varchar,
-    value varchar, reason varchar, caused_by varchar
+    value varchar, reason varchar, caused_by varchar, "key" varchar
 )"""
-# Every insert names its columns: caused_by is filled only by the cross-table checks.
+# Every insert names its columns: caused_by is filled only by the cross-table checks, "key"
+# (the row's ticket or incident number in the user's export) only for a mapped export.
 REJECTED_COLUMNS = 'build_id, table_name, file, line, "column", value, reason'
 
 # Local times without an offset are read on the framework zone's wall clock, where a clock
