@@ -7,14 +7,26 @@ link. Values that a new build no longer offers are dropped rather than raising.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
+from pipelines.refresh import describe_age
 from rungs_ui import identity, page, queries, state
 from rungs_ui.queries import Filters
-from rungs_ui.warehouse import Warehouse, WarehouseUnavailable, build_command
+from rungs_ui.warehouse import (
+    DEFAULT_WAREHOUSE,
+    Warehouse,
+    WarehouseUnavailable,
+    build_command,
+)
+
+# A build older than this many hours is flagged on every page: a daily refresh plus the slack
+# of one late run.
+STALE_ENV = "RUNGS_STALE_AFTER_HOURS"
+STALE_AFTER_HOURS = 36.0
 
 
 def _keep_known(key: str, options: list, many: bool) -> None:
@@ -104,7 +116,7 @@ def render(
         "latest month the last build could judge.",
     )
     if not people_filters:
-        bar.caption(_freshness(wh))
+        _show_freshness(bar, wh)
         return Filters(month=pd.Timestamp(month + "-01").date())
     picked_teams = bar.multiselect(
         "Team", teams, key=state.TEAMS, bind="query-params", placeholder="All teams"
@@ -135,7 +147,7 @@ def render(
         placeholder="All levels",
         help="The level each person held in the as-of month.",
     )
-    bar.caption(_freshness(wh))
+    _show_freshness(bar, wh)
     return Filters(
         month=pd.Timestamp(month + "-01").date(),
         teams=tuple(picked_teams),
@@ -157,8 +169,32 @@ def _managers_to_url() -> None:
     st.query_params[state.MANAGERS] = st.session_state.get(state.MANAGERS) or []
 
 
-def _freshness(wh: Warehouse) -> str:
+def _show_freshness(bar, wh: Warehouse) -> None:
+    """The build line, and a warning on every page when that build is older than
+    RUNGS_STALE_AFTER_HOURS: a refresh that stopped running should not go unnoticed."""
     build = queries.latest_build(wh)
     built_at = pd.Timestamp(build["built_at"])
     when = built_at.strftime("%d %b %Y %H:%M %Z").strip() if not pd.isna(built_at) else "unknown"
-    return f"Build {page.text(build['build_id'])} · {when}"
+    bar.caption(f"Build {page.text(build['build_id'])} · {when}")
+    if pd.isna(built_at):
+        return
+    age = pd.Timestamp.now(tz="UTC") - built_at.tz_convert("UTC")
+    limit = stale_after_hours()
+    if age > pd.Timedelta(hours=limit):
+        target = "" if wh.path == DEFAULT_WAREHOUSE else f" --warehouse {wh.path}"
+        bar.warning(
+            f"The data is {describe_age(age.to_pytimedelta())} old (built {when}), older than "
+            f"{limit:g} hours ({STALE_ENV}). Refresh it with `python -m pipelines refresh "
+            f"--mapping FILE{target}` (or `--source DIR`); if a scheduled refresh should have "
+            "run, its log says why it did not.",
+            icon="⏰",
+        )
+
+
+def stale_after_hours() -> float:
+    """RUNGS_STALE_AFTER_HOURS, or the default when unset, negative or not a number."""
+    try:
+        hours = float(os.environ.get(STALE_ENV, STALE_AFTER_HOURS))
+    except ValueError:
+        return STALE_AFTER_HOURS
+    return hours if hours >= 0 else STALE_AFTER_HOURS

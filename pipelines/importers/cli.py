@@ -1,7 +1,8 @@
 """Command-line entry points for the real sources: `pull zendesk` and the `--mapping` option.
 
-pipelines/cli.py mounts `pull_app` as `python -m pipelines pull` and calls `mapped_source` for
-`build --mapping FILE` / `check --mapping FILE`.
+pipelines/cli.py mounts `pull_app` as `python -m pipelines pull` and `roster_app` as
+`python -m pipelines roster`, and calls `mapped_source` for `build --mapping FILE` /
+`check --mapping FILE`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated
 import typer
 
 from pipelines.errors import SourceError
+from pipelines.framework import DEFAULT_FRAMEWORK
 from pipelines.importers.mapping import apply_mapping
 from pipelines.importers.zendesk import pull_zendesk
 
@@ -83,6 +85,40 @@ def zendesk_cmd(
     except SourceError as exc:
         _fail(str(exc))
     typer.echo(report.render())
+
+
+roster_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Start engineers.csv and levels.csv from the people in your helpdesk export.",
+)
+
+
+@roster_app.command("draft")
+def roster_draft_cmd(
+    mapping: Annotated[
+        Path, typer.Option("--mapping", help="Mapping TOML whose [tickets] export names people.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write engineers.csv and levels.csv to.")
+    ],
+    framework: Annotated[
+        Path, typer.Option("--framework", help="Framework file (its levels are listed).")
+    ] = DEFAULT_FRAMEWORK,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace engineers.csv / levels.csv already in --out.")
+    ] = False,
+) -> None:
+    """Write engineers.csv and levels.csv drafts, one row per ticket assignee, with every value
+    a person must fill starting with TODO: (build and check refuse them until it is filled)."""
+    from pipelines.errors import FrameworkError
+    from pipelines.importers.roster_draft import draft_roster
+
+    try:
+        draft = draft_roster(mapping, out, framework, force=force)
+    except (SourceError, FrameworkError) as exc:
+        _fail(str(exc))
+    typer.echo(draft.render())
 
 
 def _fail(message: str) -> None:

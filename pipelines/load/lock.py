@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -28,8 +28,17 @@ class BuildRunning(BuildFailed):
 @contextmanager
 def writer_lock(warehouse: Path) -> Iterator[None]:
     """Hold the warehouse's write lock for the block, or fail at once if someone else does."""
-    path = lock_path(warehouse)
-    fd = _acquire(path, warehouse)
+    with exclusive_lock(
+        lock_path(warehouse), lambda holder: BuildRunning(_running_message(warehouse, holder))
+    ):
+        yield
+
+
+@contextmanager
+def exclusive_lock(path: Path, refusal: Callable[[tuple[str, str]], Exception]) -> Iterator[None]:
+    """Hold the flock on `path` for the block; if a live process holds it, raise
+    `refusal((pid, since))` at once. Other one-at-a-time jobs (a scheduled refresh) share this."""
+    fd = _acquire(path, refusal)
     try:
         since = f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}"
         os.ftruncate(fd, 0)
@@ -42,7 +51,7 @@ def writer_lock(warehouse: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _acquire(path: Path, warehouse: Path) -> int:
+def _acquire(path: Path, refusal: Callable[[tuple[str, str]], Exception]) -> int:
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -50,7 +59,7 @@ def _acquire(path: Path, warehouse: Path) -> int:
         except BlockingIOError:
             holder = _holder(fd)
             os.close(fd)
-            raise BuildRunning(_running_message(warehouse, holder)) from None
+            raise refusal(holder) from None
         if _still_the_lock(fd, path):
             return fd
         os.close(fd)
