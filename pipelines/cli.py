@@ -26,6 +26,16 @@ app = typer.Typer(
 )
 
 SourceOpt = Annotated[Path, typer.Option("--source", help="Folder with the input files.")]
+DEFAULT_SOURCE = Path("data/demo")
+# build and check: with --mapping, --source is optional and fills what the mapping does not.
+BuildSourceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--source",
+        help="Folder with the input files (default data/demo). With --mapping: contract files "
+        "there fill the tables the mapping does not produce, e.g. engineers.csv, levels.csv.",
+    ),
+]
 WarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="DuckDB file to (re)build.")]
 FrameworkOpt = Annotated[Path, typer.Option("--framework", help="Framework file.")]
 MappingOpt = Annotated[
@@ -85,12 +95,28 @@ def _source_errors() -> tuple[type[Exception], ...]:
     return BuildFailed, FrameworkError, SourceError
 
 
-def _resolve_source(source: Path, mapping: Path | None, scratch: Path) -> Path:
-    if mapping is None:
-        return source
-    from pipelines.importers.cli import mapped_source
+def _refuse_roster_draft(source: Path | None, mapping: Path | None) -> None:
+    """A roster draft (`roster draft`) still holding its placeholders is refused before
+    anything is read, so a half-filled draft never loads as real people."""
+    from pipelines.importers.roster_draft import refuse_unfilled, roster_files
 
-    return mapped_source(mapping, scratch)
+    refuse_unfilled(roster_files(source if mapping else source or DEFAULT_SOURCE, mapping))
+
+
+def _resolve_source(source: Path | None, mapping: Path | None, scratch: Path):
+    """The folder the build reads, and (for a mapping) where its files came from."""
+    _refuse_roster_draft(source, mapping)
+    if mapping is None:
+        return source or DEFAULT_SOURCE, None
+    from pipelines.importers.mapped_source import convert_for_build
+
+    return convert_for_build(mapping, scratch, source)
+
+
+def _named_for_user(exc: Exception, converted) -> str:
+    """An error of the build said of the user's exports, not of the converted folder."""
+    folder, provenance = converted
+    return provenance.error_text(str(exc), folder) if provenance else str(exc)
 
 
 def _mapped_scratch():
@@ -146,7 +172,7 @@ def _print_report(report) -> None:
 
 @app.command("build")
 def build_cmd(
-    source: SourceOpt = Path("data/demo"),
+    source: BuildSourceOpt = None,
     warehouse: WarehouseOpt = Path("data/warehouse.duckdb"),
     framework: FrameworkOpt = DEFAULT_FRAMEWORK,
     mapping: MappingOpt = None,
@@ -171,31 +197,37 @@ def build_cmd(
     guard = DropGuard(max_drop, max_rejected, accept_drop)
     journal = _journal_for_build(journal_url, no_journal)
     untouched = "The previous warehouse (if any) was left untouched."
+    if mapping is not None:
+        from pipelines.importers.mapping_zones import warn_about_zones
+
+        warn_about_zones(mapping, framework)  # months vs the export's clock, before it runs
+    converted = (None, None)
     try:
         with (
             _interruptible("build", f"its unfinished copy was removed. {untouched}"),
             _mapped_scratch() as scratch,
         ):
-            folder = _resolve_source(source, mapping, Path(scratch))
+            converted = _resolve_source(source, mapping, Path(scratch))
             report = build(
-                folder,
+                converted[0],
                 warehouse,
                 framework,
                 progress=not quiet,
                 as_of=as_of,
                 guard=guard,
                 journal=journal,
+                provenance=converted[1],
             )
     except DropRefused as exc:
         _fail(str(exc))  # says itself what became of the previous warehouse
     except _source_errors() as exc:
-        _fail(f"{exc}\n{untouched}")
+        _fail(f"{_named_for_user(exc, converted)}\n{untouched}")
     _print_report(report)
 
 
 @app.command("check")
 def check_cmd(
-    source: SourceOpt = Path("data/demo"),
+    source: BuildSourceOpt = None,
     framework: FrameworkOpt = DEFAULT_FRAMEWORK,
     mapping: MappingOpt = None,
     warehouse: Annotated[
@@ -215,24 +247,136 @@ def check_cmd(
     from pipelines.load.build import build
     from pipelines.load.guard import DropGuard
 
+    try:
+        _refuse_roster_draft(source, mapping)
+    except _source_errors() as exc:
+        _fail(str(exc))
     if mapping is not None:
         from pipelines.importers.mapping import preview_mapping
+        from pipelines.importers.mapping_zones import warn_about_zones
 
         preview = preview_mapping(mapping)
         typer.echo(preview.render())
+        warn_about_zones(mapping, framework)
         if not preview.ok:
             raise typer.Exit(code=2)
     guard = DropGuard(max_drop, max_rejected, previous=warehouse)
     journal = _journal_for_build(journal_url, no_journal)
+    converted = (None, None)
     try:
         with _interruptible("check", "nothing was written"), _mapped_scratch() as scratch:
-            folder = _resolve_source(source, mapping, Path(scratch))
-            report = build(folder, None, framework, progress=False, guard=guard, journal=journal)
+            converted = _resolve_source(source, mapping, Path(scratch))
+            report = build(
+                converted[0],
+                None,
+                framework,
+                progress=False,
+                guard=guard,
+                journal=journal,
+                provenance=converted[1],
+            )
     except _source_errors() as exc:
-        _fail(str(exc))
+        _fail(_named_for_user(exc, converted))
     _print_report(report)
     if report.rows_rejected:
         raise typer.Exit(code=2)
+
+
+@app.command("refresh")
+def refresh_cmd(
+    warehouse: WarehouseOpt = Path("data/warehouse.duckdb"),
+    source: BuildSourceOpt = None,
+    mapping: MappingOpt = None,
+    zendesk: Annotated[
+        Path | None,
+        typer.Option(
+            "--zendesk",
+            help="Folder a Zendesk pull keeps its files in: pull what changed since the last "
+            "refresh into it, then build from it.",
+        ),
+    ] = None,
+    subdomain: Annotated[
+        str | None, typer.Option(help="Zendesk subdomain (with --zendesk).")
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Email of the admin whose API token is used.")
+    ] = None,
+    token_env: Annotated[
+        str, typer.Option("--token-env", help="Environment variable holding the API token.")
+    ] = "ZENDESK_API_TOKEN",
+    framework: FrameworkOpt = DEFAULT_FRAMEWORK,
+    max_drop: MaxDropOpt = DEFAULT_MAX_DROP,
+    max_rejected: MaxRejectedOpt = DEFAULT_MAX_REJECTED,
+    accept_drop: Annotated[
+        bool,
+        typer.Option(
+            "--accept-drop",
+            help="Swap the build in even if it crosses --max-drop or --max-rejected (for a "
+            "one-off run, not for the schedule).",
+        ),
+    ] = False,
+    journal_url: JournalUrlOpt = None,
+    no_journal: NoJournalOpt = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Progress lines and a summary when all is well.")
+    ] = False,
+) -> None:
+    """Re-read the exports (or pull what changed in Zendesk) and build; silent when all is
+    well, for cron and systemd timers. Exit 1 on a problem (nothing changed), 2 when built
+    with rejected rows, 75 when another refresh of the warehouse is still running."""
+    from pipelines import refresh
+    from pipelines.load.guard import DropGuard
+
+    given = [name for name, v in (("--source", source), ("--mapping", mapping)) if v]
+    if zendesk is not None and given:
+        _fail(f"--zendesk and {given[0]} name two sources. Fix: give one of them")
+    if zendesk is None and not given:
+        _fail("refresh needs its input. Fix: give --mapping FILE, --source DIR or --zendesk DIR")
+    plan = refresh.RefreshPlan(
+        warehouse=warehouse,
+        framework=framework,
+        source=source,
+        mapping=mapping,
+        guard=DropGuard(max_drop, max_rejected, accept_drop),
+        journal=_journal_for_build(journal_url, no_journal),
+    )
+    if zendesk is not None:
+        plan.zendesk = refresh.ZendeskSource(
+            zendesk, subdomain or "", email or "", _zendesk_token(subdomain, email, token_env)
+        )
+    try:
+        with (
+            refresh.refresh_lock(warehouse),
+            _interruptible("refresh", "the previous warehouse was left untouched"),
+            _mapped_scratch() as scratch,
+        ):
+            report = refresh.run_refresh(plan, _resolve_source, Path(scratch), progress=verbose)
+    except refresh.RefreshBusy as exc:
+        _fail(str(exc), code=refresh.EXIT_BUSY)
+    except refresh.RefreshFailed as exc:
+        _fail(refresh.failure_report(plan, exc), code=refresh.EXIT_FAILED)
+    if report.rows_rejected:
+        from pipelines.load.terminal import printable
+
+        typer.echo(printable(refresh.rejected_report(plan, report)), err=True)
+        raise typer.Exit(code=refresh.EXIT_REJECTED)
+    if verbose:
+        typer.echo(refresh.summary(plan, report))
+
+
+def _zendesk_token(subdomain: str | None, email: str | None, token_env: str) -> str:
+    import os
+
+    if not subdomain or not email:
+        _fail("--zendesk needs --subdomain and --email. Fix: add both")
+    # From the environment, so it never appears in a crontab, shell history or `ps`.
+    token = os.environ.get(token_env, "")
+    if not token:
+        _fail(
+            f"the environment variable {token_env} is empty. Fix: set it where the refresh "
+            "runs (for systemd, an EnvironmentFile), to your Zendesk API token"
+        )
+    return token
 
 
 @app.command("demo")
@@ -409,10 +553,11 @@ def journal_import_cmd(
 
 def _mount_optional() -> None:
     try:
-        from pipelines.importers.cli import pull_app
+        from pipelines.importers.cli import pull_app, roster_app
     except ImportError:
         return
     app.add_typer(pull_app, name="pull", help="Pull from a helpdesk API into contract files.")
+    app.add_typer(roster_app, name="roster", help="Start a roster from your helpdesk export.")
 
 
 _mount_optional()
