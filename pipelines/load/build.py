@@ -7,6 +7,7 @@ warehouse exactly as it was, still readable by the dashboard.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import tempfile
@@ -132,20 +133,22 @@ def build(
         str(warehouse) if warehouse else None,
         framework.version,
     )
+    # Everything but where to write it, so the two ways in below cannot drift apart.
+    build_into = functools.partial(
+        _build_into,
+        source=source,
+        framework=framework,
+        report=report,
+        progress=progress,
+        as_of=as_of_month,
+        guard=guard,
+        started=started,
+        journal=journal,
+        provenance=provenance,
+    )
     with _failures_explained(report.build_id):
         if warehouse is None:
-            _build_into(
-                None,
-                source,
-                framework,
-                report,
-                progress,
-                as_of_month,
-                guard,
-                started,
-                journal,
-                provenance,
-            )
+            build_into(None)
             return report
         target = Path(warehouse)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -153,18 +156,7 @@ def build(
             _sweep_dead_builds(target)
             scratch = scratch_path(target, report.build_id)
             try:
-                _build_into(
-                    scratch,
-                    source,
-                    framework,
-                    report,
-                    progress,
-                    as_of_month,
-                    guard,
-                    started,
-                    journal,
-                    provenance,
-                )
+                build_into(scratch)
                 os.replace(scratch, target)
             finally:
                 _discard(scratch)
