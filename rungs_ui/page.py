@@ -378,6 +378,8 @@ def table(
             height=height,
             column_config=config or None,
             column_order=column_order,
+            # A missing value reads as a dash, as in the static tables, never as "None".
+            placeholder="—",
         )
         return
     if column_order is not None and not isinstance(df, Styler):

@@ -42,14 +42,32 @@ def _keep_known(key: str, options: list, many: bool) -> None:
         del st.session_state[key]
 
 
+def _no_months(wh: Warehouse) -> WarehouseUnavailable:
+    """Why nothing was judged, and what to do: a build of the user's own exports that judged no
+    month most often holds a single month, which is the month in progress at its newest
+    ticket and so not judged; the demo's command is advice only for a warehouse without data."""
+    build = queries.latest_build(wh)
+    loaded = int(build.get("rows_loaded") or 0)
+    as_of = build.get("as_of_month")
+    if loaded and as_of:
+        return WarehouseUnavailable(
+            f"The last build loaded {loaded:,} rows but judged no month: the newest whole "
+            f"month before its newest ticket is {as_of}, and nobody has a month judged by then.",
+            "Export a longer history (a month is judged once a later ticket shows it has ended), "
+            "or rebuild naming the month to judge, e.g. `python -m pipelines build … "
+            "--as-of YYYY-MM`.",
+        )
+    return WarehouseUnavailable(
+        "The warehouse holds no months of metrics yet.",
+        f"Load tickets or monthly metrics and rebuild with `{build_command(wh.path)}`.",
+    )
+
+
 def _month_labels(wh: Warehouse) -> tuple[list[str], str]:
     """The as-of months offered (newest first) and the default one."""
     months = queries.as_of_months(wh)
     if not months:
-        raise WarehouseUnavailable(
-            "The warehouse holds no months of metrics yet.",
-            f"Load tickets or monthly metrics and rebuild with `{build_command(wh.path)}`.",
-        )
+        raise _no_months(wh)
     labels = [m.strftime("%Y-%m") for m in months]
     built = queries.build_as_of(wh)
     default = built.strftime("%Y-%m") if built and built.strftime("%Y-%m") in labels else labels[0]
@@ -184,9 +202,8 @@ def _show_freshness(bar, wh: Warehouse) -> None:
         target = "" if wh.path == DEFAULT_WAREHOUSE else f" --warehouse {wh.path}"
         bar.warning(
             f"The data is {describe_age(age.to_pytimedelta())} old (built {when}), older than "
-            f"{limit:g} hours ({STALE_ENV}). Refresh it with `python -m pipelines refresh "
-            f"--mapping FILE{target}` (or `--source DIR`); if a scheduled refresh should have "
-            "run, its log says why it did not.",
+            f"{limit:g} hours ({STALE_ENV}). Refresh: `python -m pipelines refresh "
+            f"--mapping FILE{target}` (or `--source DIR`).",
             icon="⏰",
         )
 

@@ -125,9 +125,11 @@ if cascaded:
 if rejected.empty:
     st.caption("Every row passed validation.")
 else:
+    # Blank, not "None": most rows have no key (a contract file) and were rejected on their own.
+    shown = rejected.fillna({c: "" for c in ("key", "caused_by") if c in rejected.columns})
     page.table(
         ctx,
-        rejected,
+        shown,
         column_config={
             "table_name": "Table",
             "file": "File",
