@@ -461,7 +461,10 @@ def test_a_build_that_would_shrink_the_org_keeps_the_previous_warehouse(built, b
     assert f"this build was not swapped into {built}: engineers: 3 → 2 (-33%)" in message
     assert "tickets: 5 → 2 (-60%)" in message
     assert "the previous warehouse stays" in message
-    assert "check engineers.csv line 3 (first rejected row) or rerun with --accept-drop" in message
+    assert (
+        "check engineers.csv line 3 (first rejected row: hire_date is not a date; write "
+        "YYYY-MM-DD) or rerun with --accept-drop" in message
+    )
     assert build_id(built) == before
     assert query(built, "select count(*) from engineers") == [(3,)]
     assert scratch_left(built) == []
@@ -501,5 +504,5 @@ def test_check_warns_about_a_build_that_would_shrink_the_org(built, broken_hire_
         "note: a build would not be swapped in without --accept-drop: engineers: 3 → 2 (-33%)"
         in note
     )
-    assert "check engineers.csv line 3 (first rejected row)" in note
+    assert "check engineers.csv line 3 (first rejected row: hire_date is not a date" in note
     assert query(built, "select count(*) from engineers") == [(3,)]

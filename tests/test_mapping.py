@@ -326,8 +326,11 @@ def test_dates_in_no_format_are_listed_with_line_count_and_a_format_that_reads_t
     assert "3 value(s) match no date format" in problem.message
     # ISO text always parses, so only the foreign layouts need a format.
     assert "2024-02-03 10:00" not in problem.message
+    # The fix names the mapping file and the line of its timestamp_formats.
+    at = mapping.read_text().splitlines().index('timestamp_formats = ["%m-%d-%Y"]') + 1
     assert problem.fix == (
-        'add "%d/%m/%Y %H:%M" to timestamp_formats (it reads 2 of these 3; the rest need another)'
+        f'add "%d/%m/%Y %H:%M" to timestamp_formats in {mapping} (line {at}) '
+        "(it reads 2 of these 3; the rest need another)"
     )
 
 
@@ -346,13 +349,15 @@ def test_unmapped_values_are_counted_per_value_with_first_line(tmp_path):
     )
     mapping = write(tmp_path, "map.toml", PLAIN_MAPPING)
     report = preview_mapping(mapping)
-    escalated, parked = [p for p in report.problems if p.blocking]
-    assert (escalated.column, escalated.line, parked.line) == ("State", 4, 6)
-    assert escalated.message == (
-        "'Escalated' (2 row(s)) is not in [tickets.values.status], so it has no status"
+    # Every uncovered value in one problem (issue 13: one round of edits fixes the map).
+    [problem] = [p for p in report.problems if p.blocking]
+    assert (problem.column, problem.line) == ("State", 4)
+    assert problem.message == (
+        "2 distinct values are not in [tickets.values.status], so they have no status: "
+        "'Escalated' (2 row(s), first on line 4), 'Parked' (1 row(s), first on line 6)"
     )
-    assert escalated.fix.startswith('add "Escalated" = … (one of [')
-    assert escalated.fix.endswith(f"to [tickets.values.status] in {mapping}")
+    assert problem.fix.startswith(f"add to [tickets.values.status] in {mapping}: ")
+    assert '"Escalated" = … (one of [' in problem.fix and '; "Parked" = … (one of [' in problem.fix
 
 
 def test_values_already_in_contract_spelling_need_no_value_map(tmp_path):

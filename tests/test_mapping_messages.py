@@ -118,8 +118,8 @@ def test_a_leftover_null_looking_value_is_sent_to_null_tokens(tmp_path):
     mapping = exports(tmp_path, MAPPING.replace('null_tokens = ["", "?"]', 'null_tokens = [""]'))
     [problem] = [p for p in preview_mapping(mapping).problems if p.blocking]
     assert str(problem) == (
-        f"{tmp_path / 'incidents.csv'}, line 3, column 'resolved_at': 1 value(s) look like "
-        f"'no value': '?' (1 rows). Fix: add '?' to null_tokens in {mapping} (such values "
+        f"{tmp_path / 'incidents.csv'}, line 3, column 'resolved_at': 1 cell(s) look like "
+        f"'no value': '?'. Fix: add '?' to null_tokens in {mapping} (such values "
         "are then read as empty)"
     )
     assert "timestamp_formats" not in str(problem)
@@ -167,4 +167,37 @@ def test_a_contract_file_for_a_mapped_table_is_ignored_with_a_note(tmp_path):
     result = run("check", "--mapping", mapping, "--source", roster, "--no-journal")
     assert f"{roster / 'tickets.csv'}: ignored, because the mapping produces tickets" in (
         " ".join(result.output.split())
+    )
+
+
+def test_null_looking_cells_in_several_columns_are_one_problem_counting_every_cell(tmp_path):
+    text = MAPPING.replace('null_tokens = ["", "?"]', 'null_tokens = [""]')
+    mapping = exports(tmp_path, text)
+    incidents = tmp_path / "incidents.csv"
+    # '?' also for the (mapped) state of the first row and the opening time of the last.
+    incidents.write_text(
+        INCIDENTS.replace('Resolved,E1,"VPN"', '?,E1,"VPN"').replace(
+            "10:00:00,admin,02/02/2024 09:00:00,01/02", "10:00:00,admin,?,01/02"
+        ),
+        encoding="utf-8",
+    )
+    [problem] = [p for p in preview_mapping(mapping).problems if p.blocking]
+    assert str(problem) == (
+        f"{incidents}, line 2: 3 cell(s) in columns ['opened_at', 'resolved_at', "
+        "'state'] look like 'no value': '?'. Fix: add '?' to null_tokens in "
+        f"{mapping} (such values are then read as empty)"
+    )
+
+
+def test_one_missing_timestamp_format_is_one_problem_naming_every_column(tmp_path):
+    text = MAPPING.replace('timestamp_formats = ["%d/%m/%Y %H:%M:%S"]\n', "")
+    mapping = exports(tmp_path, text)
+    [problem] = [p for p in preview_mapping(mapping).problems if p.blocking]
+    assert str(problem) == (
+        f"{tmp_path / 'incidents.csv'}, line 2: 8 value(s) in 3 columns match no date format "
+        "('opened_at': '02/02/2024 09:00:00' (2 rows), '01/02/2024 09:00:00' (1 rows); "
+        "'resolved_at': '01/02/2024 08:00:00' (1 rows), '01/02/2024 10:00:00' (1 rows); "
+        "'sys_updated_at': '01/02/2024 10:00:00' (1 rows), '02/02/2024 10:00:00' (1 rows), "
+        "'03/02/2024 10:00:00' (1 rows)). Fix: add \"%d/%m/%Y %H:%M:%S\" to timestamp_formats "
+        f"in {mapping}; it reads every one of these columns"
     )

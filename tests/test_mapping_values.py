@@ -391,3 +391,62 @@ def test_zones_with_the_same_clock_need_no_warning_and_summer_only_differences_d
         "a ticket solved at 00:30 on 1 Apr 2025 in Europe/London counts in March, because "
         "months follow the framework's UTC (where it is 23:30 on 31 Mar)"
     )
+
+
+# -- activity names match like value-map keys: case and padding do not count -----------------
+
+EXAMPLES = Path(__file__).parent / "fixtures" / "mapping" / "examples"
+
+
+def activity_log(tmp_path: Path, events: str) -> Path:
+    """docs/mappings/activity-log.toml as shipped, beside its example roster and `events`."""
+    folder = EXAMPLES / "activity-log"
+    for name in ("engineers.csv", "levels.csv"):
+        write(tmp_path, name, (folder / name).read_text(encoding="utf-8"))
+    write(tmp_path, "case_events.csv", events)
+    return write(tmp_path, "activity-log.toml", (DOCS / "activity-log.toml").read_text("utf-8"))
+
+
+def test_an_activity_in_another_case_or_padded_still_solves_its_case(tmp_path):
+    shipped = (EXAMPLES / "activity-log" / "case_events.csv").read_text(encoding="utf-8")
+    # The log as some tools write it: "resolve " lower case and padded, "RESOLVE" shouting.
+    events = shipped.replace("C-3001,Resolve,", 'C-3001,"resolve ",', 1).replace(
+        "C-3003,Resolve,", "C-3003,RESOLVE,", 1
+    )
+    mapping = activity_log(tmp_path, events)
+    report = apply_mapping(mapping, tmp_path / "out")
+    assert not [p for p in report.problems if "solved_activities" in p.message]
+    tickets = {r["ticket_id"]: r for r in rows_of(tmp_path / "out" / "tickets.csv")}
+    # Amsterdam is UTC+1 in early March: solved at 15:00 and 11:00 local.
+    assert {t: (tickets[t]["status"], tickets[t]["solved_at"]) for t in ("C-3001", "C-3003")} == {
+        "C-3001": ("solved", "2024-03-04T14:00:00Z"),
+        "C-3003": ("solved", "2024-03-06T10:00:00Z"),
+    }
+    assert [r["status"] for r in tickets.values()].count("open") == 2  # C-3004, C-3006
+
+
+# -- a value map missing several values: every one in one problem, folded spellings as one -----
+
+
+def test_every_value_a_map_misses_is_listed_once_with_counts_and_its_line(tmp_path):
+    write(
+        tmp_path,
+        "export.csv",
+        "Number,Made SLA\nA1,TRUE\nA2,Solved\nA3, SOLVED \nA4,Pending\nA5,solved\nA6,?\n",
+    )
+    mapping = write(tmp_path, "map.toml", TICKETS_ONLY)
+    blocking = [p for p in preview_mapping(mapping).problems if p.blocking]
+    unmapped = next(p for p in blocking if "[tickets.values.sla_breached]" in p.message)
+    assert (unmapped.line, unmapped.column) == (3, "Made SLA")
+    assert unmapped.message == (
+        "2 distinct values are not in [tickets.values.sla_breached], so they have no "
+        "sla_breached: 'Solved' (3 row(s), first on line 3), 'Pending' (1 row(s), first on "
+        "line 5)"
+    )
+    # One line per value to add, " SOLVED " and "solved" folded into "Solved"'s.
+    assert unmapped.fix == (
+        f"add to [tickets.values.sla_breached] in {mapping}: "
+        '"Solved" = true or "Solved" = false (whichever it means for sla_breached); '
+        '"Pending" = true or "Pending" = false (whichever it means for sla_breached)'
+    )
+    assert len(blocking) == 2  # and '?' sent to null_tokens

@@ -41,6 +41,12 @@ from pipelines.importers.mapping_config import (
     load_mapping,
 )
 from pipelines.importers.mapping_dates import suggest_format
+from pipelines.importers.mapping_files import (
+    encoding_advice,
+    first_non_utf8_line,
+    is_utf8,
+    not_csv_text,
+)
 from pipelines.importers.publish import publish
 from pipelines.load import lines
 from pipelines.tables import TABLES_BY_NAME
@@ -48,6 +54,8 @@ from pipelines.tables import TABLES_BY_NAME
 ISO_OFFSET = r"(Z|[+-]\d\d:?\d\d)$"
 OUTPUT_FORMATS = {"timestamp": "%Y-%m-%dT%H:%M:%SZ", "date": "%Y-%m-%d", "month": "%Y-%m"}
 SAMPLES = 5
+# Values a value-map problem lists, each with its line to add: enough for one round of edits.
+UNMAPPED_SHOWN = 25
 
 
 @dataclass(frozen=True)
@@ -339,6 +347,10 @@ class _TableJob:
                 in_mapping=True,
             )
             return False
+        unreadable = not_csv_text(t.file, t.encoding)
+        if unreadable:
+            self.problem(unreadable.what, unreadable.fix)
+            return False
         p = _Params()
         options = [
             f"nullstr = {p.bind(list(t.null_tokens), '::varchar[]')}",
@@ -355,6 +367,14 @@ class _TableJob:
                 p.values,
             )
         except duckdb.Error as exc:
+            bad_line = first_non_utf8_line(t.file) if is_utf8(t.encoding) else None
+            if bad_line:
+                self.problem(
+                    "the text on this line is not UTF-8",
+                    encoding_advice(self.mapping.path, t.table),
+                    line=bad_line,
+                )
+                return False
             self.problem(
                 f"cannot read it as CSV ({str(exc).splitlines()[0]})",
                 "export as CSV with a header row; set delimiter/encoding in the "
@@ -447,8 +467,10 @@ class _TableJob:
                 f"{_q(a.resource_column)} as _resource",
                 f"{_q(a.timestamp_column)} as _ts__raw",
                 f"{self._convert(_q(a.timestamp_column), ts_column, p)} as _ts",
-                f"list_contains({p.bind(list(a.solved_activities), '::varchar[]')}, "
-                f"trim({_q(a.activity_column)})) as _solved",
+                # Compared folded, as value maps are: "resolve " in the log is the
+                # solved_activities' "Resolve", never a case silently left open.
+                f"list_contains({p.bind([fold(s) for s in a.solved_activities], '::varchar[]')}, "
+                f"{_folded(_q(a.activity_column), p)}) as _solved",
             ]
         self.con.execute(
             f"create or replace temp table {self.staged} as select {', '.join(select)} "
@@ -545,7 +567,11 @@ class _TableJob:
         return f"timezone('UTC', coalesce({', '.join(parsed)}))"
 
     def _check_values(self) -> None:
-        """Every value that did not convert, grouped, with counts and where it first occurs."""
+        """Every value that did not convert, grouped, with counts and where it first occurs.
+        Null-looking cells and unreadable timestamps are gathered over every column first, so
+        one fix (a null token, a format) is asked for once, naming every column it mends."""
+        self._nulls: dict[tuple[str, str], tuple[int, int]] = {}
+        self._unread_dates: dict[tuple[str, str], list[tuple[str, int, str, int]]] = {}
         checks = [(name, self.contract[name], src) for name, src in self.sources.items()]
         if self.table.activity:
             checks.append(
@@ -567,6 +593,8 @@ class _TableJob:
             ).fetchall()
             if bad:
                 self._report_bad(name, column, source, bad)
+        self._report_nulls()
+        self._report_dates()
         if self.table.activity:
             self._check_activity()
 
@@ -574,7 +602,7 @@ class _TableJob:
         self, name: str, column: Column, source: Source, bad: list[tuple[str, int, int]]
     ) -> None:
         t = self.table
-        bad = self._null_looking(source, bad)
+        bad = self._null_looking(source, name, bad)
         if not bad:
             return
         total = sum(n for _, n, _ in bad)
@@ -588,22 +616,34 @@ class _TableJob:
             samples = [v for v, _, _ in bad[:SAMPLES]]
             fmt, reads = suggest_format(samples)
             setting = "timestamp_formats" if column.kind == "timestamp" else "date_formats"
+            # The table's own setting wins over the file-wide one, so it is the line to edit.
+            # (line_of answers the section's header when the key is not in it.)
+            at = self.mapping.line_of(t.table, setting)
+            if at == self.mapping.line_of(t.table):
+                at = self.mapping.line_of("", setting)
+            in_file = f" in {self.mapping.path}" + (f" (line {at})" if at else "")
             if fmt is None:
                 fix = (
-                    f"add a strptime format that reads them to {setting} "
+                    f"add a strptime format that reads them to {setting}{in_file} "
                     '(e.g. "%d-%m-%Y %H:%M"), or list them in null_tokens'
                 )
             else:
-                fix = f'add "{fmt}" to {setting}'
+                fix = f'add "{fmt}" to {setting}{in_file}'
                 if reads < len(samples):
                     fix += f" (it reads {reads} of these {len(samples)}; the rest need another)"
-            self.problem(
-                f"{total} value(s) match no date format: {listed}{more}",
-                fix,
-                line=line,
-                column=column_label,
-                in_mapping=in_mapping,
-            )
+            if in_mapping:
+                self.problem(
+                    f"{total} value(s) match no date format: {listed}{more}",
+                    fix,
+                    line=line,
+                    column=column_label,
+                    in_mapping=True,
+                )
+                return
+            # Reported by _report_dates, once per fix over every column that needs it.
+            found = self._unread_dates.setdefault((setting, fix), [])
+            if all(label != column_label for label, *_ in found):
+                found.append((column_label, total, f"{listed}{more}", first_line))
         elif column.kind in ("choice", "bool"):
             allowed = list(column.choices) if column.kind == "choice" else ["true", "false"]
             section = f"[{t.table}.values.{name}]"
@@ -626,50 +666,105 @@ class _TableJob:
                 in_mapping=in_mapping,
             )
 
-    def _null_looking(
-        self, source: Source, bad: list[tuple[str, int, int]]
-    ) -> list[tuple[str, int, int]]:
-        """Report the values that are an export's way of writing "nothing" ("?", "N/A") as
-        one null_tokens problem; return the others, which need their own advice."""
-        nulls = [b for b in bad if looks_null(b[0])]
-        if nulls:
-            words = sorted({v.strip() for v, _, _ in nulls})
+    def _report_dates(self) -> None:
+        """One problem per suggested fix: three columns in one unknown format need one line
+        added to the mapping, said once with every column it mends."""
+        for (_setting, fix), found in self._unread_dates.items():
+            if len(found) == 1:
+                [(label, total, listed, line)] = found
+                self.problem(
+                    f"{total} value(s) match no date format: {listed}",
+                    fix,
+                    line=line,
+                    column=label,
+                )
+                continue
+            total = sum(n for _, n, _, _ in found)
+            each = "; ".join(f"{label!r}: {listed}" for label, _, listed, _ in found)
             self.problem(
-                f"{sum(n for _, n, _ in nulls)} value(s) look like 'no value': "
-                + ", ".join(f"{v!r} ({n} rows)" for v, n, _ in nulls[:SAMPLES]),
-                f"add {', '.join(f'{w!r}' for w in words)} to null_tokens in "
-                f"{self.mapping.path} (such values are then read as empty)",
-                line=min(line for _, _, line in nulls),
-                column=source.label or None,
+                f"{total} value(s) in {len(found)} columns match no date format ({each})",
+                f"{fix}; it reads every one of these columns",
+                line=min(line for *_, line in found),
             )
+
+    def _null_looking(
+        self, source: Source, name: str, bad: list[tuple[str, int, int]]
+    ) -> list[tuple[str, int, int]]:
+        """Keep the values that are an export's way of writing "nothing" ("?", "N/A") for one
+        null_tokens problem over every column (_report_nulls); return the others, which need
+        their own advice."""
+        label = source.label or name
+        for value, rows, line in bad:
+            if looks_null(value):
+                # A source column feeding two contract columns holds its cells once.
+                self._nulls.setdefault((label, value), (rows, line))
         return [b for b in bad if not looks_null(b[0])]
 
+    def _report_nulls(self) -> None:
+        if not self._nulls:
+            return
+        cells = sum(n for n, _ in self._nulls.values())
+        columns = list(dict.fromkeys(label for label, _ in self._nulls))
+        by_value: dict[str, int] = {}
+        for (_, value), (rows, _) in self._nulls.items():
+            by_value[value] = by_value.get(value, 0) + rows
+        words = sorted({v.strip() for v in by_value})
+        # Counts per value only when there are several: one count is said once.
+        if len(by_value) == 1:
+            listed = repr(next(iter(by_value)))
+        else:
+            listed = ", ".join(f"{v!r} ({n})" for v, n in by_value.items())
+        one_column = columns[0] if len(columns) == 1 else None
+        where = "" if one_column else f" in columns {columns}"
+        self.problem(
+            f"{cells} cell(s){where} look like 'no value': {listed}",
+            f"add {', '.join(f'{w!r}' for w in words)} to null_tokens in "
+            f"{self.mapping.path} (such values are then read as empty)",
+            line=min(line for _, line in self._nulls.values()),
+            column=one_column,
+        )
+
     def _check_mapped(self, name: str, column: Column, source: Source) -> None:
-        """Each export value the column's value map does not cover, once, at its first row."""
+        """Every export value the column's value map does not cover, in one problem, so one
+        round of edits fixes the map. Spellings that fold alike (" SOLVED ", "Solved") are one
+        value and one line to add; the first spelling seen stands for them."""
+        p = _Params()
+        raw = _q(name + "__source")
         unmapped = self.con.execute(
-            f"select {_q(name + '__source')} as v, count(*), min(_line) from {self.staged} "
-            f"where {_q(name + '__unmapped')} group by v order by min(_line)"
+            f"select arg_min({raw}, _line) as v, count(*), min(_line) from {self.staged} "
+            f"where {_q(name + '__unmapped')} group by {_folded(raw, p)} "
+            f"order by count(*) desc, min(_line)",
+            p.values,
         ).fetchall()
-        unmapped = self._null_looking(source, unmapped)
+        unmapped = self._null_looking(source, name, unmapped)
+        if not unmapped:
+            return
         section = f"[{self.table.table}.values.{name}]"
-        for value, rows, line in unmapped[:SAMPLES]:
+        label = source.label or name
+        if len(unmapped) == 1:
+            [(value, rows, line)] = unmapped
             self.problem(
                 f"{value!r} ({rows} row(s)) is not in {section}, so it has no {name}",
                 f"add {_map_line(value, column)} to {section} in {self.mapping.path}",
                 line=line,
-                column=source.label or name,
+                column=label,
             )
-        if len(unmapped) > SAMPLES:
-            rest = unmapped[SAMPLES:]
-            self.problem(
-                f"{len(rest)} more value(s) are not in {section}: "
-                + ", ".join(repr(v) for v, _, _ in rest[:SAMPLES])
-                + (" …" if len(rest) > SAMPLES else ""),
-                f"add a line for each to {section} in {self.mapping.path}, "
-                'or "*" = ... for every value not listed',
-                line=rest[0][2],
-                column=source.label or name,
-            )
+            return
+        shown = unmapped[:UNMAPPED_SHOWN]
+        listed = ", ".join(
+            f"{v!r} ({n} row(s), first on line {self._export_line(at)})" for v, n, at in shown
+        )
+        rest = len(unmapped) - len(shown)
+        more = f" and {rest} more" if rest else ""
+        self.problem(
+            f"{len(unmapped)} distinct values are not in {section}, so they have no {name}: "
+            f"{listed}{more}",
+            f"add to {section} in {self.mapping.path}: "
+            + "; ".join(_map_line(v, column) for v, _, _ in shown)
+            + (' (or "*" = ... for every value not listed)' if rest else ""),
+            line=min(at for _, _, at in unmapped),
+            column=label,
+        )
 
     def _check_activity(self) -> None:
         a = self.table.activity

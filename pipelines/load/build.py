@@ -206,7 +206,8 @@ def _apply_guard(con, report: BuildReport, guard: DropGuard) -> None:
     counted = [
         replace(f, file=None) if f.file == journal_rows.JOURNAL_SOURCE else f for f in report.files
     ]
-    verdict = judge(guard, previous, counted, first_rejected_row(con))
+    roster = next((f.file for f in report.files if f.table == "engineers"), None)
+    verdict = judge(guard, previous, counted, first_rejected_row(con, roster))
     if not verdict:
         return
     if report.warehouse is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from pipelines.errors import BuildFailed
 
@@ -76,13 +76,21 @@ class HeavyRejection:
         )
 
 
+class RejectedRow(NamedTuple):
+    """Where the first rejected row is, and why it was rejected (with any "did you mean")."""
+
+    file: str
+    line: int
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What this build would lose. Empty (falsy) when nothing crosses a threshold."""
 
     shrinks: tuple[Shrink, ...] = ()
     heavy: tuple[HeavyRejection, ...] = ()
-    first_rejected: tuple[str, int] | None = None
+    first_rejected: tuple[str, int] | RejectedRow | None = None
 
     def __bool__(self) -> bool:
         return bool(self.shrinks or self.heavy)
@@ -94,8 +102,9 @@ class Verdict:
     def where_to_look(self) -> str:
         if self.first_rejected is None:
             return "if the smaller org is intended, rerun with --accept-drop"
-        file, line = self.first_rejected
-        return f"check {file} line {line} (first rejected row) or rerun with --accept-drop"
+        file, line, reason = RejectedRow(*self.first_rejected)
+        why = f": {reason}" if reason else ""
+        return f"check {file} line {line} (first rejected row{why}) or rerun with --accept-drop"
 
     def refusal(self, warehouse: Path, guard: DropGuard) -> str:
         kept = "the previous warehouse stays" if warehouse.exists() else "nothing was written"
@@ -121,7 +130,7 @@ def judge(
     guard: DropGuard,
     previous: Mapping[str, int],
     files: Iterable[FileCounts],
-    first_rejected: tuple[str, int] | None = None,
+    first_rejected: tuple[str, int] | RejectedRow | None = None,
 ) -> Verdict:
     """Compare this build's counts with the previous build's and with the thresholds."""
     files = list(files)
@@ -168,15 +177,36 @@ def previous_counts(warehouse: Path | None) -> dict[str, int]:
     return {table: int(n or 0) for table, n in rows}
 
 
-def first_rejected_row(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
+def first_rejected_row(
+    con: duckdb.DuckDBPyConnection, roster_file: str | None = None
+) -> RejectedRow | None:
     """The first rejected row of the first file in load order (engineers before the files
     that refer to them), where the cause of a cascade of rejections usually is."""
     from pipelines.schemas import TABLES
 
-    firsts = dict(
-        (table, (file, line))
-        for table, file, line in con.execute(
-            "select table_name, file, min(line) from rejected_rows group by table_name, file"
+    firsts = {
+        table: (file, line, reason, value)
+        for table, file, line, reason, value in con.execute(
+            "select table_name, file, min(line), arg_min(reason, line), arg_min(value, line) "
+            "from rejected_rows group by table_name, file"
         ).fetchall()
-    )
-    return next((firsts[spec.name] for spec in TABLES if spec.name in firsts), None)
+    }
+    first = next((firsts[spec.name] for spec in TABLES if spec.name in firsts), None)
+    if first is None:
+        return None
+    file, line, reason, value = first
+    return RejectedRow(file, line, _with_roster_guess(con, reason or "", value, roster_file))
+
+
+def _with_roster_guess(con, reason: str, value: str | None, roster_file: str | None) -> str:
+    """An unknown engineer whose id is a roster id in other letter case is a typo in one of
+    the two files (exports often upper-case ids): name the roster's spelling."""
+    if not value or not reason.startswith("unknown engineer "):
+        return reason
+    meant = con.execute(
+        "select min(engineer_id) from engineers where lower(engineer_id) = lower($v)",
+        {"v": value},
+    ).fetchall()[0][0]
+    if meant is None:
+        return reason
+    return f"{reason}; did you mean {meant} in {roster_file or 'the roster'}?"

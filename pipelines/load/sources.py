@@ -17,6 +17,8 @@ import duckdb
 from pipelines.errors import FileProblem
 from pipelines.tables import TableSpec
 
+# Byte order marks of UTF-16 text: a mistake unless the file is declared UTF-16.
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Signatures of files people export by mistake, with what to do instead.
 _MAGIC = (
     (
@@ -30,8 +32,7 @@ _MAGIC = (
         "open it and save the sheet as 'CSV UTF-8'",
     ),
     (b"%PDF", "is a PDF, not a CSV", "export the report from the helpdesk as CSV"),
-    (b"\xff\xfe", "is UTF-16 encoded", "re-save it as 'CSV UTF-8'"),
-    (b"\xfe\xff", "is UTF-16 encoded", "re-save it as 'CSV UTF-8'"),
+    *((bom, "is UTF-16 encoded", "re-save it as 'CSV UTF-8'") for bom in _UTF16_BOMS),
 )
 
 
@@ -98,8 +99,9 @@ def require_regular_file(source: Path, path: Path) -> None:
         )
 
 
-def check_bytes(path: Path) -> None:
-    """Refuse files that are plainly not CSV text before DuckDB guesses at them."""
+def check_bytes(path: Path, encoding: str = "utf-8") -> None:
+    """Refuse files that are plainly not CSV text before DuckDB guesses at them. `encoding` is
+    the one the file is declared to be in (a mapping may say UTF-16, whose bytes look binary)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
@@ -108,15 +110,17 @@ def check_bytes(path: Path) -> None:
             path, f"cannot be opened ({exc.strerror})", "check the file exists and is readable"
         ) from exc
     if not head.strip():
-        raise FileProblem(path, "is empty", "export it again with a header row and data rows")
+        what = "is empty (0 bytes)" if not head else "is empty (only blank lines)"
+        raise FileProblem(path, what, "export it again with a header row and data rows")
     if path.suffix == ".parquet":
         if not head.startswith(b"PAR1"):
             raise FileProblem(path, "is not a Parquet file", "export as Parquet or as CSV")
         return
+    utf16 = encoding.replace("-", "").replace("_", "").lower().startswith("utf16")
     for magic, what, fix in _MAGIC:
-        if head.startswith(magic):
+        if head.startswith(magic) and not (utf16 and magic in _UTF16_BOMS):
             raise FileProblem(path, what, fix)
-    if _looks_binary(head):
+    if not utf16 and _looks_binary(head):
         raise FileProblem(path, "contains binary data, not text", "export it as 'CSV UTF-8'")
 
 
