@@ -460,6 +460,91 @@ def flags_cmd(
     sys.stdout.write(render_flags(frame, fmt))
 
 
+@app.command("packet")
+def packet_cmd(
+    engineer: Annotated[str, typer.Option("--engineer", help="Engineer id, e.g. E0036.")],
+    out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB file to read.")] = Path(
+        "data/warehouse.duckdb"
+    ),
+    as_of: Annotated[
+        str | None, typer.Option(help="Month of the case (YYYY-MM; default the build's).")
+    ] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as-user",
+            help="Email of the person the packet is for: refused unless they may see this "
+            "engineer in the dashboard (access file in RUNGS_ACCESS_FILE), and audited.",
+        ),
+    ] = None,
+) -> None:
+    """Write one engineer's case packet (PDF): flags and reasons, counters, the attainment grid,
+    the metric charts against the level bars, evidence and decisions."""
+    import logging
+    import os
+
+    from pipelines.rules.flags import _parse_month
+
+    # Streamlit's caches, used outside a server, warn on every query.
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    from pipelines.access import everyone, load_policy, resolve_scope
+    from rungs_ui import packet, queries
+    from rungs_ui import warehouse as wh_module
+
+    if not warehouse.exists():
+        _fail(f"{warehouse}: no warehouse yet. Fix: run `python -m pipelines build` first")
+    try:
+        month = _parse_month(as_of) if as_of else None
+    except ValueError as exc:
+        _fail(str(exc))
+    os.environ[wh_module.WAREHOUSE_ENV] = str(warehouse.resolve())
+    try:
+        wh = wh_module.current()
+    except wh_module.WarehouseUnavailable as exc:
+        _fail(str(exc))
+    month = month or queries.build_as_of(wh)
+    scope = everyone()
+    if as_user:
+        policy = load_policy()
+        scope = resolve_scope(wh.con, policy, as_user, month=month)
+        if scope is None:
+            _fail(
+                f"{as_user} has no access in {policy.source}: they hold no role and are not on "
+                "the roster. Fix: give them a role in the access file (RUNGS_ACCESS_FILE)."
+            )
+        if not scope.allows(engineer):
+            _fail(
+                f"{as_user} may not see {engineer} in {month:%Y-%m} ({scope.describe()}), so "
+                "no packet was written. Fix: ask someone whose view includes them."
+            )
+    try:
+        pdf = packet.engineer_packet(wh.scoped(scope), engineer, month)
+    except (packet.NotInView, queries.OutOfScope) as exc:
+        _fail(str(exc))
+    if as_user:
+        from pipelines import audit
+
+        # Recorded before the file is written: an export the log cannot hold does not happen.
+        try:
+            audit.record(
+                audit.Event(
+                    who=scope.viewer,
+                    role=scope.role,
+                    action="export",
+                    target=f"packet {engineer} {month:%Y-%m} (pdf, command line)",
+                    scope=scope.describe(),
+                )
+            )
+        except audit.JournalError as exc:
+            _fail(str(exc))
+    try:
+        out.write_bytes(pdf)
+    except OSError as exc:
+        _fail(f"{out}: cannot write the packet ({exc}). Fix: choose a file you may write")
+    typer.echo(f"case packet for {engineer} as of {month:%Y-%m} written to {out}")
+
+
 @app.command("docs")
 def docs_cmd(
     readme: Annotated[Path, typer.Option(help="README to refresh.")] = Path("README.md"),

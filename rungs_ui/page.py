@@ -13,7 +13,17 @@ from pandas.io.formats.style import Styler
 
 from pipelines.access import Scope
 from pipelines.spreadsheet import safe_csv
-from rungs_ui import access, downloads, formats, identity, navigation, queries, state, theme
+from rungs_ui import (
+    access,
+    downloads,
+    formats,
+    identity,
+    navigation,
+    queries,
+    state,
+    theme,
+    workbook,
+)
 from rungs_ui.queries import Filters, FrameworkView
 from rungs_ui.warehouse import Warehouse, WarehouseUnavailable, build_command
 
@@ -147,26 +157,90 @@ def evidence_columns() -> dict:
     }
 
 
-def download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
+def download(df: pd.DataFrame, label: str, what: str, key: str) -> None:
     """A CSV download of `df`, written only when clicked (see rungs_ui.downloads), and
-    recorded in the audit log with who clicked and their scope before a byte is written."""
+    recorded in the audit log with who clicked and their scope before a byte is written.
+    `what` names the page (and any choice of its own, such as a level); the file name adds
+    the as-of month and the sidebar's filters, and the columns get their export headers."""
+    who = identity.current()
+    ctx = context()  # the click is answered outside this run
     # A copy (the page may go on changing its frame; the download is this view), with people
     # shown as the page shows them: letters, months and no ids when anonymised.
-    frame = identity.current().whole(df)
-    scope = context().scope  # the click is answered outside this run
+    frame = downloads.for_export(who.whole(df))
+    file_name = downloads.file_name(what, ctx.filters, anonymised=who.anonymised)
 
     def make() -> bytes:
-        access.record(scope, "download", file_name)
+        access.record(ctx.scope, "download", file_name)
         return csv_bytes(frame)
 
+    _download_button(label, make, file_name, "text/csv", key)
+
+
+def download_workbook(ctx: PageContext, label: str, key: str) -> None:
+    """The Promotions, In-band raises and At risk lists as one .xlsx (rungs_ui.workbook), in
+    the filters and Anonymise mode of this view, audited like every download."""
+    who = identity.current()
+    tables = workbook.sheets(ctx.wh, ctx.filters, who)
+    file_name = downloads.file_name(
+        "flags", ctx.filters, anonymised=who.anonymised, extension="xlsx"
+    )
+
+    def make() -> bytes:
+        access.record(ctx.scope, "download", file_name)
+        return workbook.workbook_bytes(tables)
+
+    _download_button(
+        label,
+        make,
+        file_name,
+        _XLSX,
+        key,
+        tip="One sheet each, with the reason for every flag, for everyone the sidebar's "
+        "filters leave in view (the Find box narrows only this page's tables).",
+    )
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download_packet(ctx: PageContext, engineer_id: str, key: str) -> None:
+    """One engineer's case packet as a PDF (rungs_ui.packet), typeset on click from the rows
+    this page shows, in the viewer's scope, and audited like every download. The file is named
+    by id and month only: sidebar filters do not change a packet."""
+    file_name = downloads.file_name(
+        f"packet-{engineer_id}", Filters(month=ctx.filters.month), anonymised=False, extension="pdf"
+    )
+
+    def make() -> bytes:
+        # typst and vl-convert load with the first packet, not with every page.
+        from rungs_ui import packet
+
+        access.record(ctx.scope, "download", file_name)
+        return packet.engineer_packet(ctx.wh, engineer_id, ctx.filters.month)
+
+    _download_button(
+        "Case packet (PDF)",
+        make,
+        file_name,
+        "application/pdf",
+        key,
+        tip="Two to four printable pages: flags and reasons, counters, the level shown per "
+        "category and month, the metric charts against the bars, evidence and decisions.",
+    )
+
+
+def _download_button(
+    label: str, make, file_name: str, mime: str, key: str, tip: str | None = None
+) -> None:
     st.download_button(
         label,
         downloads.made_on_click(make),
         file_name=file_name,
-        mime="text/csv",
+        mime=mime,
         key=key,
         icon=":material/download:",
         on_click="ignore",
+        help=tip,
     )
 
 

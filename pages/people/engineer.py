@@ -96,6 +96,9 @@ level = person["level"]
 next_level = fw.next_level(level)
 
 st.subheader(page.text(who.person(engineer_id)))
+if not (who.anonymised or ctx.present):
+    # A packet names the person: none while names are hidden or the room is watching.
+    page.download_packet(ctx, engineer_id, key="download_packet")
 manager = who.manager(person["manager_id"], person["manager_name"])
 lead = " · :blue-badge[:material/groups: Team lead]" if bool(person["team_lead"]) else ""
 st.markdown(
