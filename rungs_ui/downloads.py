@@ -18,15 +18,25 @@ on a click from a session that was sent the button (its id is a random uuid), a 
 is referenced by no session, and `remove_orphaned_files` deletes such a file on its second
 call (the first marks it). What no one guarantees: within those seconds, someone who has the
 URL could fetch it too; the URL is only ever sent to the clicking session.
+
+What a download says it is: `file_name` names every file after its page, the as-of month and
+the filters in effect (ids, never a person's name), and `for_export` gives its columns the plain
+headers, with units, of `EXPORT_HEADERS`, the one list of them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
+import pandas as pd
 from streamlit import runtime
+
+from rungs_ui.queries import Filters
 
 # Long enough for a browser to fetch the file it was just told about (it does so at once), short
 # enough that a copied URL is useless. RUNGS_DOWNLOAD_SECONDS may shorten it (the browser test
@@ -60,3 +70,113 @@ def clean_up_generated_files() -> None:
     icon, are referenced and stay."""
     if runtime.exists():
         runtime.get_instance().media_file_mgr.remove_orphaned_files()
+
+
+# --- what a download is called ----------------------------------------------------------------
+
+# More values than this in one filter are named by their count ("4-teams"): a name has to fit.
+_VALUES_NAMED = 3
+_VALUE_CHARS = 24
+
+
+def file_name(what: str, filters: Filters, *, anonymised: bool, extension: str = "csv") -> str:
+    """`rungs-<what>-<as-of month>[-team-…][-region-…][-manager-…][-level-…][-anonymised].<ext>`,
+    e.g. rungs-promotions-2026-10-team-harbor.csv. Managers are named by id, and only by how
+    many when anonymised; nothing else in a filter is a person."""
+    parts = ["rungs", _slug(what), f"{filters.month:%Y-%m}"]
+    for word, values in (("team", filters.teams), ("region", filters.regions)):
+        parts += _named(word, values)
+    if filters.managers:
+        parts += (
+            [f"{len(filters.managers)}-manager{'s' if len(filters.managers) > 1 else ''}"]
+            if anonymised
+            else _named("manager", filters.managers)
+        )
+    parts += _named("level", filters.levels)
+    if anonymised:
+        parts.append("anonymised")
+    return "-".join(p for p in parts if p) + f".{extension}"
+
+
+def _named(word: str, values: tuple[str, ...]) -> list[str]:
+    if not values:
+        return []
+    if len(values) > _VALUES_NAMED:
+        return [f"{len(values)}-{word}s"]
+    return [word, "+".join(_slug(v)[:_VALUE_CHARS] for v in values)]
+
+
+def _slug(value: str) -> str:
+    """Lower case letters, digits and single hyphens: safe in a file name on any system."""
+    return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-") or "x"
+
+
+# --- what its columns are called ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Header:
+    label: str
+    times: float = 1  # what a value is multiplied by to be in the label's unit
+    month: bool = False  # a date that stands for its month, written 2026-10
+
+
+# Column of a page's frame -> the header its export shows. A column not listed keeps its name
+# (a category of the framework, already in words).
+EXPORT_HEADERS = {
+    "engineer_id": Header("Engineer id"),
+    "manager_id": Header("Manager id"),
+    "name": Header("Engineer"),
+    "person": Header("Engineer"),
+    "team": Header("Team"),
+    "region": Header("Region"),
+    "manager_name": Header("Manager"),
+    "team_lead": Header("Team lead"),
+    "level": Header("Level"),
+    "next_level": Header("Next level"),
+    "overall_level": Header("Level shown"),
+    "progress": Header("Progress (months at level · months showing the next)"),
+    "months_at_level": Header("Months at level"),
+    "months_at_next": Header("Months showing the next level"),
+    "months_below_level": Header("Months below level"),
+    "months_to_ready": Header("Months to ready"),
+    "projected_window_month": Header("Window opens (month)", month=True),
+    "blocking": Header("Still short in (categories)"),
+    "still_short_in": Header("Still short in (categories)"),
+    "above_categories": Header("Above level in (categories)"),
+    "months_with_categories_above": Header("Months above level"),
+    "last_raise": Header("Last raise or promotion"),
+    "last_raise_on": Header("Last raise or promotion on"),
+    "flags": Header("Flags"),
+    "reason": Header("Reason"),
+    "sla_adherence": Header("SLA adherence (%)", times=100),
+    "median_open_hours": Header("Median open time (h)"),
+    "tickets_solved": Header("Tickets solved"),
+    "volume_ratio": Header("Volume (× team median)"),
+    "table_name": Header("Table"),
+    "file": Header("File"),
+    "line": Header("Line"),
+    "key": Header("Key"),
+    "column": Header("Column"),
+    "value": Header("Value"),
+    "caused_by": Header("Rejected with"),
+}
+
+
+def for_export(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with its values in the units its headers name, and those headers."""
+    out = df.copy()
+    for column, header in EXPORT_HEADERS.items():
+        if column not in out.columns:
+            continue
+        if header.times != 1:
+            out[column] = pd.to_numeric(out[column], errors="coerce") * header.times
+        if header.month:  # anonymised, it is already a month in words ("Oct 2026")
+            out[column] = out[column].map(
+                lambda v: pd.Timestamp(v).strftime("%Y-%m") if _is_day(v) else v
+            )
+    return out.rename(columns={c: h.label for c, h in EXPORT_HEADERS.items() if c in out})
+
+
+def _is_day(value: object) -> bool:
+    return isinstance(value, date) and not pd.isna(value)  # NaT is a datetime too

@@ -29,7 +29,6 @@ level = controls[0].selectbox(
 )
 # Anonymise is a mode of the whole session, in the sidebar (rungs_ui.identity).
 who = identity.current()
-hide_names = who.anonymised
 
 at_level = dataclasses.replace(f, levels=(level,))
 cohort = queries.readiness_at(wh, at_level)
@@ -135,7 +134,7 @@ with right:
     page.download(
         who.whole(export),
         "Download this view as CSV",
-        f"rungs-calibration-{level}-{f.month:%Y-%m}{'-anonymised' if hide_names else ''}.csv",
+        f"calibration-{level}",
         key="download_calibration",
     )
 st.markdown("**Why**")

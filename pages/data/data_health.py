@@ -156,7 +156,7 @@ else:
     page.download(
         rejected,
         "Download rejected rows as CSV",
-        f"rungs-rejected-{build_id}.csv",
+        f"rejected-rows-build-{build_id}",
         key="download_rejected",
     )
 

@@ -64,6 +64,11 @@ tiles[1].metric(
     border=True,
     help="Already showing the next level and within a few months of ready.",
 )
+page.download_workbook(
+    ctx,
+    "Download promotions, in-band raises and at risk as one workbook (.xlsx)",
+    key="download_workbook",
+)
 
 search = st.text_input(
     "Find", placeholder="Filter by name, team, manager or category", key="promotions_find"
@@ -114,7 +119,7 @@ for title, rows, key, empty in (
     page.download(
         who.whole(rows[["engineer_id", "manager_id", *columns, "reason"]]),
         f"Download {title.lower()} as CSV",
-        f"rungs-{key}-{f.month:%Y-%m}.csv",
+        "promotions-ready" if key == "ready" else "promotions-near",
         key=f"download_{key}",
     )
     with st.expander(f"Why: the reason for each of the {len(rows)}", expanded=len(rows) <= 12):

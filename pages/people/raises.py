@@ -72,7 +72,7 @@ page.table(
 page.download(
     who.whole(candidates[["engineer_id", "manager_id", *columns, "reason"]]),
     "Download candidates as CSV",
-    f"rungs-in-band-{f.month:%Y-%m}.csv",
+    "in-band-raises",
     key="download_in_band",
 )
 with st.expander(f"Why: the reason for each of the {len(table)}", expanded=len(table) <= 12):
