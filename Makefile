@@ -49,11 +49,12 @@ lint: .venv/.synced
 	$(PY) -m ruff format --check .
 
 # Build speed against DuckDB's bare load, each page cold and warm on that warehouse, and the
-# Engineer page checked against its rows for a sample of that org.
+# Engineer page checked against its rows for a sample of that org, and one case packet.
 bench: .venv/.synced
 	$(PY) -m benchmarks.build
 	$(PY) -m benchmarks.pages --warehouse data/bench/w.duckdb
 	$(PY) -m benchmarks.consistency --warehouse data/bench/w.duckdb --sample 60
+	$(PY) -m benchmarks.packets --warehouse data/bench/w.duckdb
 
 screenshots: .venv/.synced
 	$(PY) -m pytest -m browser -p no:cacheprovider tests/test_browser.py

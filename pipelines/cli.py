@@ -462,8 +462,20 @@ def flags_cmd(
 
 @app.command("packet")
 def packet_cmd(
-    engineer: Annotated[str, typer.Option("--engineer", help="Engineer id, e.g. E0036.")],
     out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    engineer: Annotated[
+        str | None, typer.Option("--engineer", help="Engineer id, e.g. E0036: their case.")
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option("--level", help="A level, e.g. IC3: the calibration pre-read of its people."),
+    ] = None,
+    anonymise: Annotated[
+        bool,
+        typer.Option(
+            "--anonymise", help="Pre-read only: people and managers by letter, no ids, months."
+        ),
+    ] = False,
     warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB file to read.")] = Path(
         "data/warehouse.duckdb"
     ),
@@ -480,7 +492,8 @@ def packet_cmd(
     ] = None,
 ) -> None:
     """Write one engineer's case packet (PDF): flags and reasons, counters, the attainment grid,
-    the metric charts against the level bars, evidence and decisions."""
+    the metric charts against the level bars, evidence and decisions; or, with --level, the
+    calibration pre-read: the level's matrix, then one page per person."""
     import logging
     import os
 
@@ -492,6 +505,10 @@ def packet_cmd(
     from rungs_ui import packet, queries
     from rungs_ui import warehouse as wh_module
 
+    if (engineer is None) == (level is None):
+        _fail("Give exactly one of --engineer ID (a case packet) or --level LEVEL (a pre-read)")
+    if anonymise and level is None:
+        _fail("--anonymise is for the pre-read. Fix: add --level LEVEL, or drop --anonymise")
     if not warehouse.exists():
         _fail(f"{warehouse}: no warehouse yet. Fix: run `python -m pipelines build` first")
     try:
@@ -513,14 +530,21 @@ def packet_cmd(
                 f"{as_user} has no access in {policy.source}: they hold no role and are not on "
                 "the roster. Fix: give them a role in the access file (RUNGS_ACCESS_FILE)."
             )
-        if not scope.allows(engineer):
+        if engineer is not None and not scope.allows(engineer):
             _fail(
                 f"{as_user} may not see {engineer} in {month:%Y-%m} ({scope.describe()}), so "
                 "no packet was written. Fix: ask someone whose view includes them."
             )
+    if level is not None:
+        what = f"pre-read {level}{' anonymised' if anonymise else ''}"
+    else:
+        what = f"packet {engineer}"
     try:
-        pdf = packet.engineer_packet(wh.scoped(scope), engineer, month)
-    except (packet.NotInView, queries.OutOfScope) as exc:
+        if level is not None:
+            pdf = packet.pre_read_packet(wh.scoped(scope), level, month, anonymise)
+        else:
+            pdf = packet.engineer_packet(wh.scoped(scope), engineer, month)
+    except (packet.NotInView, packet.NobodyAtLevel, queries.OutOfScope) as exc:
         _fail(str(exc))
     if as_user:
         from pipelines import audit
@@ -532,7 +556,7 @@ def packet_cmd(
                     who=scope.viewer,
                     role=scope.role,
                     action="export",
-                    target=f"packet {engineer} {month:%Y-%m} (pdf, command line)",
+                    target=f"{what} {month:%Y-%m} (pdf, command line)",
                     scope=scope.describe(),
                 )
             )
@@ -542,7 +566,8 @@ def packet_cmd(
         out.write_bytes(pdf)
     except OSError as exc:
         _fail(f"{out}: cannot write the packet ({exc}). Fix: choose a file you may write")
-    typer.echo(f"case packet for {engineer} as of {month:%Y-%m} written to {out}")
+    done = what if level is not None else f"case packet for {engineer}"
+    typer.echo(f"{done} as of {month:%Y-%m} written to {out}")
 
 
 @app.command("docs")

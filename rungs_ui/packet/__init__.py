@@ -3,10 +3,21 @@
 `engineer_packet(wh, engineer_id, month)` gathers one person's case through the same query
 functions the page reads (`rungs_ui.queries`, on a scoped Warehouse handle, so scope is the
 query layer's to enforce), draws the page's charts to SVG and typesets the whole with typst.
-Nothing here imports Streamlit itself: the command line (`python -m pipelines packet`) uses it.
+`pre_read_packet(wh, level, month, anonymise)` is the calibration pre-read of one level: the
+Calibration page's matrix, then one page per person. Nothing here imports Streamlit itself:
+the command line (`python -m pipelines packet`) uses it.
 """
 
 from rungs_ui.packet.case import EngineerCase, NotInView, engineer_case
+from rungs_ui.packet.pre_read import NobodyAtLevel, pre_read_packet
 from rungs_ui.packet.render import engineer_packet, render_case
 
-__all__ = ["EngineerCase", "NotInView", "engineer_case", "engineer_packet", "render_case"]
+__all__ = [
+    "EngineerCase",
+    "NobodyAtLevel",
+    "NotInView",
+    "engineer_case",
+    "engineer_packet",
+    "pre_read_packet",
+    "render_case",
+]
