@@ -80,6 +80,25 @@ MaxRejectedOpt = Annotated[
 ]
 
 
+def _audit_export(scope, target: str) -> None:
+    """Record an export made for `scope`'s viewer; an export the log cannot hold does not
+    happen (the command stops with the journal's message)."""
+    from pipelines import audit
+
+    try:
+        audit.record(
+            audit.Event(
+                who=scope.viewer,
+                role=scope.role,
+                action="export",
+                target=target,
+                scope=scope.describe(),
+            )
+        )
+    except audit.JournalError as exc:
+        _fail(str(exc))
+
+
 def _fail(message: str, code: int = 1) -> None:
     from pipelines.load.terminal import printable
 
@@ -441,22 +460,10 @@ def flags_cmd(
         except ValueError as exc:
             _fail(str(exc))
     if as_user:
-        from pipelines import audit
-
-        scope = frame.attrs["scope"]
-        # Recorded before a line is printed: an export the log cannot hold does not happen.
-        try:
-            audit.record(
-                audit.Event(
-                    who=scope.viewer,
-                    role=scope.role,
-                    action="export",
-                    target=f"flags {frame.attrs['as_of']:%Y-%m} ({fmt}, command line)",
-                    scope=scope.describe(),
-                )
-            )
-        except audit.JournalError as exc:
-            _fail(str(exc))
+        # Recorded before a line is printed.
+        _audit_export(
+            frame.attrs["scope"], f"flags {frame.attrs['as_of']:%Y-%m} ({fmt}, command line)"
+        )
     sys.stdout.write(render_flags(frame, fmt))
 
 
@@ -547,21 +554,8 @@ def packet_cmd(
     except (packet.NotInView, packet.NobodyAtLevel, queries.OutOfScope) as exc:
         _fail(str(exc))
     if as_user:
-        from pipelines import audit
-
-        # Recorded before the file is written: an export the log cannot hold does not happen.
-        try:
-            audit.record(
-                audit.Event(
-                    who=scope.viewer,
-                    role=scope.role,
-                    action="export",
-                    target=f"{what} {month:%Y-%m} (pdf, command line)",
-                    scope=scope.describe(),
-                )
-            )
-        except audit.JournalError as exc:
-            _fail(str(exc))
+        # Recorded before the file is written.
+        _audit_export(scope, f"{what} {month:%Y-%m} (pdf, command line)")
     try:
         out.write_bytes(pdf)
     except OSError as exc:
