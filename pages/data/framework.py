@@ -80,4 +80,7 @@ st.table(
         .set_index("Setting")
     )
 )
-st.caption("Change them in `data/framework.toml` under `[rules]` and rebuild.")
+st.caption(
+    "Change them in `data/framework.toml` under `[rules]` (the guideline `promotion_share` "
+    "under `[calibration]`) and rebuild."
+)
