@@ -55,6 +55,7 @@ bench: .venv/.synced
 	$(PY) -m benchmarks.pages --warehouse data/bench/w.duckdb
 	$(PY) -m benchmarks.consistency --warehouse data/bench/w.duckdb --sample 60
 	$(PY) -m benchmarks.packets --warehouse data/bench/w.duckdb
+	$(PY) -m benchmarks.whatif --warehouse data/bench/w.duckdb
 
 screenshots: .venv/.synced
 	$(PY) -m pytest -m browser -p no:cacheprovider tests/test_browser.py

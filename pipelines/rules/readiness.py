@@ -93,11 +93,18 @@ def determine_as_of(con: duckdb.DuckDBPyConnection, timezone: str = "UTC") -> da
 
 
 def build_readiness(
-    con: duckdb.DuckDBPyConnection, framework: Framework, as_of: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    framework: Framework,
+    as_of: date | None = None,
+    *,
+    only_as_of: bool = False,
 ) -> date:
     """(Re)create category_attainment and readiness up to the as-of month; return that month.
 
-    `as_of` overrides the month found in the data (any day of it will do)."""
+    `as_of` overrides the month found in the data (any day of it will do). `only_as_of` keeps
+    only the as-of month's readiness rows (the rules still run over every month before it):
+    a what-if compares that month alone, and the reason sentences of the earlier months are
+    most of the step's Python time."""
     if as_of is not None:
         month = as_of.replace(day=1)
     else:
@@ -113,6 +120,8 @@ def build_readiness(
         run_model(con, table, params)
     sql, bound = model_sql("readiness", params)
     base = con.sql(sql, params=bound).pl()
+    if only_as_of:
+        base = base.filter(pl.col("month") == month)
     rows = list(base.iter_rows(named=True))
     with_reasons = base.with_columns(
         pl.Series("reason", [reason_for(r, framework) for r in rows], dtype=pl.String),

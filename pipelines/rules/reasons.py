@@ -165,10 +165,14 @@ def reason_for(row: Mapping[str, Any], framework: Framework) -> str:
         )
     if row["near_window"]:
         window = row["projected_window_month"]
-        text = (
-            f"{tenure}; {upcoming} shown for {at_next} of {at_next_needed} months, "
-            f"window in {month_words(window)} if it holds"
+        # Near a window with the next level already shown long enough: the months at the
+        # current level are what is left, so "4 of 3 months" would misread.
+        shown = (
+            f"shown for {at_next} of {at_next_needed} months"
+            if at_next < at_next_needed
+            else f"shown for the last {_months(at_next)} ({at_next_needed} needed)"
         )
+        text = f"{tenure}; {upcoming} {shown}, window in {month_words(window)} if it holds"
         expiring = row["expiring"]
         if expiring and expiring["until"] is not None and expiring["until"] < window:
             text += (
