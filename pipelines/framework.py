@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipelines.errors import FrameworkError
 from pipelines.settings import RULE_SETTINGS, SETTINGS_BY_NAME
+from pipelines.tables import TABLES_BY_NAME
 
 DEFAULT_FRAMEWORK = Path(__file__).resolve().parent.parent / "data" / "framework.toml"
 
@@ -29,6 +30,19 @@ CALIBRATION_GUIDELINES = {
     "promotion_share": "Guideline: at most about this share of the people at a level are "
     "promoted in one cycle (drawn on the calibration worksheet; no rule applies it).",
 }
+# The fairness lens groups by these roster columns without any declaration; [fairness]
+# groupings adds extra columns of engineers.csv beside them.
+BUILT_IN_GROUPINGS = ("team", "region", "manager", "level")
+DEFAULT_MIN_GROUP_SIZE = 5
+
+
+@dataclass(frozen=True)
+class FairnessSettings:
+    """The [fairness] section: extra engineers.csv columns to group by, and the size under
+    which a group is never shown (a group that small could single people out)."""
+
+    groupings: tuple[str, ...] = ()
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,8 @@ class Framework:
     digest: str = field(default="", compare=False)
     # [calibration] guidelines the file sets (absent ones are simply not drawn).
     calibration: dict[str, float] = field(default_factory=dict)
+    # [fairness] settings; a file without the section gets the defaults.
+    fairness: FairnessSettings = field(default_factory=FairnessSettings)
 
     def rank(self, level: str) -> int:
         """0 for the first level; raises for a level the framework does not list."""
@@ -112,6 +128,7 @@ def load_framework(path: Path | str = DEFAULT_FRAMEWORK) -> Framework:
     expectations = _expectations(path, doc.get("expectations", {}), levels, categories)
     rules = _rules(path, doc.get("rules", {}))
     calibration = _calibration(path, doc.get("calibration", {}))
+    fairness = _fairness(path, doc.get("fairness", {}))
     return Framework(
         name=str(head.get("name", "Career framework")),
         version=str(head.get("version", "unversioned")),
@@ -124,6 +141,7 @@ def load_framework(path: Path | str = DEFAULT_FRAMEWORK) -> Framework:
         source=str(path),
         digest=hashlib.sha256(raw_bytes).hexdigest()[:12],
         calibration=calibration,
+        fairness=fairness,
     )
 
 
@@ -231,6 +249,48 @@ def _calibration(path: Path, table: object) -> dict[str, float]:
     return guidelines
 
 
+def _fairness(path: Path, table: object) -> FairnessSettings:
+    if not isinstance(table, dict):
+        raise _fail(path, "[fairness] is not a table", "write it as a [fairness] section")
+    unknown = sorted(set(table) - {"groupings", "min_group_size"})
+    if unknown:
+        raise _fail(
+            path,
+            f"[fairness] has unknown setting {unknown[0]!r}",
+            "use groupings and min_group_size, or remove it",
+        )
+    size = table.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 2:
+        raise _fail(
+            path,
+            f"[fairness].min_group_size = {size!r}",
+            "use a whole number of at least 2 (the default is 5)",
+        )
+    groupings = table.get("groupings", [])
+    if not isinstance(groupings, list) or not all(
+        isinstance(g, str) and g.strip() for g in groupings
+    ):
+        raise _fail(
+            path,
+            f"[fairness].groupings = {groupings!r}",
+            'write a list of engineers.csv column names, e.g. groupings = ["location"]',
+        )
+    names = [g.strip() for g in groupings]
+    # The roster's own columns are loaded anyway; only extra ones need declaring.
+    roster_columns = set(TABLES_BY_NAME["engineers"].columns())
+    for name in names:
+        if name.casefold() in BUILT_IN_GROUPINGS or name in roster_columns:
+            raise _fail(
+                path,
+                f"[fairness].groupings lists {name!r}, a column the roster already has",
+                f"remove it: {', '.join(BUILT_IN_GROUPINGS)} are always available; list only "
+                "extra columns of engineers.csv",
+            )
+    if len({n.casefold() for n in names}) != len(names):
+        raise _fail(path, "[fairness].groupings lists a column twice", "keep each name once")
+    return FairnessSettings(tuple(names), size)
+
+
 def framework_params(framework: Framework) -> dict:
     """Every value a model may name as `$parameter`: the rule settings, the time zone and the
     shape of the ladder. Rank convention, everywhere: the first level is 0, the top level
@@ -299,3 +359,13 @@ def write_framework(con, framework: Framework) -> None:
             "insert into framework_settings values (?, ?, null, ?)",
             [(n, v, CALIBRATION_GUIDELINES[n]) for n, v in framework.calibration.items()],
         )
+    # One row: the fairness lens on this warehouse groups by these extra roster columns and
+    # never shows a group smaller than min_group_size (pipelines/fairness reads it).
+    con.execute(
+        "create or replace table framework_fairness as "
+        "select $groupings::varchar[] as groupings, $size::integer as min_group_size",
+        {
+            "groupings": list(framework.fairness.groupings),
+            "size": framework.fairness.min_group_size,
+        },
+    )

@@ -30,7 +30,7 @@ from pipelines.framework import (
     write_framework,
 )
 from pipelines.journal.store import Journal
-from pipelines.load import integrity, journal_rows, lines, manager_history
+from pipelines.load import attributes, integrity, journal_rows, lines, manager_history
 from pipelines.load.guard import (
     DropGuard,
     DropRefused,
@@ -271,6 +271,7 @@ def _run(
         journal_rows.mark_origins(con, {f.table: f.file for f in report.files})
         with steps.step("cross-table checks"):
             _cross_checks(con, report, framework, source)
+            attributes.keep_loaded_only(con)
         if provenance is not None:
             # Before the journal's rows join (they name the journal) and before the guard
             # and the report quote any rejected row.
@@ -324,7 +325,11 @@ def _load_one(
             report.build_id,
             Path(scratch),
             newlines=lambda: digest.result()[1],
+            # The roster's extra columns the fairness lens groups by ([fairness] groupings).
+            keep=framework.fairness.groupings if spec.name == "engineers" else (),
         )
+    if spec.name == "engineers":
+        report.notes.extend(attributes.take_attributes(con, framework, path, result.extra_columns))
     report.files.append(
         FileStats(
             spec.name,

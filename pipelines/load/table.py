@@ -66,6 +66,8 @@ _CAST_VALUE = re.compile(r'Could not convert string "(.*)" to')
 # The hidden column that keeps the text of a timestamp that could not be read, until the row
 # moves to rejected_rows.
 _UNREADABLE = "__unreadable_"
+# Hidden columns holding extra columns the build was asked to keep (see load_table's `keep`).
+KEPT_PREFIX = "__kept_"
 
 REJECTED_ROWS_DDL = """
 create table if not exists rejected_rows (
@@ -236,9 +238,11 @@ def load_table(
     build_id: str,
     scratch: Path,
     newlines: Callable[[], int] | None = None,
+    keep: tuple[str, ...] = (),
 ) -> LoadResult:
     """`newlines` gives the file's count of line feeds (the build counts them while hashing);
-    without it the file is counted here."""
+    without it the file is counted here. `keep`: extra columns (not in the contract) kept as
+    text in hidden columns named KEPT_PREFIX + name, for the build to move elsewhere."""
     check_bytes(path)
     is_parquet = path.suffix == ".parquet"
     text = parquet_as_csv(con, path, scratch) if is_parquet else path
@@ -257,9 +261,11 @@ def load_table(
     rejects = f"{spec.name}_rejects"
     clock = _clock_changes(framework.timezone)
     times = [n for n, m in contract.items() if m["kind"] == "timestamp" and n in found]
+    kept_extras = [c for c in keep if c in found and c not in contract]
     select = ", ".join(
         [f"{_projection(n, m, n in found, clock)} as {_quote(n)}" for n, m in contract.items()]
         + [_unreadable_time(n) for n in times]
+        + [f"nullif(trim(src.{_quote(c)}), '') as {_quote(KEPT_PREFIX + c)}" for c in kept_extras]
     )
     params = {"p": str(text), "d": delimiter}
     if clock and times:
@@ -293,7 +299,11 @@ def load_table(
     _validate(con, spec, framework, path, build_id)
     loaded = con.execute(f"select count(*) from {spec.name}").fetchall()[0][0]
     return LoadResult(
-        spec.name, path, kept + len(set_aside), loaded, [c for c in found if c not in contract]
+        spec.name,
+        path,
+        kept + len(set_aside),
+        loaded,
+        [c for c in found if c not in contract and c not in kept_extras],
     )
 
 

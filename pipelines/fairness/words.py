@@ -1,0 +1,43 @@
+"""The descriptive phrase beside each group's figure: where its interval sits against the org's
+rate. Descriptive only: a difference is something to look at, never a verdict on anyone."""
+
+from __future__ import annotations
+
+import math
+
+from pipelines.fairness.measures import Kind
+
+_UNIT = {
+    "share": ("", ""),
+    "per_person_month": (" person-month", " person-months"),
+    "months": (" promotion", " promotions"),
+}
+
+
+def compare(kind: Kind, low: float, high: float, org_rate: float, n: int) -> str:
+    """'higher than the org's rate, n = 12', 'lower than …' or 'in line with …', by whether the
+    group's 95% interval lies wholly above, wholly below or around the org's figure. For
+    months at level the org's figure is a median and the words say so."""
+    one, many = _UNIT[kind]
+    size = f"n = {n}{one if n == 1 else many}"
+    if n == 0:
+        return "no promotions in the period" if kind == "months" else f"nothing to compare, {size}"
+    if kind == "months":
+        if _missing(low, high) or _missing(org_rate, org_rate):
+            return f"too few promotions to compare with the org's median, {size}"
+        if low > org_rate:
+            return f"longer than the org's median, {size}"
+        if high < org_rate:
+            return f"shorter than the org's median, {size}"
+        return f"in line with the org's median, {size}"
+    if _missing(low, high) or _missing(org_rate, org_rate):
+        return f"nothing to compare, {size}"
+    if low > org_rate:
+        return f"higher than the org's rate, {size}"
+    if high < org_rate:
+        return f"lower than the org's rate, {size}"
+    return f"in line with the org's rate, {size}"
+
+
+def _missing(*values: float) -> bool:
+    return any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values)
