@@ -483,6 +483,22 @@ def packet_cmd(
             "--anonymise", help="Pre-read only: people and managers by letter, no ids, months."
         ),
     ] = False,
+    whatif_set: Annotated[
+        list[str],
+        typer.Option(
+            "--whatif-set",
+            help="PATH=VALUE, repeatable (as `whatif --set`): add a what-if appendix, who this "
+            "change moves. Admins and leadership only.",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
+    appendix_parts: Annotated[
+        list[str],
+        typer.Option(
+            "--appendix",
+            help="'fairness': add the fairness lens appendix (documentation skew by manager, "
+            "rates by team, manager and other groupings). Admins and leadership only.",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
     warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB file to read.")] = Path(
         "data/warehouse.duckdb"
     ),
@@ -500,7 +516,8 @@ def packet_cmd(
 ) -> None:
     """Write one engineer's case packet (PDF): flags and reasons, counters, the attainment grid,
     the metric charts against the level bars, evidence and decisions; or, with --level, the
-    calibration pre-read: the level's matrix, then one page per person."""
+    calibration pre-read: the level's matrix, then one page per person. --whatif-set and
+    --appendix fairness add an appendix (admins and leadership only)."""
     import logging
     import os
 
@@ -509,13 +526,25 @@ def packet_cmd(
     # Streamlit's caches, used outside a server, warn on every query.
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     from pipelines.access import everyone, load_policy, resolve_scope
+    from pipelines.access.scope import CALIBRATING_ROLES
+    from pipelines.whatif import OverrideError
+    from pipelines.whatif.run import WhatIfInputError
     from rungs_ui import packet, queries
     from rungs_ui import warehouse as wh_module
+    from rungs_ui.packet.appendix import packet_appendix
 
     if (engineer is None) == (level is None):
         _fail("Give exactly one of --engineer ID (a case packet) or --level LEVEL (a pre-read)")
     if anonymise and level is None:
         _fail("--anonymise is for the pre-read. Fix: add --level LEVEL, or drop --anonymise")
+    unknown = sorted(set(appendix_parts) - {"fairness"})
+    if unknown:
+        _fail(f"--appendix {unknown[0]!r} is not an appendix. Fix: use --appendix fairness")
+    try:
+        # The what-if's own parsing, its messages naming this command's option.
+        extra = packet_appendix(whatif_set, "fairness" in appendix_parts)
+    except ValueError as exc:
+        _fail(str(exc).replace("--set ", "--whatif-set "))
     if not warehouse.exists():
         _fail(f"{warehouse}: no warehouse yet. Fix: run `python -m pipelines build` first")
     try:
@@ -542,17 +571,28 @@ def packet_cmd(
                 f"{as_user} may not see {engineer} in {month:%Y-%m} ({scope.describe()}), so "
                 "no packet was written. Fix: ask someone whose view includes them."
             )
+        if extra and scope.role not in CALIBRATING_ROLES:
+            _fail(
+                f"{as_user} ({scope.role}) may not have the what-if or fairness appendix: it is "
+                "for admins and leadership only, so no packet was written. Fix: drop "
+                "--whatif-set and --appendix, or give them one of those roles in "
+                f"{policy.source}."
+            )
     if level is not None:
         what = f"pre-read {level}{' anonymised' if anonymise else ''}"
     else:
         what = f"packet {engineer}"
+    if extra:
+        what += f" with appendix ({extra.describe()})"
     try:
         if level is not None:
-            pdf = packet.pre_read_packet(wh.scoped(scope), level, month, anonymise)
+            pdf = packet.pre_read_packet(wh.scoped(scope), level, month, anonymise, extra)
         else:
-            pdf = packet.engineer_packet(wh.scoped(scope), engineer, month)
+            pdf = packet.engineer_packet(wh.scoped(scope), engineer, month, extra)
     except (packet.NotInView, packet.NobodyAtLevel, queries.OutOfScope) as exc:
         _fail(str(exc))
+    except (packet.AppendixRefused, OverrideError, WhatIfInputError) as exc:
+        _fail(str(exc).replace("--set ", "--whatif-set "))
     if as_user:
         # Recorded before the file is written.
         _audit_export(scope, f"{what} {month:%Y-%m} (pdf, command line)")
@@ -562,6 +602,196 @@ def packet_cmd(
         _fail(f"{out}: cannot write the packet ({exc}). Fix: choose a file you may write")
     done = what if level is not None else f"case packet for {engineer}"
     typer.echo(f"{done} as of {month:%Y-%m} written to {out}")
+
+
+@app.command("whatif")
+def whatif_cmd(
+    assignments: Annotated[
+        list[str],
+        typer.Option(
+            "--set",
+            help="PATH=VALUE, repeatable: rules.<setting>=N or "
+            "bars.<LEVEL>.<CATEGORY>.<metric>=N (shares as 0.95 or 95%).",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
+    warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB file to read.")] = Path(
+        "data/warehouse.duckdb"
+    ),
+    as_of: Annotated[
+        str | None, typer.Option(help="Month to judge (YYYY-MM; default the build's).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    by: Annotated[str, typer.Option("--by", help="Count the moves by level or team.")] = "level",
+    save_to: Annotated[
+        Path | None,
+        typer.Option("--save-framework", help="Also write the changed framework to this file."),
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="Version of the saved framework.")
+    ] = None,
+    framework_file: Annotated[
+        Path,
+        typer.Option(
+            "--framework",
+            help="The framework file the build used: the saved file keeps its comments "
+            "(used only when it is that file, byte for byte).",
+        ),
+    ] = DEFAULT_FRAMEWORK,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as-user",
+            help="Email of the person the what-if is for: refused unless they are admin or "
+            "leadership in the access file (RUNGS_ACCESS_FILE), and audited.",
+        ),
+    ] = None,
+) -> None:
+    """Who would move if a bar or rule setting changed: the readiness rules of the build rerun
+    with the changed values on the same warehouse (never written), people whose flags or
+    window change, with old and new reasons."""
+    from pipelines.access import everyone, load_policy, resolve_scope
+    from pipelines.access.scope import CALIBRATING_ROLES
+    from pipelines.rules.flags import _parse_month
+    from pipelines.whatif import OverrideError, run_whatif, save_framework
+    from pipelines.whatif.diff import render
+    from pipelines.whatif.overrides import parse_assignments
+    from pipelines.whatif.run import WhatIfInputError, build_month
+    from pipelines.whatif.save import base_matching
+
+    if fmt not in ("table", "csv", "json"):
+        _fail(f"--format {fmt!r} is not one of table, csv, json")
+    if by not in ("level", "team"):
+        _fail(f"--by {by!r} is not one of level, team")
+    if save_to is not None and not (version or "").strip():
+        _fail("--save-framework needs a version. Fix: add --version, e.g. --version 2027.1")
+    if save_to is not None and save_to.exists():
+        _fail(f"{save_to} already exists. Fix: choose a new file name for the saved framework")
+    try:
+        changes = parse_assignments(assignments)
+        month = _parse_month(as_of) if as_of else None
+    except ValueError as exc:
+        _fail(str(exc))
+    scope = everyone()
+    if as_user:
+        import duckdb
+
+        if not warehouse.is_file():
+            _fail(f"{warehouse}: no warehouse yet. Fix: run `python -m pipelines build` first")
+        policy = load_policy()
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            try:
+                resolved = resolve_scope(con, policy, as_user, month=month or build_month(con))
+            except WhatIfInputError as exc:
+                _fail(str(exc))
+        # A what-if shows the whole org, so only the roles that see and calibrate it may run it.
+        if resolved is None or resolved.role not in CALIBRATING_ROLES:
+            _fail(
+                f"{as_user} may not run a what-if: it is for admins and leadership "
+                f"({policy.source}). Fix: ask an admin, or give them one of those roles."
+            )
+        scope = resolved
+    try:
+        result = run_whatif(warehouse, changes, as_of=month)
+    except (OverrideError, WhatIfInputError) as exc:
+        _fail(str(exc))
+    if as_user:
+        # Recorded before a line is printed.
+        moved = ", ".join(f"{p}={new:g}" for p, (_, new) in result.assignments.items())
+        _audit_export(scope, f"whatif {result.month:%Y-%m} {moved} ({fmt}, command line)")
+    sys.stdout.write(render(result, fmt, by))
+    if save_to is not None:
+        base = base_matching(result.framework_before, framework_file)
+        try:
+            saved = save_framework(result.framework_after, save_to, version, base)
+        except (OSError, ValueError) as exc:
+            _fail(f"{save_to}: cannot save the framework ({exc})")
+        kept = f", comments of {base} kept" if base else ""
+        typer.secho(f"framework version {version} saved to {saved}{kept}", err=True)
+
+
+@app.command("fairness")
+def fairness_cmd(
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by", help="Grouping: team, region, manager, level or a declared roster column."
+        ),
+    ] = "team",
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="First month (YYYY-MM; default 11 months before --to)."),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last month (YYYY-MM; default the build's as-of).")
+    ] = None,
+    warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB file to read.")] = Path(
+        "data/warehouse.duckdb"
+    ),
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    skew: Annotated[
+        bool,
+        typer.Option("--skew", help="Print the evidence documentation skew by manager instead."),
+    ] = False,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as-user",
+            help="Email of the person the figures are for: admins and leadership only, within "
+            "their view (access file in RUNGS_ACCESS_FILE); the export is audited.",
+        ),
+    ] = None,
+) -> None:
+    """Print the fairness lens: flag, decision and evidence rates per group with 95% intervals
+    and sample sizes, small groups withheld; or, with --skew, evidence recorded per report per
+    month by manager against the org's rate."""
+    import duckdb
+
+    from pipelines.access import load_policy, resolve_scope
+    from pipelines.fairness import (
+        FairnessError,
+        default_period,
+        documentation_skew,
+        fairness_min_group_size,
+        fairness_table,
+    )
+    from pipelines.fairness.period import months_before, parse_month
+    from pipelines.fairness.render import FORMATS, render_skew, render_table
+
+    if fmt not in FORMATS:
+        _fail(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    if not warehouse.exists():
+        _fail(f"{warehouse}: no warehouse yet. Fix: run `python -m pipelines build` first")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            period = default_period(con)
+            last = parse_month(end, "--to") if end else period and period[1]
+            if last is None:
+                _fail(f"{warehouse}: nothing judged yet. Fix: build with ticket data first")
+            first = parse_month(start, "--from") if start else months_before(last, 11)
+            scope = None
+            if as_user:
+                policy = load_policy()
+                scope = resolve_scope(con, policy, as_user, month=last)
+                if scope is None or scope.role not in ("admin", "leadership"):
+                    _fail(
+                        f"{as_user} may not see the fairness lens: it is for admins and "
+                        f"leadership. Fix: give them one of those roles in {policy.source}"
+                    )
+            people = None if scope is None or scope.everyone else scope.people
+            minimum = fairness_min_group_size(con)
+            if skew:
+                text = render_skew(
+                    documentation_skew(con, first, last, minimum, people), fmt, first, last
+                )
+            else:
+                text = render_table(fairness_table(con, by, first, last, minimum, people), fmt)
+        except FairnessError as exc:
+            _fail(str(exc))
+    if scope is not None:
+        # Recorded before a line is printed.
+        what = "skew" if skew else f"by {by}"
+        _audit_export(scope, f"fairness {what} {first:%Y-%m} to {last:%Y-%m} ({fmt}, command line)")
+    sys.stdout.write(text)
 
 
 @app.command("docs")
