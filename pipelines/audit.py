@@ -27,6 +27,7 @@ ACTION_WORDS = {
     "open_engineer": "Opened an Engineer page",
     "download": "Downloaded",
     "export": "Exported",
+    "save_framework": "Saved a framework file",
 }
 ACTIONS = frozenset(ACTION_WORDS)
 

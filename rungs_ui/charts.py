@@ -710,3 +710,131 @@ def outcomes_by_team(counts: pd.DataFrame, outcomes: Sequence[str]) -> alt.Chart
         .properties(height=alt.Step(24), width=260)
         .facet(column=alt.Column("stage:N", title=None, sort=list(STAGE_COLOURS)))
     )
+
+
+# --- the fairness lens ----------------------------------------------------------------------
+
+# The org's rate is drawn in a colour no group dot takes, so "the org" never reads as a group.
+ORG_RULE_COLOUR = "#D55E00"
+
+
+def rate_intervals(
+    rows: pd.DataFrame,
+    org_rate: float | None,
+    *,
+    title: str,
+    value_format: str,
+    org_word: str = "rate",
+) -> alt.LayerChart:
+    """One row per group, top to bottom in the rows' order: a dot at its rate, a line across
+    its 95% interval, the sample size beside the name, and a dashed vertical rule at the org's
+    rate (its "median" for a median: `org_word`).
+
+    `rows` has label (how the group is shown), rate, low, high, n and words (the descriptive
+    phrase against the org's rate). Only these columns reach the chart's data, so a tooltip can
+    carry nothing else; a group the caller withheld is simply not among the rows."""
+    data = rows[["label", "rate", "low", "high", "n", "words"]].copy()
+    data["row"] = [
+        f"{label} · n = {int(n)}" for label, n in zip(data["label"], data["n"], strict=True)
+    ]
+    spans = [*data["low"].dropna(), *data["high"].dropna(), *data["rate"].dropna()]
+    has_org = org_rate is not None and not pd.isna(org_rate)
+    if has_org:
+        spans.append(org_rate)
+    top = max(spans) * 1.05 if spans and max(spans) > 0 else 1
+    x_scale = alt.Scale(domain=[0, top], nice=False)
+    # Room for a namesake's team and id, in presentation type too.
+    y = alt.Y("row:N", title=None, sort=data["row"].tolist(), axis=alt.Axis(labelLimit=520))
+    base = alt.Chart(data).encode(y=y)
+    tooltip = [
+        alt.Tooltip("label:N", title="Group"),
+        alt.Tooltip("rate:Q", title=title, format=value_format),
+        alt.Tooltip("low:Q", title="95% interval from", format=value_format),
+        alt.Tooltip("high:Q", title="95% interval to", format=value_format),
+        alt.Tooltip("n:Q", title="n"),
+        alt.Tooltip("words:N", title=f"Against the org's {org_word}"),
+    ]
+    # Few ticks, the last one kept inside the chart: a tick every 2% crowded a narrow chart.
+    axis = alt.Axis(format=value_format, tickCount=6, labelFlush=True)
+    interval = base.mark_rule(color=theme.OKABE_ITO[0], strokeWidth=4, opacity=0.7).encode(
+        x=alt.X("low:Q", scale=x_scale, title=title, axis=axis), x2="high:Q", tooltip=tooltip
+    )
+    dot = base.mark_point(color=theme.OKABE_ITO[0], size=160, filled=True, opacity=1).encode(
+        x=alt.X("rate:Q", scale=x_scale), tooltip=tooltip
+    )
+    layers = [interval, dot]
+    if has_org:
+        shown = "{" + (value_format_py(value_format) or ":.2f") + "}"
+        label = f"Org's {org_word} " + shown.format(org_rate)
+        org = pd.DataFrame({"rate": [org_rate], "label": [label]})
+        rule = alt.Chart(org).encode(x=alt.X("rate:Q", scale=x_scale))
+        # Above the first row, on the side of the rule with room: on a projector the rule needs
+        # its words, and near the right edge they would be cut off.
+        left = org_rate > top * 0.6
+        layers += [
+            rule.mark_rule(color=ORG_RULE_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(
+                tooltip=[alt.Tooltip("label:N", title="Everyone counted")]
+            ),
+            rule.mark_text(
+                align="right" if left else "left",
+                baseline="bottom",
+                dx=-5 if left else 5,
+                y=-4,
+                color=ORG_RULE_COLOUR,
+                fontWeight="bold",
+            ).encode(text="label:N"),
+        ]
+    # Roomy rows for a handful of groups (a projector); tighter for a hundred managers.
+    return alt.layer(*layers).properties(height=alt.Step(40 if len(data) <= 15 else 26))
+
+
+# --- the what-if page -------------------------------------------------------------------------
+
+# A flag in what-if charts takes the hue of its badge on every page (green, sky blue, purple,
+# orange), from the Okabe-Ito set; the flags arrive in pipelines.whatif.diff.FLAGS order.
+FLAG_HUES = ("#009E73", "#56B4E9", "#CC79A7", "#E69F00")
+
+
+def whatif_moves(
+    moves: pd.DataFrame, group_title: str, flags: Sequence[str], groups: Sequence[str]
+) -> alt.LayerChart:
+    """Who a what-if moves, per `group` (a level or a team, in `groups` order): people who gain
+    a flag to the right of zero, people who lose it to the left. Columns: group, flag (one of
+    `flags`), move ("become" or "stop") and people (signed: + become, - stop). A flag keeps its
+    hue (its place in `flags`) whichever flags moved; the legend lists only those that did."""
+    shown = [f for f in flags if f in set(moves["flag"])]
+    hues = [FLAG_HUES[list(flags).index(f) % len(FLAG_HUES)] for f in shown]
+    data = moves.assign(count=moves["people"].abs())
+    # Zero in the middle, so "stop" and "become" read as equal halves of the axis.
+    sides = data.groupby(["group", data["people"] > 0])["people"].sum().abs()
+    reach = max(int(sides.max()) if len(sides) else 1, 1)
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("group:N", title=None, sort=list(groups)),
+            x=alt.X(
+                "people:Q",
+                stack="zero",
+                title="← people who stop · people who become →",
+                scale=alt.Scale(domain=[-reach, reach], nice=False),
+                # Counts either side of zero, never a negative number of people.
+                axis=alt.Axis(tickMinStep=1, format="d", labelExpr="abs(datum.value)"),
+            ),
+            color=alt.Color(
+                "flag:N",
+                title=None,
+                scale=alt.Scale(domain=shown, range=hues),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("group:N", title=group_title),
+                alt.Tooltip("flag:N", title="Flag"),
+                alt.Tooltip("move:N", title="Move"),
+                alt.Tooltip("count:Q", title="People"),
+            ],
+        )
+    )
+    zero = alt.Chart(pd.DataFrame({"people": [0]})).mark_rule(color="#4D4D4D").encode(x="people:Q")
+    # Thick bars for a few levels, thinner ones for a list of many teams.
+    return alt.layer(bars, zero).properties(height=alt.Step(36 if len(groups) <= 8 else 22))

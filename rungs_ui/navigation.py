@@ -96,6 +96,24 @@ PAGES: tuple[PageSpec, ...] = (
         roles=TEAM_ROLES,
     ),
     PageSpec(
+        "Policy",
+        "pages/policy/whatif.py",
+        "What-if",
+        ":material/tune:",
+        "what-if",
+        "If we changed a bar or a rule, who would move?",
+        roles=ORG_ROLES,
+    ),
+    PageSpec(
+        "Policy",
+        "pages/policy/fairness.py",
+        "Fairness",
+        ":material/diversity_3:",
+        "fairness",
+        "Are flags and evidence falling evenly across teams, regions and managers?",
+        roles=ORG_ROLES,
+    ),
+    PageSpec(
         "Data",
         "pages/data/data_health.py",
         "Data health",
@@ -114,7 +132,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
 )
 
-GROUPS: tuple[str, ...] = ("Team", "People", "Calibration", "Data")
+GROUPS: tuple[str, ...] = ("Team", "People", "Calibration", "Policy", "Data")
 
 
 def pages_for(role: str) -> tuple[PageSpec, ...]:

@@ -252,7 +252,13 @@ def test_no_page_script_sits_directly_in_pages_folder():
     # Streamlit would serve such a file bare on a fresh server (see rungs_ui/navigation.py).
     root = Path(__file__).resolve().parent.parent / "pages"
     assert sorted(p.name for p in root.glob("*.py")) == []
-    assert {Path(p.script).parent.name for p in PAGES} == {"team", "people", "calibration", "data"}
+    assert {Path(p.script).parent.name for p in PAGES} == {
+        "team",
+        "people",
+        "calibration",
+        "policy",
+        "data",
+    }
 
 
 def test_a_link_to_an_engineer_by_id_opens_that_person_and_keeps_names_out_of_the_url(
