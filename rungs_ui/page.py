@@ -207,16 +207,28 @@ def download_packet(ctx: PageContext, engineer_id: str, key: str) -> None:
     """One engineer's case packet as a PDF (rungs_ui.packet), typeset on click from the rows
     this page shows, in the viewer's scope, and audited like every download. The file is named
     by id and month only: sidebar filters do not change a packet."""
+    from pipelines.access.scope import CALIBRATING_ROLES
+
     file_name = downloads.file_name(
         f"packet-{engineer_id}", Filters(month=ctx.filters.month), anonymised=False, extension="pdf"
+    )
+    # The fairness lens shows the whole org's figures: admins and leadership only (issue 15).
+    fairness = ctx.scope.role in CALIBRATING_ROLES and st.checkbox(
+        "Include the fairness appendix",
+        key=f"{key}_fairness",
+        help="Adds evidence documentation skew by manager and flag, decision and evidence "
+        "rates by team, manager and other groupings over the last 12 months (small groups "
+        "withheld).",
     )
 
     def make() -> bytes:
         # typst and vl-convert load with the first packet, not with every page.
         from rungs_ui import packet
 
-        access.record(ctx.scope, "download", file_name)
-        return packet.engineer_packet(ctx.wh, engineer_id, ctx.filters.month)
+        appendix = packet.Appendix(fairness=True) if fairness else None
+        target = f"{file_name} (fairness appendix)" if fairness else file_name
+        access.record(ctx.scope, "download", target)
+        return packet.engineer_packet(ctx.wh, engineer_id, ctx.filters.month, appendix)
 
     _download_button(
         "Case packet (PDF)",

@@ -18,6 +18,7 @@ import pandas as pd
 from pipelines.journal import entries
 from pipelines.journal.store import JournalError, open_journal
 from rungs_ui import charts, formats, journal_view, queries
+from rungs_ui.packet.appendix import Appendix, check_allowed, engineer_appendix, identity
 from rungs_ui.queries import Filters
 from rungs_ui.warehouse import Warehouse
 
@@ -59,12 +60,20 @@ class EngineerCase:
     charts: dict[str, alt.TopLevelMixin | None] = field(default_factory=dict)
 
 
-def engineer_case(wh: Warehouse, engineer_id: str, month: date | None = None) -> EngineerCase:
+def engineer_case(
+    wh: Warehouse,
+    engineer_id: str,
+    month: date | None = None,
+    appendix: Appendix | None = None,
+) -> EngineerCase:
     """The case of `engineer_id` as of `month` (default: the build's as-of month), in the view
-    of `wh.scope`; raises queries.OutOfScope or NotInView when the viewer may not see them."""
+    of `wh.scope`; raises queries.OutOfScope or NotInView when the viewer may not see them.
+    With `appendix`, also the what-if and/or fairness appendix (admins and leadership only:
+    appendix.AppendixRefused otherwise)."""
     scope = queries.scope_of(wh)
     if not scope.allows(engineer_id):
         raise queries.OutOfScope(f"{engineer_id} is not among the people {scope.viewer} may see")
+    check_allowed(wh, appendix)
     month = month or queries.build_as_of(wh)
     fw = queries.framework(wh)
     people = queries.roster(wh, Filters(month=month))
@@ -95,6 +104,9 @@ def engineer_case(wh: Warehouse, engineer_id: str, month: date | None = None) ->
         case.document["charts"].append(
             {"metric": metric, "title": CHART_TITLES[metric], "note": note}
         )
+    if appendix:
+        who = identity(wh, month, anonymise=False)
+        case.document["appendix"] = engineer_appendix(wh, appendix, person, month, who)
     return case
 
 

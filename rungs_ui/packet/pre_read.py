@@ -23,6 +23,7 @@ import typst
 
 from rungs_ui import formats, queries
 from rungs_ui.identity import Identity
+from rungs_ui.packet.appendix import Appendix, check_allowed, identity, level_appendix
 from rungs_ui.packet.case import FLAG_WORDS, STATUS_MARKS, engineer_case
 from rungs_ui.packet.render import DEJAVU
 from rungs_ui.queries import Filters
@@ -43,21 +44,30 @@ class NobodyAtLevel(LookupError):
 
 
 def pre_read_packet(
-    wh: Warehouse, level: str, month: date | None = None, anonymise: bool = False
+    wh: Warehouse,
+    level: str,
+    month: date | None = None,
+    anonymise: bool = False,
+    appendix: Appendix | None = None,
 ) -> bytes:
     """The pre-read PDF of `level` as of `month` (default the build's), in the view of
-    `wh.scope`."""
-    document = pre_read_document(wh, level, month, anonymise)
+    `wh.scope`, with the what-if and/or fairness appendix when `appendix` asks for them."""
+    document = pre_read_document(wh, level, month, anonymise, appendix)
     return _compiler().compile(
         format="pdf", sys_inputs={"pre-read": json.dumps(document, ensure_ascii=False)}
     )
 
 
 def pre_read_document(
-    wh: Warehouse, level: str, month: date | None = None, anonymise: bool = False
+    wh: Warehouse,
+    level: str,
+    month: date | None = None,
+    anonymise: bool = False,
+    appendix: Appendix | None = None,
 ) -> dict[str, Any]:
     """What the pre-read prints, as JSON-able text: `summary` (the matrix) and `people` (one
-    case per page), in the Calibration page's order."""
+    case per page), in the Calibration page's order; `appendix` when asked for."""
+    check_allowed(wh, appendix)
     month = month or queries.build_as_of(wh)
     fw = queries.framework(wh)
     if level not in fw.levels:
@@ -74,7 +84,7 @@ def pre_read_document(
     cohort = in_page_order(cohort, who)
     people = [_person_page(wh, row, month, who) for _, row in cohort.iterrows()]
     footer = dict(people[0]["footer"])
-    return {
+    document = {
         "level": level,
         "next_level": fw.next_level(level) or "",
         "anonymised": anonymise,
@@ -82,6 +92,9 @@ def pre_read_document(
         "people": people,
         "footer": footer,
     }
+    if appendix:
+        document["appendix"] = level_appendix(wh, appendix, level, month, who)
+    return document
 
 
 def in_page_order(cohort: pd.DataFrame, who: Identity) -> pd.DataFrame:
@@ -96,9 +109,7 @@ def in_page_order(cohort: pd.DataFrame, who: Identity) -> pd.DataFrame:
 
 def _identity(wh: Warehouse, month: date, anonymise: bool) -> Identity:
     """How people are shown, built as the sidebar builds it for the pages."""
-    managers = queries.filter_options(wh, month)["managers"]
-    roster = queries.roster(wh, Filters(month=month))
-    return Identity.build(roster, managers, wh.build_id, anonymise)
+    return identity(wh, month, anonymise)
 
 
 def _flags(row: pd.Series, words: dict[str, str]) -> list[str]:

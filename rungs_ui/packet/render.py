@@ -17,6 +17,7 @@ import altair as alt
 import typst
 import vl_convert
 
+from rungs_ui.packet.appendix import Appendix
 from rungs_ui.packet.case import EngineerCase, engineer_case
 from rungs_ui.warehouse import Warehouse
 
@@ -30,9 +31,15 @@ CHART_HEIGHT = 190
 CHART_TYPE = 12
 
 
-def engineer_packet(wh: Warehouse, engineer_id: str, month: date | None = None) -> bytes:
-    """The PDF case packet of one engineer as of `month`, in the view of `wh.scope`."""
-    return render_case(engineer_case(wh, engineer_id, month))
+def engineer_packet(
+    wh: Warehouse,
+    engineer_id: str,
+    month: date | None = None,
+    appendix: Appendix | None = None,
+) -> bytes:
+    """The PDF case packet of one engineer as of `month`, in the view of `wh.scope`, with the
+    what-if and/or fairness appendix when `appendix` asks for them."""
+    return render_case(engineer_case(wh, engineer_id, month, appendix))
 
 
 def render_case(case: EngineerCase) -> bytes:
