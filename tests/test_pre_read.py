@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import tomllib
 from dataclasses import replace
 
@@ -149,15 +148,3 @@ def test_the_command_takes_one_of_engineer_or_level_and_a_known_level(fixture_wa
     loose = _run(*base, "--engineer", "E0001", "--anonymise")
     assert loose.exit_code == 1 and "--anonymise is for the pre-read" in loose.output
     assert not out.exists()
-
-
-@pytest.mark.slow
-def test_the_anonymised_pre_read_of_the_largest_level_takes_under_thirty_seconds(wh, capsys):
-    level = _largest_level(wh)
-    packet.pre_read_packet(wh, level, anonymise=True)  # the engines start once per process
-    started = time.perf_counter()
-    packet.pre_read_packet(wh, level, anonymise=True)
-    took = time.perf_counter() - started
-    with capsys.disabled():
-        print(f"\nanonymised pre-read of {level} ({len(_cohort(wh, level))} people): {took:.2f} s")
-    assert took < 30.0
