@@ -769,8 +769,8 @@ def fairness_cmd(
                 _fail(f"{warehouse}: nothing judged yet. Fix: build with ticket data first")
             first = parse_month(start, "--from") if start else months_before(last, 11)
             scope = None
+            policy = load_policy()
             if as_user:
-                policy = load_policy()
                 scope = resolve_scope(con, policy, as_user, month=last)
                 if scope is None or scope.role not in ("admin", "leadership"):
                     _fail(
@@ -778,7 +778,7 @@ def fairness_cmd(
                         f"leadership. Fix: give them one of those roles in {policy.source}"
                     )
             people = None if scope is None or scope.everyone else scope.people
-            minimum = fairness_min_group_size(con)
+            minimum = fairness_min_group_size(con, policy.min_aggregate_people)
             if skew:
                 text = render_skew(
                     documentation_skew(con, first, last, minimum, people), fmt, first, last

@@ -301,20 +301,33 @@ def test_a_viewers_scope_narrows_the_org(con):
 
 
 def test_documentation_skew_lists_managers_most_below_first(con):
-    skew = documentation_skew(con, START, END, 5)
-    # Gus (4 reports) is withheld. Ben: Beta and D1, 17 report-months, 2 examples; Mara 27 / 18.
-    assert list(skew["manager_name"]) == ["Ben Lead", "Mara Lead"]
+    skew = documentation_skew(con, START, END, 4)
+    # Ben: Beta and D1, 17 report-months, 2 examples; Mara 27 / 18; Gus's 4 reports in between.
+    names = list(skew["manager_name"])
+    assert (names[0], names[-1], len(names)) == ("Ben Lead", "Mara Lead", 3)
     ben = skew.iloc[0]
     assert (ben["reports"], ben["report_months"], ben["items"]) == (6, 17, 2)
     assert (ben["low"], ben["high"]) == pytest.approx((0.2246 / 17, 7.2208 / 17), abs=1e-4)
     assert ben["org_rate"] == pytest.approx(33 / 47)
     assert ben["words"] == "lower than the org's rate, n = 6"
-    assert skew.iloc[1]["words"] == "higher than the org's rate, n = 6"
+    assert skew.iloc[-1]["words"] == "higher than the org's rate, n = 6"
+
+
+def test_documentation_skew_withholds_a_second_manager_so_the_first_cannot_be_derived(con):
+    # Gus has 4 reports. With only him left out, the org's totals minus the managers shown
+    # would be his team's figures, so the smaller of the other two (Ben, 17 report-months
+    # against Mara's 18) is withheld with him.
+    skew = documentation_skew(con, START, END, 5)
+    assert list(skew["manager_name"]) == ["Mara Lead"]
+    assert skew.iloc[0]["words"] == "higher than the org's rate, n = 6"
 
 
 def test_groupings_and_minimum_come_from_the_warehouse(con):
     assert fairness_groupings(con) == ["team", "region", "manager", "level"]
     assert fairness_min_group_size(con) == 5
+    # The access file's [privacy] minimum raises it, never lowers it.
+    assert fairness_min_group_size(con, 10) == 10
+    assert fairness_min_group_size(con, 3) == 5
 
 
 def test_the_dashboards_attached_connection_works_too(warehouse):
@@ -360,7 +373,7 @@ def test_cli_prints_csv_and_json_without_the_small_groups(warehouse):
 
     skew = runner.invoke(app, ["fairness", "--skew", "--warehouse", str(warehouse)])
     assert skew.exit_code == 0, skew.output
-    assert "Ben Lead" in skew.output and "Gus Lead" not in skew.output
+    assert "Mara Lead" in skew.output and "Gus Lead" not in skew.output
 
 
 def test_cli_refuses_a_bad_month_or_format_with_the_fix(warehouse):

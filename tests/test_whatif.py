@@ -290,3 +290,8 @@ def test_a_framework_saved_without_a_base_file_loads_back_whole(golden, tmp_path
     loaded = load_framework(out)
     after = result.framework_after
     assert dataclasses.replace(loaded, version=after.version, source=after.source) == after
+
+
+def test_a_count_far_beyond_any_framework_is_refused_before_the_sql_can_overflow():
+    with pytest.raises(OverrideError, match="at most 10000"):
+        apply_overrides(FRAMEWORK, {"rules.promotion_months_at_level": "99999999999999999999"})

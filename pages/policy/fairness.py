@@ -8,9 +8,10 @@ measure's rate per group with its 95% interval and sample size, against the org'
 
 pipelines.fairness computes every figure and decides which groups are too small to show; this
 page only draws the rows it is handed, so a withheld group cannot reach a chart, a tooltip, a
-table or a download. The sidebar's month ends the default period; its team, region, manager and
-level filters narrow the people counted to those they leave in view in that month (as on every
-page), and the viewer's scope always applies.
+table or a download. The sidebar's month ends the default period. Its team, region, manager and
+level filters do not narrow this page: each filtered view would be suppressed on its own, and
+subtracting two of them (all teams, then all teams but one) would give away the very group the
+minimum withholds. The viewer's scope always applies.
 """
 
 from __future__ import annotations
@@ -91,19 +92,23 @@ def _skew(_wh: Warehouse, build_id: str, start, end, size, people):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _settings(_wh: Warehouse, build_id: str) -> tuple[list[str], int]:
+def _settings(_wh: Warehouse, build_id: str, at_least: int) -> tuple[list[str], int]:
     del build_id
     with _reading(_wh) as con:
-        return fairness_groupings(con), fairness_min_group_size(con)
+        return fairness_groupings(con), fairness_min_group_size(con, at_least)
 
 
 def people_counted(ctx: page.PageContext) -> tuple[str, ...] | None:
-    """None when everyone in the warehouse counts; otherwise the ids the viewer's scope and the
-    sidebar's filters leave in view in the as-of month (the org's rate is then theirs)."""
-    f = ctx.filters
-    if ctx.scope.everyone and not (f.teams or f.regions or f.managers or f.levels):
+    """None when everyone in the warehouse counts; otherwise the ids the viewer's scope holds
+    (the org's rate is then theirs). Never the sidebar's filters (see the module's note)."""
+    if ctx.scope.everyone:
         return None
-    return tuple(sorted(queries.roster(ctx.wh, f)["engineer_id"]))
+    return tuple(sorted(ctx.scope.people))
+
+
+def filters_set(ctx: page.PageContext) -> bool:
+    f = ctx.filters
+    return bool(f.teams or f.regions or f.managers or f.levels)
 
 
 def manager_labels(ids: pd.Series, names: pd.Series) -> list[str]:
@@ -246,7 +251,7 @@ if ctx.scope.role not in navigation.ORG_ROLES:  # the navigation already hides i
     st.stop()
 page.require(ctx, "readiness", "evidence", "engineers")
 wh = ctx.wh
-groupings, min_size = _settings(wh, wh.build_id)
+groupings, min_size = _settings(wh, wh.build_id, ctx.scope.min_aggregate_people)
 people = people_counted(ctx)
 
 # --- the period, for everything on the page -------------------------------------------------
@@ -263,12 +268,14 @@ start, end = st.select_slider(
     help="The months counted, for the evidence by manager and every measure below. By "
     f"default the {PERIOD_MONTHS} months up to the sidebar's month.",
 )
-counted = (
-    "everyone in the warehouse"
-    if people is None
-    else f"the {len(people)} people the sidebar's filters leave in view in "
-    f"{page.month_label(ctx.filters.month)}"
-)
+counted = "everyone in the warehouse" if people is None else "the people in your view"
+if filters_set(ctx):
+    st.info(
+        "The sidebar's team, region, manager and level filters do not apply here: comparing "
+        "two filtered views could reveal a group too small to show. Every figure counts "
+        "the whole org; pick a grouping below to compare its parts.",
+        icon=":material/filter_alt_off:",
+    )
 st.caption(
     f"{page.month_label(start)} to {page.month_label(end)}, counting {counted}. Groups of fewer "
     f"than {min_size} people are never shown, here or in a download."

@@ -156,6 +156,7 @@ def _value_input(where, s: Settable) -> float:
             where.number_input(
                 label,
                 min_value=int(s.minimum or 0),
+                max_value=None if s.maximum is None else int(s.maximum),
                 value=int(s.current),
                 step=1,
                 key=f"whatif_value_{s.path}",

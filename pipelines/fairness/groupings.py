@@ -46,12 +46,16 @@ def fairness_groupings(con) -> list[str]:
     return list(BUILT_IN_GROUPINGS) + [g for g in declared_groupings(con) if g in loaded]
 
 
-def fairness_min_group_size(con) -> int:
-    """The smallest group the lens shows, as the build's framework set it (default 5)."""
-    if not has_table(con, "framework_fairness"):
-        return DEFAULT_MIN_GROUP_SIZE
-    row = con.execute("select min_group_size from framework_fairness").fetchone()
-    return int(row[0]) if row and row[0] is not None else DEFAULT_MIN_GROUP_SIZE
+def fairness_min_group_size(con, at_least: int = 0) -> int:
+    """The smallest group the lens shows: the build's framework's [fairness] min_group_size
+    (default 5), raised to `at_least` — the access file's [privacy] min_aggregate_people, so
+    an org that hides aggregates of fewer than 10 people never sees a group of 7 here."""
+    framework_minimum = DEFAULT_MIN_GROUP_SIZE
+    if has_table(con, "framework_fairness"):
+        row = con.execute("select min_group_size from framework_fairness").fetchone()
+        if row and row[0] is not None:
+            framework_minimum = int(row[0])
+    return max(framework_minimum, at_least)
 
 
 def grouping_label(grouping: str) -> str:

@@ -70,7 +70,7 @@ def documentation_skew(
         )
         .reset_index()
     )
-    per_manager = per_manager[per_manager["reports"] >= min_group_size].copy()
+    per_manager = _withhold_small(per_manager, months, min_group_size)
     intervals = [
         poisson_interval(int(k), int(n))
         for k, n in zip(per_manager["items"], per_manager["report_months"], strict=True)
@@ -90,3 +90,21 @@ def documentation_skew(
     )
     per_manager = per_manager.assign(_order=order).sort_values(["_order", "rate", "manager_name"])
     return per_manager[list(SKEW_COLUMNS)].reset_index(drop=True)
+
+
+def _withhold_small(per_manager: pd.DataFrame, months: pd.DataFrame, minimum: int) -> pd.DataFrame:
+    """The managers shown: those with `minimum` reports or more, less the smallest of them
+    while the report-months left over (the org's totals minus the managers shown, which the
+    lens's own org figures would give) belong to more than none but fewer than `minimum`
+    people — so no withheld manager's figures can be worked out by subtraction."""
+    shown = per_manager[per_manager["reports"] >= minimum].sort_values(
+        ["reports", "report_months", "manager_id"]
+    )
+
+    def people_left_over(kept: pd.DataFrame) -> int:
+        rest = months[~months["manager_id"].isin(kept["manager_id"])]
+        return rest["engineer_id"].nunique()
+
+    while not shown.empty and 0 < people_left_over(shown) < minimum:
+        shown = shown.iloc[1:]
+    return shown.copy()

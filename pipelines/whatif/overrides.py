@@ -25,6 +25,9 @@ from pipelines.settings import SETTINGS_BY_NAME
 
 # Metrics whose value is a share from 0 to 1 (the loader refuses SLA adherence above 1).
 SHARE_METRICS = frozenset({"sla_adherence"})
+# A ceiling for settings that count months or items: far beyond any real framework, and low
+# enough that the SQL's month arithmetic cannot overflow on it.
+MOST_WHOLE = 10_000
 
 
 class OverrideError(ValueError):
@@ -64,6 +67,7 @@ def settable(framework: Framework) -> list[Settable]:
                 minimum=float(setting.minimum),
                 whole=isinstance(setting.default, int),
                 help=setting.help,
+                maximum=float(MOST_WHOLE) if isinstance(setting.default, int) else None,
             )
         )
     seen = set()
@@ -158,8 +162,13 @@ def parse_value(target: Settable, raw: str | float) -> float:
             f"Fix: use a number of at least {_plain(target.minimum)}"
         )
     if target.maximum is not None and value > target.maximum:
+        if target.share:
+            raise OverrideError(
+                f"--set {target.path}={shown}: a share cannot exceed 1. Fix: {_example(target)}"
+            )
         raise OverrideError(
-            f"--set {target.path}={shown}: a share cannot exceed 1. Fix: {_example(target)}"
+            f"--set {target.path}={shown}: far beyond any real framework. Fix: use a number "
+            f"of at most {_plain(target.maximum)}"
         )
     if target.whole and value != int(value):
         raise OverrideError(

@@ -187,7 +187,15 @@ def run_whatif(
         }
         before = _people_rows(con, f"{SERVED}.main.readiness", month)
         write_framework(con, after_fw)
-        build_readiness(con, after_fw, month, only_as_of=True)
+        try:
+            build_readiness(con, after_fw, month, only_as_of=True)
+        except duckdb.Error as exc:
+            # The settings passed their checks, so this is the data or the engine: say which
+            # run failed, never a traceback.
+            raise WhatIfInputError(
+                f"{warehouse}: the rules could not run with {dict(assignments)} ({exc}). "
+                "Fix: try other values, or rebuild the warehouse if it is from an older Rungs"
+            ) from exc
         after = _people_rows(con, "memory.main.readiness", month)
     finally:
         con.close()

@@ -275,7 +275,7 @@ def _fairness(
     people = None if scope.everyone else scope.people
     start = months_before(month, FAIRNESS_MONTHS - 1)
     with _reading(wh) as con:
-        minimum = fairness_min_group_size(con)
+        minimum = fairness_min_group_size(con, scope.min_aggregate_people)
         skew = documentation_skew(con, start, month, minimum, people)
         available = fairness_groupings(con)
         groupings = [g for g in FIRST_GROUPINGS if g in available]
