@@ -15,6 +15,7 @@ The org row itself is shown only when the org has at least `min_group_size` peop
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -55,9 +56,22 @@ class FairnessTable:
     note: str = ""
 
 
+# The CTE every query that counts people reads, defined once in sql/person_months.sql.
+PERSON_MONTHS = "person_months"
+
+
 @cache
 def sql(name: str) -> str:
-    return (_SQL / f"{name}.sql").read_text(encoding="utf-8")
+    """The query `sql/<name>.sql`; one that reads `person_months` gets its definition in
+    front, as the first CTE of its own `with`."""
+    text = (_SQL / f"{name}.sql").read_text(encoding="utf-8")
+    if not re.search(rf"\bfrom {PERSON_MONTHS}\b", text):
+        return text
+    head, found, rest = text.partition("\nwith\n")
+    if not found:
+        raise RuntimeError(f"sql/{name}.sql reads {PERSON_MONTHS} but has no `with` to join")
+    shared = (_SQL / f"{PERSON_MONTHS}.sql").read_text(encoding="utf-8")
+    return f"{head}\nwith\n\n{PERSON_MONTHS} as (\n{shared}),\n{rest}"
 
 
 def first_of_month(day: date) -> date:

@@ -7,19 +7,6 @@
 
 with
 
-person_months as (
-    select
-        r.engineer_id,
-        r.month,
-        least(last_day(r.month), coalesce(e.left_on, last_day(r.month))) as line_day
-    from readiness as r
-    join engineers as e using (engineer_id)
-    where r.month between $start::date and $end::date
-        and e.hire_date <= last_day(r.month)
-        and (e.left_on is null or e.left_on >= r.month)
-        and ($everyone or list_contains($people::varchar[], r.engineer_id))
-),
-
 items as (
     select pm.engineer_id, pm.month, count(*) as items
     from person_months as pm
