@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -518,13 +518,15 @@ def packet_cmd(
     the metric charts against the level bars, evidence and decisions; or, with --level, the
     calibration pre-read: the level's matrix, then one page per person. --whatif-set and
     --appendix fairness add an appendix (admins and leadership only)."""
-    import logging
     import os
+
+    from streamlit.logger import set_log_level
 
     from pipelines.rules.flags import _parse_month
 
-    # Streamlit's caches, used outside a server, warn on every query.
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    # Streamlit's caches, used outside a server, warn on every query; its loggers take the
+    # global level when they are made, so set that rather than one logger's.
+    set_log_level("error")
     from pipelines.access import everyone, load_policy, resolve_scope
     from pipelines.access.scope import CALIBRATING_ROLES
     from pipelines.whatif import OverrideError
@@ -586,7 +588,10 @@ def packet_cmd(
         what += f" with appendix ({extra.describe()})"
     try:
         if level is not None:
-            pdf = packet.pre_read_packet(wh.scoped(scope), level, month, anonymise, extra)
+            with _pages_progress(f"pre-read {level}") as progress:
+                pdf = packet.pre_read_packet(
+                    wh.scoped(scope), level, month, anonymise, extra, progress
+                )
         else:
             pdf = packet.engineer_packet(wh.scoped(scope), engineer, month, extra)
     except (packet.NotInView, packet.NobodyAtLevel, queries.OutOfScope) as exc:
@@ -600,7 +605,7 @@ def packet_cmd(
         out.write_bytes(pdf)
     except OSError as exc:
         _fail(f"{out}: cannot write the packet ({exc}). Fix: choose a file you may write")
-    done = what if level is not None else f"case packet for {engineer}"
+    done = what if level is not None else what.replace("packet", "case packet for", 1)
     typer.echo(f"{done} as of {month:%Y-%m} written to {out}")
 
 
@@ -792,6 +797,29 @@ def fairness_cmd(
         what = "skew" if skew else f"by {by}"
         _audit_export(scope, f"fairness {what} {first:%Y-%m} to {last:%Y-%m} ({fmt}, command line)")
     sys.stdout.write(text)
+
+
+@contextmanager
+def _pages_progress(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr while a long document is gathered person by person (a
+    300-person pre-read takes minutes); nothing when stderr is not a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        f"[bold]{what}[/]: people",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(what, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 @app.command("docs")

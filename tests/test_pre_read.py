@@ -148,3 +148,10 @@ def test_the_command_takes_one_of_engineer_or_level_and_a_known_level(fixture_wa
     loose = _run(*base, "--engineer", "E0001", "--anonymise")
     assert loose.exit_code == 1 and "--anonymise is for the pre-read" in loose.output
     assert not out.exists()
+
+
+def test_progress_hears_of_each_persons_page_in_turn(wh):
+    level = _largest_level(wh)
+    heard = []
+    packet.pre_read.pre_read_document(wh, level, progress=lambda done, total: heard.append(done))
+    assert heard == list(range(1, len(_cohort(wh, level)) + 1))

@@ -12,6 +12,7 @@ months for days, and reasons scrubbed of names, ids and days.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -49,10 +50,12 @@ def pre_read_packet(
     month: date | None = None,
     anonymise: bool = False,
     appendix: Appendix | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """The pre-read PDF of `level` as of `month` (default the build's), in the view of
-    `wh.scope`, with the what-if and/or fairness appendix when `appendix` asks for them."""
-    document = pre_read_document(wh, level, month, anonymise, appendix)
+    `wh.scope`, with the what-if and/or fairness appendix when `appendix` asks for them.
+    `progress(done, total)` hears of each person's page as it is gathered."""
+    document = pre_read_document(wh, level, month, anonymise, appendix, progress)
     return _compiler().compile(
         format="pdf", sys_inputs={"pre-read": json.dumps(document, ensure_ascii=False)}
     )
@@ -64,6 +67,7 @@ def pre_read_document(
     month: date | None = None,
     anonymise: bool = False,
     appendix: Appendix | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """What the pre-read prints, as JSON-able text: `summary` (the matrix) and `people` (one
     case per page), in the Calibration page's order; `appendix` when asked for."""
@@ -82,7 +86,11 @@ def pre_read_document(
             "Fix: pick another level or month (--as-of YYYY-MM)"
         )
     cohort = in_page_order(cohort, who)
-    people = [_person_page(wh, row, month, who) for _, row in cohort.iterrows()]
+    people = []
+    for _, row in cohort.iterrows():
+        people.append(_person_page(wh, row, month, who))
+        if progress:
+            progress(len(people), len(cohort))
     footer = dict(people[0]["footer"])
     document = {
         "level": level,
