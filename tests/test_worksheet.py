@@ -304,3 +304,29 @@ def test_the_guideline_is_optional_and_checked(tmp_path):
     with pytest.raises(FrameworkError, match="unknown setting 'promotion_shares'"):
         load_framework(tmp_path / "typo.toml")
     assert json.dumps(load_framework().calibration) == '{"promotion_share": 0.15}'
+
+
+def test_leadership_sees_evidence_by_manager_before_calibrating_and_a_manager_does_not(
+    monkeypatch, tmp_path, fixture_warehouse, demo_source, org, manager
+):
+    from pipelines.fairness import documentation_skew, fairness_min_group_size
+    from pipelines.fairness.period import months_before
+    from rungs_ui import documentation
+
+    email, _, report, levels, month = manager
+    with duckdb.connect(str(fixture_warehouse), read_only=True) as con:
+        skew = documentation_skew(
+            con, months_before(month, 11), month, fairness_min_group_size(con, 5)
+        )
+    below = int(skew["words"].str.startswith("lower").sum())
+    lead = leadership_email(org)
+    at = open_worksheet(
+        monkeypatch, tmp_path, fixture_warehouse, demo_source, lead, levels[report.engineer_id]
+    )
+    opening = " ".join(m.value for m in at.markdown if "Before you calibrate" in m.value)
+    assert len(skew) > 0
+    assert opening == documentation.sentence(below, len(skew))
+    at = open_worksheet(
+        monkeypatch, tmp_path, fixture_warehouse, demo_source, email, levels[report.engineer_id]
+    )
+    assert not [m for m in at.markdown if "Before you calibrate" in m.value]

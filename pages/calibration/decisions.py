@@ -17,7 +17,7 @@ import streamlit as st
 from pipelines.journal import entries
 from pipelines.journal.store import JournalError, open_journal
 from pipelines.journal.validate import decision_problems
-from rungs_ui import charts, identity, page, queries
+from rungs_ui import charts, documentation, identity, navigation, page, queries
 from rungs_ui.queries import Filters
 from rungs_ui.snapshot import take_snapshot
 
@@ -73,6 +73,21 @@ cycle = controls[0].selectbox(
     help="Half years; the current one is today's.",
 )
 level = controls[1].selectbox("Level", fw.levels, index=busiest, key=LEVEL_KEY, bind="query-params")
+
+# Evidence documentation first (issue 15): a thin record is a reason to read a case with care.
+# Counts only, for the roles that see the Fairness page it points to.
+if scope.role in navigation.ORG_ROLES and wh.has("evidence"):
+    before = documentation.sentence(
+        *documentation.managers_below(wh, wh.build_id, f.month, scope.min_aggregate_people)
+    )
+    if before:
+        with st.container(border=True):
+            st.markdown(before)
+            st.page_link(
+                "pages/policy/fairness.py",
+                label="Evidence by manager on the Fairness page",
+                icon=":material/diversity_3:",
+            )
 
 at_level = dataclasses.replace(f, levels=(level,))
 people = queries.roster(wh, at_level)
