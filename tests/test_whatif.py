@@ -28,6 +28,7 @@ from pipelines.whatif import (
     apply_overrides,
     changes,
     counts,
+    each_alone,
     framework_of_warehouse,
     run_whatif,
     save_framework,
@@ -208,6 +209,12 @@ def test_every_rule_and_bar_is_settable_with_its_current_value():
     assert paths["rules.promotion_months_at_level"].current == 12
     assert paths["rules.promotion_months_at_level"].whole
     assert paths["bars.IC3.Scope.sla_adherence"].share
+    # Labels a VP reads: words, not variable names or ">=".
+    assert paths["rules.min_sample"].label == "Fewest tickets behind a monthly figure"
+    assert paths["bars.IC3.Scope.sla_adherence"].label == (
+        "IC3 Scope: SLA adherence bar (at least 96%)"
+    )
+    assert not any(">" in s.label or "<" in s.label or "_" in s.label for s in paths.values())
     assert len(paths) == len(FRAMEWORK.rules) + len(FRAMEWORK.bars)
 
 
@@ -251,9 +258,47 @@ def test_counts_tally_gains_losses_and_window_moves_by_level(golden):
     assert list(tally.columns)[:2] == [f"{FLAGS[0][0]}_gained", f"{FLAGS[0][0]}_lost"]
 
 
+def test_a_bar_that_only_changes_the_blocker_is_a_reason_change_not_a_flag_change(golden):
+    # lead03 and lead06 miss IC3 on Scope SLA (95%) and on the Impact example; at a 95% bar
+    # only the missing example holds them back. Their flags stay, so they are not movers.
+    result = run_whatif(golden, {"bars.IC3.Scope.sla_adherence": "95%"})
+    assert list(movers(result)) == ["sla955"]
+    nearer = result.nearer.set_index("engineer_id")
+    assert {"lead03", "lead06"} <= set(nearer.index)
+    assert not set(nearer.index) & set(result.changed["engineer_id"])
+    lead = nearer.loc["lead03"]
+    assert (lead.kind, lead.old_flags, lead.new_flags) == ("reason", lead.new_flags, "")
+    assert "Scope SLA adherence 95.0% (bar 96%" in lead.old_reason
+    assert "no Impact example at IC3" in lead.new_reason
+    assert lead.change.startswith("Held back now by: no Impact example at IC3")
+
+
+def test_a_shorter_wait_brings_the_earliest_month_nearer_and_the_window_column_says_so(golden):
+    # early shows IC3 but is 8 months from ready with 12 needed, 5 with 9: never near a
+    # window, so the window column shows the earliest month the reason gives.
+    result = run_whatif(golden, {"rules.promotion_months_at_level": 9})
+    early = result.nearer.set_index("engineer_id").loc["early"]
+    assert (early.old_window, early.new_window) == (None, None)
+    assert (early.old_earliest, early.new_earliest) == (date(2025, 8, 1), date(2025, 5, 1))
+    assert early.direction == "nearer"
+    assert early.change == "Promotion-ready 3 months sooner at the earliest"
+    assert "in 5 months at the earliest" in early.new_reason
+
+
+def test_each_change_alone_shows_a_setting_that_moves_nobody_on_its_own(golden):
+    pair = {"rules.promotion_months_at_level": "9", "bars.IC4.Scope.sla_adherence": "97%"}
+    together = run_whatif(golden, pair)
+    alone = each_alone(golden, pair).set_index("path")
+    assert list(movers(together)) == ["ready9"]
+    assert alone.loc["rules.promotion_months_at_level", "moves"] == 1
+    assert alone.loc["bars.IC4.Scope.sla_adherence", "moves"] == 0
+    assert alone.loc["bars.IC4.Scope.sla_adherence", "old"] == 0.98
+
+
 def test_identical_rows_give_an_empty_diff(golden):
     result = run_whatif(golden, {})
     assert changes(result.before, result.before).empty
+    assert result.nearer.empty
 
 
 # --- saving -----------------------------------------------------------------------------------

@@ -32,8 +32,11 @@ def test_the_table_names_the_change_the_person_the_counts_and_both_reasons(golde
     result = run("whatif", *NINE, "--warehouse", golden)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == "What-if, December 2024: rules.promotion_months_at_level 12 -> 9"
-    assert "1 of the 9 people judged move." in result.output
+    assert lines[0] == (
+        "What-if, December 2024: Months at level before a promotion case: 12 -> 9  "
+        "(rules.promotion_months_at_level)"
+    )
+    assert "1 of the 9 people judged move; besides, 1 person is nearer a flag." in result.output
     assert "Person ready9" in result.output
     assert "Near a window -> Promotion-ready" in result.output
     assert "2025-02 -> 2024-12" in result.output
@@ -47,15 +50,53 @@ def test_csv_and_json_carry_the_same_people_with_both_reasons(golden):
     rows = list(csv.DictReader(io.StringIO(text)))
     document = json.loads(run("whatif", *NINE, "--warehouse", golden, "--format", "json").output)
     assert [r["engineer_id"] for r in rows] == [p["engineer_id"] for p in document["people"]]
-    assert [r["engineer_id"] for r in rows] == ["ready9"]
+    assert [(r["engineer_id"], r["kind"]) for r in rows] == [
+        ("ready9", "flags"),
+        ("early", "reason"),
+    ]
+    assert (rows[1]["old_earliest"], rows[1]["new_earliest"]) == ("2025-08", "2025-05")
     assert rows[0]["window_moves_months"] == "-2"
     assert document["people"][0]["window_moves_months"] == -2
     assert document["people"][0]["old_reason"] == rows[0]["old_reason"]
     assert rows[0]["new_reason"].startswith("Promotion-ready")
     assert document["month"] == AS_OF
     assert document["changes"] == [
-        {"path": "rules.promotion_months_at_level", "old": 12.0, "new": 9.0}
+        {
+            "path": "rules.promotion_months_at_level",
+            "label": "Months at level before a promotion case",
+            "old": 12.0,
+            "new": 9.0,
+        }
     ]
+
+
+def test_a_bar_that_moves_no_flag_still_shows_whose_reason_changes(golden):
+    result = run("whatif", "--set", "bars.IC3.Scope.sla_adherence=95%", "--warehouse", golden)
+    assert result.exit_code == 0, result.output
+    assert "IC3 Scope: SLA adherence bar: at least 96% -> at least 95%" in result.output
+    assert "Nearer or further from a flag (3)" in result.output
+    assert "no Impact example at IC3" in result.output
+
+
+def test_each_change_alone_shows_the_setting_that_moves_nobody(golden):
+    result = run(
+        "whatif",
+        *NINE,
+        "--set",
+        "bars.IC4.Scope.sla_adherence=97%",
+        "--each",
+        "--warehouse",
+        golden,
+    )
+    assert result.exit_code == 0, result.output
+    assert "Together, these 2 changes: 1 of the 9 people judged move" in result.output
+    each = result.output[result.output.index("Each change alone") :].splitlines()
+
+    def cells(setting: str) -> list[str]:
+        row = next(x for x in each if setting in x)
+        return [cell.strip() for cell in row.split("│")[3:5]]
+
+    assert cells("Months at level before a promotion case") == ["1", "1"]
 
 
 def test_counts_by_team(golden):

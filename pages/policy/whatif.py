@@ -5,7 +5,10 @@ and the readiness rules run again on this warehouse's own data with those values
 (pipelines.whatif, in a scratch database: the served warehouse is never written). The page then
 says who becomes or stops being promotion-ready, near a window, an in-band candidate or at risk
 in the as-of month, each with the old and the new reason, and by how many months a projected
-window moves. Admins may save the changed framework as a new framework file.
+window moves; then who keeps their flags but is nearer or further from one (their reason
+changes). With two to five settings, what each does alone. In presentation mode the answer
+comes first and the editor folds away below it. Admins may save the changed framework as a new
+framework file.
 """
 
 from __future__ import annotations
@@ -31,9 +34,12 @@ from pipelines.whatif import (
     save_framework,
     settable,
 )
-from pipelines.whatif.run import WhatIfInputError
+from pipelines.whatif.diff import short_change, window_text
+from pipelines.whatif.nearer import summary
+from pipelines.whatif.overrides import setting_name, value_words
+from pipelines.whatif.run import MOST_RUN_ALONE, WhatIfInputError
 from pipelines.whatif.save import base_matching
-from rungs_ui import access, charts, formats, identity, page, queries
+from rungs_ui import access, charts, identity, page, queries
 from rungs_ui.warehouse import ALIAS, DEFAULT_WAREHOUSE, REPO_ROOT
 
 # Where saved frameworks go: one folder on the server, never a path typed into the page (a
@@ -44,8 +50,10 @@ FRAMEWORK_DIR = Path(os.environ.get("RUNGS_FRAMEWORK_DIR") or REPO_ROOT / "data"
 # framework owner among them) explores freely and takes the diff away as CSV; an admin saves
 # the proposal that is agreed.
 SAVING_ROLES = frozenset({"admin"})
-# Side-by-side reasons drawn on the page; a larger what-if is read in the download.
+# Side-by-side reasons drawn on the page; a larger what-if is read in the download. Fewer on
+# the room's screen, where every card is a screenful.
 REASONS_SHOWN = 40
+REASONS_PRESENTED = 12
 # What gaining and losing a flag reads as in a sentence: (one person, several people).
 FLAG_GAINED = {
     "promotion_ready": ("becomes promotion-ready", "become promotion-ready"),
@@ -99,13 +107,19 @@ def shown_value(s: Settable, value: float) -> str:
 
 
 def described(path: str) -> str:
-    """A setting in a sentence: "the IC3 Scope SLA adherence bar", "the promotion months at
-    level setting"."""
+    """A setting in a sentence: "the IC3 Scope SLA adherence bar", "the months at level
+    before a promotion case"."""
     kind, _, rest = path.partition(".")
     if kind == "bars":
         level, category, metric = rest.split(".")
         return f"the {level} {category} {METRIC_WORDS.get(metric, metric)} bar"
-    return f"the {rest.replace('_', ' ')} setting"
+    label = setting_name(framework, path)
+    return f"the {label[:1].lower()}{label[1:]}"
+
+
+def picked_words(s: Settable) -> str:
+    """A setting as the picker lists it: a bar's label carries its value; a rule's gets it."""
+    return s.label if s.path.startswith("bars.") else f"{s.label} (now {shown_value(s, s.current)})"
 
 
 def _editor(settables: list[Settable]) -> tuple[list[str], dict[str, float]]:
@@ -115,9 +129,7 @@ def _editor(settables: list[Settable]) -> tuple[list[str], dict[str, float]]:
     picked = st.multiselect(
         "Settings to change",
         options=list(by_path),
-        format_func=lambda p: (
-            f"{by_path[p].label} — now {shown_value(by_path[p], by_path[p].current)}"
-        ),
+        format_func=lambda p: picked_words(by_path[p]),
         key="whatif_paths",
         placeholder="Pick one or more bars or rule settings",
         help="Every rule setting and every bar of the framework the build used.",
@@ -137,8 +149,8 @@ def _editor(settables: list[Settable]) -> tuple[list[str], dict[str, float]]:
 
 def _value_input(where, s: Settable) -> float:
     """One new value: a share in percent, a count of months or items as a whole number."""
-    label = f"{s.label} (now {shown_value(s, s.current)})"
-    tip = f"`{s.path}`: {s.help}"
+    label = picked_words(s)
+    tip = f"{s.help} (`{s.path}`)"
     if s.share:
         percent = where.number_input(
             label,
@@ -189,20 +201,23 @@ def _people(n: int, one: str, many: str) -> str:
     return f"1 person {one}" if n == 1 else f"{n} people {many}"
 
 
-def headline(result: WhatIf, totals: dict[str, int]) -> str:
+def headline(result: WhatIf, totals: dict[str, int], nearer: pd.DataFrame) -> str:
     """One sentence: what changed and who moves, e.g. "Lowering the IC3 Scope SLA adherence
-    bar from 96% to 95%: 3 people become promotion-ready and 1 person stops being at risk."""
-    causes = []
-    for path, (old, new) in result.assignments.items():
-        verb = "lowering" if new < old else "raising" if new > old else "keeping"
+    bar from 96% to 95%: 3 people become promotion-ready and 1 person stops being at risk."
+    Several changes read "Together, these 2 changes: ..." (never crediting each with the
+    total; "Each change alone" says what each does). The people who keep their flags but
+    whose reason changes follow: "...; what holds 38 people back changes"."""
+    if len(result.assignments) > 1:
+        cause = f"Together, these {len(result.assignments)} changes"
+    else:
+        ((path, (old, new)),) = result.assignments.items()
+        verb = "Lowering" if new < old else "Raising" if new > old else "Keeping"
         s = by_path.get(path)
         old_text, new_text = (shown_value(s, old), shown_value(s, new)) if s else (old, new)
-        causes.append(f"{verb} {described(path)} from {old_text} to {new_text}")
-    if len(causes) > 3:
-        cause = f"These {len(causes)} changes"
-    else:
-        cause = " and ".join([", ".join(causes[:-1]), causes[-1]] if len(causes) > 1 else causes)
-        cause = cause[0].upper() + cause[1:]
+        cause = f"{verb} {described(path)} from {old_text} to {new_text}"
+    besides = summary(nearer)
+    if not any(totals.values()):
+        return f"{cause}: nobody's flags change" + (f"; {besides}." if besides else ".")
     effects = []
     for key, label in FLAGS:
         for suffix, words in (("gained", FLAG_GAINED), ("lost", FLAG_LOST)):
@@ -215,10 +230,8 @@ def headline(result: WhatIf, totals: dict[str, int]) -> str:
                 f"{moved} projected window{'' if moved == 1 else 's'} "
                 f"move{'s' if moved == 1 else ''} {direction}"
             )
-    if not effects:
-        effects = ["windows move, no flag changes"]
     said = effects[0] if len(effects) == 1 else ", ".join(effects[:-1]) + " and " + effects[-1]
-    return f"{cause}: {said}."
+    return f"{cause}: {said}" + (f"; besides, {besides}." if besides else ".")
 
 
 def _flags_count(rows: pd.DataFrame, key: str) -> int:
@@ -289,20 +302,25 @@ def _by(changed: pd.DataFrame, column: str, title: str) -> None:
         page.chart(ctx, charts.whatif_moves(moves, title, flags, table[column].tolist()))
 
 
-def _window(value) -> str:
-    return formats.BLANK if formats.missing(value) else page.month_label(value)
-
-
-def _people_table(changed: pd.DataFrame) -> None:
-    table = who.frame(changed).assign(
+def _people_table(rows: pd.DataFrame) -> None:
+    """One row per person: the change in a few words (the whole sentence is on their card
+    below), the window as built and with the change, and a link to their page. Few, narrow
+    columns, so the table fits beside the sidebar at 1366 px."""
+    table = who.frame(rows).assign(
+        change=[short_change(r) for r in rows.to_dict(orient="records")],
         window=[
-            _window_move(old, new)
-            for old, new in zip(changed["old_window"], changed["new_window"], strict=True)
+            window_text(*w, page.month_label)
+            for w in zip(
+                rows["old_window"],
+                rows["new_window"],
+                rows["old_earliest"],
+                rows["new_earliest"],
+                strict=True,
+            )
         ],
-        page=changed["engineer_id"].map(who.link),
+        page=rows["engineer_id"].map(who.link),
     )
-    # Flags before and after are in the change sentence and beside each reason below. Only the
-    # columns shown are sent to the browser (the reasons there are unscrubbed).
+    # Only the columns shown are sent to the browser (the reasons there are unscrubbed).
     shown = ["name", "level", "team", "change", "window", "page"]
     page.table(
         ctx,
@@ -311,29 +329,27 @@ def _people_table(changed: pd.DataFrame) -> None:
             "name": "Engineer",
             "level": "Level",
             "team": "Team",
-            "change": st.column_config.TextColumn("Change", width="large"),
+            "change": st.column_config.TextColumn("Change", width="medium"),
             "window": st.column_config.TextColumn(
-                "Window", help="Projected promotion window: as built → with the change."
+                "Window",
+                help="Projected promotion window: as built → with the change. Where there is "
+                "none, the earliest month the person could be promotion-ready, marked "
+                "(earliest), as their reason says.",
             ),
-            "page": st.column_config.LinkColumn("Page", display_text="open"),
+            "page": st.column_config.LinkColumn("Page", display_text="open", width="small"),
         },
     )
-
-
-def _window_move(old, new) -> str:
-    if formats.missing(old) and formats.missing(new):
-        return formats.BLANK
-    return f"{_window(old)} → {_window(new)}"
 
 
 def _flag_words(flags: str) -> str:
     return page.text(flags) if flags else "no flag"
 
 
-def _reasons(changed: pd.DataFrame) -> None:
+def _reasons(rows: pd.DataFrame) -> None:
     """Each person's reason before and after, side by side: the sentences that explain the
     flags, read aloud in the meeting."""
-    shown = changed.head(REASONS_SHOWN)
+    cap = REASONS_PRESENTED if ctx.present else REASONS_SHOWN
+    shown = rows.head(cap)
     for _, row in shown.iterrows():
         with st.container(border=True):
             name = page.text(who.person(row["engineer_id"], row["name"]))
@@ -350,11 +366,50 @@ def _reasons(changed: pd.DataFrame) -> None:
                 f"**After** ({_flag_words(row['new_flags'])}): "
                 f"{page.text(who.scrub(row['new_reason'] or ''))}"
             )
-    if len(changed) > len(shown):
+    if len(rows) > len(shown):
         st.caption(
-            f"The first {len(shown)} of {len(changed)} are shown here; the download has "
-            "every one, with both reasons."
+            f"The first {len(shown)} of {len(rows)} are shown here; the table above lists "
+            "every one and the download has both reasons for each."
         )
+
+
+def _each_alone(result: WhatIf) -> None:
+    """With two to five settings, one row per setting: how many people in view it moves on
+    its own (each a what-if of its own, cached like any other)."""
+    rows = []
+    for path, (old, new) in result.assignments.items():
+        alone = _whatif(ctx.wh.path, ctx.wh.build_id, ((path, new),), result.month)
+        rows.append(
+            {
+                "setting": setting_name(framework, path),
+                "change": f"{value_words(framework, path, old)} → "
+                f"{value_words(framework, path, new)}",
+                "moves": len(_in_view(alone.changed)),
+                "nearer": len(_in_view(alone.nearer)),
+            }
+        )
+    st.markdown("**Each change alone**")
+    page.table(
+        ctx,
+        pd.DataFrame(rows),
+        column_config={
+            "setting": "Setting",
+            "change": "Change",
+            "moves": st.column_config.NumberColumn(
+                "Flags change",
+                help="People in view whose flags or window change with this setting alone.",
+            ),
+            "nearer": st.column_config.NumberColumn(
+                "Reason changes",
+                help="People in view who keep their flags but whose reason "
+                "changes with this setting alone.",
+            ),
+        },
+    )
+    st.caption(
+        "Each row is the what-if with that one setting changed. Together the settings can "
+        "move people neither moves alone, so the rows need not add up to the total above."
+    )
 
 
 def _download(changed: pd.DataFrame, result: WhatIf) -> None:
@@ -367,6 +422,10 @@ def _download(changed: pd.DataFrame, result: WhatIf) -> None:
     frame = changed.assign(what_if=settings or "no change").rename(
         columns={
             "change": "Change",
+            "kind": "Kind (flags / reason)",
+            "direction": "Nearer or further",
+            "old_earliest": "Earliest ready before",
+            "new_earliest": "Earliest ready after",
             "old_flags": "Flags before",
             "new_flags": "Flags after",
             "became": "Becomes",
@@ -464,82 +523,139 @@ settables = settable(framework)
 by_path = {s.path: s for s in settables}
 in_view = set(queries.roster(ctx.wh, ctx.filters)["engineer_id"])
 
-st.markdown(
-    f"Starting from the framework this build used, **version {page.text(framework.version)}** "
-    f"(built as of {page.month_label(pd.Timestamp(str(build['as_of_month']) + '-01'))}). "
-    "Change bars or rules below: the readiness rules run again on this warehouse's data for "
-    f"**{page.month_label(month)}**, in a scratch copy. The served flags do not change."
-)
-with st.expander(f"Every setting a what-if can change ({len(settables)})"):
-    page.table(
-        ctx,
-        pd.DataFrame(
-            {
-                "path": [s.path for s in settables],
-                "label": [s.label for s in settables],
-                "current": [shown_value(s, s.current) for s in settables],
-                "help": [s.help for s in settables],
-            }
-        ),
-        column_config={
-            "path": "Path",
-            "label": "Setting",
-            "current": "Now",
-            "help": st.column_config.TextColumn("What it does", width="large"),
-        },
-    )
 
-picked, assignments = _editor(settables)
-if not picked:
-    st.info("Pick a bar or a rule setting above, give it a new value and run the what-if.")
-    st.stop()
-
-try:
-    with st.spinner("Running the readiness rules with the changed settings…"):
-        result = _whatif(ctx.wh.path, ctx.wh.build_id, tuple(sorted(assignments.items())), month)
-except (OverrideError, WhatIfInputError) as exc:
-    st.error(f"That what-if cannot run. {page.text(exc)}")
-    st.stop()
-
-st.caption(
-    f"Recomputed in {result.seconds:.1f} s for {page.month_label(result.month)}; the served "
-    "warehouse was only read."
-)
-changed = _in_view(result.changed)
-filtered = bool(
-    ctx.filters.teams or ctx.filters.regions or ctx.filters.managers or ctx.filters.levels
-)
-if changed.empty:
-    if not assignments:
-        st.success("Nobody moves: every value is still the framework's own.")
-    elif filtered and ctx.scope.everyone and not result.changed.empty:
-        st.success(
-            f"Nobody in view moves. {len(result.changed)} people outside the sidebar's "
-            "filters do: widen the filters to see them."
+def _settings_list() -> None:
+    with st.expander(f"Every setting a what-if can change ({len(settables)})"):
+        page.table(
+            ctx,
+            pd.DataFrame(
+                {
+                    "label": [s.label for s in settables],
+                    "current": [shown_value(s, s.current) for s in settables],
+                    "help": [s.help for s in settables],
+                    "path": [s.path for s in settables],
+                }
+            ),
+            column_config={
+                "label": "Setting",
+                "current": "Now",
+                "help": st.column_config.TextColumn("What it does", width="large"),
+                "path": st.column_config.TextColumn(
+                    "Path", help="What `python -m pipelines whatif --set` takes."
+                ),
+            },
         )
-    else:
-        st.success("Nobody moves: no flag and no projected window changes with this setting.")
-    st.stop()
 
-level_counts = counts(changed, "level")
-totals = {c: int(level_counts[c].sum()) for c in level_counts.columns if c != "level"}
-st.subheader(page.text(headline(result, totals)))
-if filtered:
-    st.caption("Counted among the people the sidebar's filters leave in view.")
-_tiles(result, totals)
 
-st.subheader(f"The people who move ({len(changed)})")
-_people_table(changed)
-_download(changed, result)
-with st.expander(
-    f"Old and new reason, side by side, for each of the {len(changed)}",
-    expanded=len(changed) <= 12,
-):
-    _reasons(changed)
+if ctx.present:
+    # The room sees the answer first: it is drawn into `answer`, above the editor, which folds
+    # away once settings are picked.
+    answer = st.container()
+    with st.expander("Change the settings", expanded=not st.session_state.get("whatif_paths")):
+        picked, assignments = _editor(settables)
+else:
+    st.markdown(
+        f"Starting from the framework this build used, **version "
+        f"{page.text(framework.version)}** (built as of "
+        f"{page.month_label(pd.Timestamp(str(build['as_of_month']) + '-01'))}). Change bars or "
+        "rules below: the readiness rules run again on this warehouse's data for "
+        f"**{page.month_label(month)}**, in a scratch copy. The served flags do not change."
+    )
+    _settings_list()
+    picked, assignments = _editor(settables)
+    answer = st.container()
 
-st.subheader("Where the moves fall")
-_by(changed, "level", "Level")
-_by(changed, "team", "Team")
+with answer:
+    if not picked:
+        st.info("Pick a bar or a rule setting, give it a new value and run the what-if.")
+        st.stop()
+    try:
+        with st.spinner("Running the readiness rules with the changed settings…"):
+            result = _whatif(
+                ctx.wh.path, ctx.wh.build_id, tuple(sorted(assignments.items())), month
+            )
+    except (OverrideError, WhatIfInputError) as exc:
+        st.error(f"That what-if cannot run. {page.text(exc)}")
+        st.stop()
+
+    changed = _in_view(result.changed)
+    nearer = _in_view(result.nearer)
+    filtered = bool(
+        ctx.filters.teams or ctx.filters.regions or ctx.filters.managers or ctx.filters.levels
+    )
+    # The change in words, with units: what the room is looking at.
+    st.markdown(
+        "  \n".join(
+            f"**{page.text(setting_name(framework, p))}**: "
+            f"{page.text(value_words(framework, p, old))} → "
+            f"**{page.text(value_words(framework, p, new))}**"
+            for p, (old, new) in result.assignments.items()
+        )
+        or "Every value is still the framework's own."
+    )
+    if changed.empty and nearer.empty:
+        if not assignments:
+            st.success("Nobody moves: every value is still the framework's own.")
+        elif filtered and ctx.scope.everyone and not result.changed.empty:
+            st.success(
+                f"Nobody in view moves. {len(result.changed)} people outside the sidebar's "
+                "filters do: widen the filters to see them."
+            )
+        else:
+            st.success(
+                "Nobody moves: no flag, no projected window and no reason changes with this "
+                "setting."
+            )
+        st.stop()
+
+    level_counts = counts(changed, "level")
+    totals = {c: int(level_counts[c].sum()) for c in level_counts.columns if c != "level"}
+    st.subheader(page.text(headline(result, totals, nearer)))
+    if filtered:
+        st.caption("Counted among the people the sidebar's filters leave in view.")
+    if not changed.empty:
+        _tiles(result, totals)
+    if 2 <= len(result.assignments) <= MOST_RUN_ALONE:
+        _each_alone(result)
+
+    if not changed.empty:
+        st.subheader(f"Whose flags change ({len(changed)})")
+        _people_table(changed)
+    if not nearer.empty:
+        st.subheader(f"Nearer or further from a flag ({len(nearer)})")
+        st.caption(
+            "Same flags and window, but the reason changes: what holds them back, or the "
+            "figures it quotes."
+        )
+        _people_table(nearer)
+    both = pd.concat([f for f in (changed, nearer) if not f.empty], ignore_index=True)
+    _download(both, result)
+    if not changed.empty:
+        with st.expander(
+            f"Old and new reason, side by side, for each of the {len(changed)} whose flags change",
+            expanded=len(changed) <= 12,
+        ):
+            _reasons(changed)
+    if not nearer.empty:
+        with st.expander(
+            f"Old and new reason for each of the {len(nearer)} nearer or further from a flag",
+            expanded=changed.empty and len(nearer) <= 12,
+        ):
+            _reasons(nearer)
+
+    if not changed.empty:
+        if ctx.present:  # the room reads the people; the breakdown waits in a fold
+            with st.expander("Where the moves fall, by level and team"):
+                _by(changed, "level", "Level")
+                _by(changed, "team", "Team")
+        else:
+            st.subheader("Where the moves fall")
+            _by(changed, "level", "Level")
+            _by(changed, "team", "Team")
+    st.caption(
+        f"Recomputed in {result.seconds:.1f} s for {page.month_label(result.month)}; the "
+        "served warehouse was only read."
+    )
 
 if not ctx.present:  # an admin's file on the server, not something for the room's screen
     _save(result, build)

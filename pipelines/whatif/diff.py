@@ -7,24 +7,26 @@ someone already promotion-ready (the readiness table leaves projected_window_mon
 them: the window is now), projected_window_month for someone near a window, none otherwise.
 So "becomes promotion-ready" from "near a window, due in 3 months" also reads "window 3 months
 earlier"; a person with no window on one side has no window move (<NA>).
+
+The window column and the reason must agree. A person who shows the next level but is further
+from promotion-ready than near_window_months has no projected window, yet their reason says
+"promotion-ready in 4 months at the earliest". So beside each window there is an *earliest*
+month (old_earliest / new_earliest): the month plus months_to_ready, given only when there is no
+window on that side, the person has a next level, shows it (months_at_next >= 1) and is not
+ready. Window moves (window_moves_months) still count real windows only; the text shows the
+earliest month marked "earliest" (window_text), so "—" never sits beside "in 4 months".
+
+changes() lists the people whose flags or window change (kind "flags"). The people whose flags
+and window stay but whose reason or a counter behind it changes are in nearer.py (kind
+"reason"), shown after them.
 """
 
 from __future__ import annotations
 
-import io
-import json
+from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
-from rich.table import Table
-
-from pipelines.load.terminal import plain_console, printable
-from pipelines.rules.reasons import month_words
-from pipelines.spreadsheet import safe_csv
-
-if TYPE_CHECKING:
-    from pipelines.whatif.run import WhatIf
 
 # Readiness flag columns, with the words the what-if shows for them.
 FLAGS = (
@@ -63,6 +65,9 @@ CHANGE_COLUMNS = (
     "new_window",
     "window_moves_months",
     "change",
+    "kind",
+    "old_earliest",
+    "new_earliest",
 )
 # The order the CSV and JSON rows carry their columns in.
 EXPORT_COLUMNS = (
@@ -75,8 +80,22 @@ EXPORT_COLUMNS = (
     "old_window",
     "new_window",
     "window_moves_months",
+    "old_earliest",
+    "new_earliest",
+    "kind",
     "old_reason",
     "new_reason",
+)
+# The readiness columns the diff reads from each side.
+READ_COLUMNS = (
+    *PERSON_COLUMNS,
+    "month",
+    "reason",
+    "projected_window_month",
+    *(column for column, _ in FLAGS),
+    "next_level",
+    "months_at_next",
+    "months_to_ready",
 )
 
 
@@ -87,16 +106,29 @@ def changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     old_flags/new_flags, became/stopped: FLAGS words joined by ", " ("" for none);
     old_window/new_window: first days of months (or None); window_moves_months: months from
     the old to the new window (+ later, - earlier; <NA> when either side has none);
-    change: one plain sentence, e.g. "Becomes promotion-ready; window 3 months earlier"."""
-    keep = [*PERSON_COLUMNS, "month", "reason", "projected_window_month"]
-    keep += [column for column, _ in FLAGS]
+    change: one plain sentence, e.g. "Becomes promotion-ready; window 3 months earlier";
+    kind: "flags"; old_earliest/new_earliest: the earliest promotion-ready month where there
+    is no window (see the module's docstring)."""
+    rows = [_change_row(r) for r in merged_sides(before, after)]
+    return ordered(rows)
+
+
+def ordered(rows: list[dict | None], extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The change rows as a frame of CHANGE_COLUMNS and `extra`, ordered by level, team and
+    name."""
+    kept = [r for r in rows if r is not None]
+    out = pd.DataFrame(kept, columns=[*CHANGE_COLUMNS, *extra])
+    out["window_moves_months"] = out["window_moves_months"].astype("Int64")
+    return out.sort_values(["level", "team", "name", "engineer_id"], ignore_index=True)
+
+
+def merged_sides(before: pd.DataFrame, after: pd.DataFrame, extra: tuple[str, ...] = ()) -> list:
+    """One dict per person judged on either side, each column suffixed _old / _new."""
+    keep = [c for c in dict.fromkeys([*READ_COLUMNS, *extra]) if c in before and c in after]
     merged = pd.merge(
         before[keep], after[keep], on="engineer_id", how="outer", suffixes=("_old", "_new")
     )
-    rows = [_change_row(r) for r in merged.to_dict(orient="records")]
-    out = pd.DataFrame([r for r in rows if r is not None], columns=list(CHANGE_COLUMNS))
-    out["window_moves_months"] = out["window_moves_months"].astype("Int64")
-    return out.sort_values(["level", "team", "name", "engineer_id"], ignore_index=True)
+    return merged.to_dict(orient="records")
 
 
 def _change_row(r: dict) -> dict | None:
@@ -109,7 +141,7 @@ def _change_row(r: dict) -> dict | None:
     became = [c for c, _ in FLAGS if c in new - old]
     stopped = [c for c, _ in FLAGS if c in old - new]
     moves = (
-        _months_between(old_window, new_window)
+        months_between(old_window, new_window)
         if old_window is not None and new_window is not None
         else None
     )
@@ -118,14 +150,8 @@ def _change_row(r: dict) -> dict | None:
         size = f"{abs(moves)} month{'s' if abs(moves) != 1 else ''}"
         parts.append(f"window {size} {'later' if moves > 0 else 'earlier'}")
     sentence = "; ".join(parts)
-
-    def side(column: str) -> object:
-        value = r[f"{column}_new"]
-        return r[f"{column}_old"] if _missing(value) else value
-
     return {
-        "engineer_id": r["engineer_id"],
-        **{c: side(c) for c in PERSON_COLUMNS if c != "engineer_id"},
+        **person(r),
         "old_flags": _words(old),
         "new_flags": _words(new),
         "became": _words(set(became)),
@@ -136,7 +162,77 @@ def _change_row(r: dict) -> dict | None:
         "new_window": new_window,
         "window_moves_months": moves,
         "change": sentence[:1].upper() + sentence[1:],
+        "kind": "flags",
+        "old_earliest": earliest(r, "old"),
+        "new_earliest": earliest(r, "new"),
     }
+
+
+def short_change(row: Mapping) -> str:
+    """The change in a few words for a narrow table column (the full sentence is `change`):
+    the first flag gained or lost ("Becomes promotion-ready", "+1 more" when there are more;
+    leaving "near a window" on becoming promotion-ready, and the reverse, go without saying),
+    the window move
+    when no flag moves, and for a reason change the words after "Same flags; "."""
+    if row.get("kind") == "reason":
+        text = str(row["change"]).removeprefix("Same flags; ")
+        return text[:1].upper() + text[1:]
+    became = [c for c, words in FLAGS if words in str(row["became"] or "").split(", ")]
+    stopped = [c for c, words in FLAGS if words in str(row["stopped"] or "").split(", ")]
+    # Becoming promotion-ready ends being near a window, and the reverse: the window column
+    # shows the rest.
+    if "promotion_ready" in became and "near_window" in stopped:
+        stopped.remove("near_window")
+    if "promotion_ready" in stopped and "near_window" in became:
+        became.remove("near_window")
+    parts = [_GAINED[c] for c in became] + [_LOST[c] for c in stopped]
+    if not parts:
+        return str(row["change"])
+    more = f" (+{len(parts) - 1} more)" if len(parts) > 1 else ""
+    return parts[0][:1].upper() + parts[0][1:] + more
+
+
+def person(r: dict) -> dict:
+    """Who a merged row is: the recomputed side's values, the served side's when missing."""
+
+    def side(column: str) -> object:
+        value = r[f"{column}_new"]
+        return r[f"{column}_old"] if _missing(value) else value
+
+    return {
+        "engineer_id": r["engineer_id"],
+        **{c: side(c) for c in PERSON_COLUMNS if c != "engineer_id"},
+    }
+
+
+def earliest(r: dict, side: str) -> date | None:
+    """The earliest month a person showing the next level could be promotion-ready, when they
+    have no window on that side (the reason's "promotion-ready in N months at the earliest")."""
+    if _window(r, side) is not None or _missing(r.get(f"next_level_{side}")):
+        return None
+    at_next, to_ready = r.get(f"months_at_next_{side}"), r.get(f"months_to_ready_{side}")
+    if _missing(at_next) or _missing(to_ready) or at_next < 1 or to_ready < 1:
+        return None
+    start = _as_date(r[f"month_{side}"])
+    return (pd.Timestamp(start) + pd.DateOffset(months=int(to_ready))).date()
+
+
+def window_text(
+    old: object, new: object, old_earliest: object, new_earliest: object, month_text
+) -> str:
+    """The window column: "Oct 2026 → Jan 2027", "— → Feb 2027 (earliest)", or "" when neither
+    side has a window nor an earliest month. `month_text` formats a month."""
+
+    def one(window: object, first: object) -> str:
+        if not _missing(window):
+            return month_text(window)
+        if not _missing(first):
+            return f"{month_text(first)} (earliest)"
+        return "—"
+
+    if all(_missing(v) for v in (old, new, old_earliest, new_earliest)):
+        return ""
+    return f"{one(old, old_earliest)} → {one(new, new_earliest)}"
 
 
 def _window(r: dict, side: str) -> date | None:
@@ -150,7 +246,7 @@ def _as_date(value: object) -> date:
     return pd.Timestamp(value).date().replace(day=1)
 
 
-def _months_between(start: date, end: date) -> int:
+def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
@@ -187,106 +283,3 @@ def counts(changed: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def _split(text: str) -> list[str]:
     return [part for part in text.split(", ") if part] if isinstance(text, str) else []
-
-
-def assignment_words(result: WhatIf) -> list[str]:
-    """'rules.promotion_months_at_level 12 -> 9', 'bars.IC3.Scope.sla_adherence 96% -> 95%'."""
-    from pipelines.whatif.overrides import find_settable
-
-    out = []
-    for path, (old, new) in result.assignments.items():
-        share = find_settable(result.framework_before, path).share
-        out.append(f"{path} {_figure(old, share)} -> {_figure(new, share)}")
-    return out
-
-
-def _figure(value: float, share: bool) -> str:
-    return f"{value * 100:g}%" if share else f"{value:g}"
-
-
-def export_frame(changed: pd.DataFrame) -> pd.DataFrame:
-    """The rows the CSV and JSON carry: the people who moved, windows as YYYY-MM."""
-    out = changed[list(EXPORT_COLUMNS)].copy()
-    for column in ("old_window", "new_window"):
-        out[column] = out[column].map(lambda d: f"{d:%Y-%m}" if isinstance(d, date) else None)
-    return out
-
-
-def render(
-    result: WhatIf, fmt: Literal["table", "csv", "json"] = "table", by: str = "level"
-) -> str:
-    """The what-if as text. Every format prints data as it is, control characters made
-    visible (pipelines.load.terminal), as the flags command does."""
-    rows = _printable(export_frame(result.changed))
-    if fmt == "csv":
-        return safe_csv(rows)
-    if fmt == "json":
-        records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
-        document = {
-            "month": f"{result.month:%Y-%m}",
-            "changes": [
-                {"path": path, "old": old, "new": new}
-                for path, (old, new) in result.assignments.items()
-            ],
-            "people": records,
-        }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "table":
-        return _table(result, rows, by)
-    raise ValueError(f"unknown format {fmt!r}. Fix: use table, csv or json")
-
-
-def _table(result: WhatIf, rows: pd.DataFrame, by: str) -> str:
-    out = io.StringIO()
-    console = plain_console(out, width=140)
-    settings = "; ".join(assignment_words(result)) or "no setting changed"
-    console.print(f"What-if, {month_words(result.month)}: {settings}")
-    judged = len(result.after)
-    if rows.empty:
-        console.print(f"Nobody moves: the {judged} people judged keep their flags and windows.")
-        return out.getvalue()
-    console.print(f"{len(rows)} of the {judged} people judged move.")
-    people = Table(show_lines=False)
-    for column in ("name", "level", "team", "change", "flags (old -> new)", "window"):
-        people.add_column(column, overflow="fold")
-    for row in rows.itertuples(index=False):
-        people.add_row(
-            _text(row.name),
-            _text(row.level),
-            _text(row.team),
-            _text(row.change),
-            f"{row.old_flags or 'none'} -> {row.new_flags or 'none'}",
-            f"{_text(row.old_window) or '-'} -> {_text(row.new_window) or '-'}",
-        )
-    console.print(people)
-    tally = counts(result.changed, by)
-    summary = Table(title=f"Moves by {by}")
-    summary.add_column(by)
-    for _, words in FLAGS:
-        summary.add_column(f"{words} +/-", justify="right")
-    summary.add_column("window earlier/later", justify="right")
-    for row in tally.to_dict(orient="records"):
-        summary.add_row(
-            printable(str(row[by])),
-            *(f"+{row[f'{c}_gained']} / -{row[f'{c}_lost']}" for c, _ in FLAGS),
-            f"{row['window_earlier']} / {row['window_later']}",
-        )
-    console.print(summary)
-    console.print("Reasons, before and after:")
-    for row in rows.itertuples(index=False):
-        console.print(f"\n{_text(row.name)} ({_text(row.level)}, {_text(row.team)})")
-        console.print(f"  before: {_text(row.old_reason)}")
-        console.print(f"  after:  {_text(row.new_reason)}")
-    return out.getvalue()
-
-
-def _text(value: object) -> str:
-    return "" if _missing(value) else str(value)
-
-
-def _printable(df: pd.DataFrame) -> pd.DataFrame:
-    safe = df.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(lambda v: printable(v) if isinstance(v, str) else v)
-    return safe

@@ -53,6 +53,53 @@ def bar_path(bar: Bar) -> str:
     return f"bars.{bar.level}.{bar.category}.{bar.metric}"
 
 
+# A bar's comparison in words: the labels read "at least 96%", never ">=".
+OP_WORDS = {">=": "at least", "<=": "at most"}
+
+
+def figure(metric: str, value: float) -> str:
+    """A bar's value as people write it: 96%, 20 h, 0.5."""
+    if metric in SHARE_METRICS:
+        return f"{value * 100:g}%"
+    if metric == "median_open_hours":
+        return f"{value:g} h"
+    if metric == "volume_ratio":
+        return f"{value:g} × the team's median"
+    return f"{value:g}"
+
+
+def bar_label(bar: Bar) -> str:
+    """'IC3 Scope: SLA adherence bar (at least 96%)'."""
+    return f"{bar_name(bar)} ({bar_value(bar, bar.value)})"
+
+
+def bar_name(bar: Bar) -> str:
+    """'IC3 Scope: SLA adherence bar'."""
+    return f"{bar.level} {bar.category}: {METRIC_WORDS.get(bar.metric, bar.metric)} bar"
+
+
+def bar_value(bar: Bar, value: float) -> str:
+    """'at least 96%', 'at most 20 h'."""
+    return f"{OP_WORDS.get(bar.op, bar.op)} {figure(bar.metric, value)}"
+
+
+def setting_name(framework: Framework, path: str) -> str:
+    """A setting's name without its value, for a line that shows old and new values:
+    'IC3 Scope: SLA adherence bar', 'Months at level before a promotion case'."""
+    for bar in framework.bars:
+        if bar_path(bar) == path:
+            return bar_name(bar)
+    return find_settable(framework, path).label
+
+
+def value_words(framework: Framework, path: str, value: float) -> str:
+    """A setting's value as the framework means it: 'at least 95%' for a bar, '9' for a rule."""
+    for bar in framework.bars:
+        if bar_path(bar) == path:
+            return bar_value(bar, value)
+    return f"{value:g}"
+
+
 def settable(framework: Framework) -> list[Settable]:
     """Every rule setting (`rules.<name>`), then every bar (`bars.<LEVEL>.<CATEGORY>.<metric>`)
     in the framework's order, with its current value."""
@@ -62,7 +109,7 @@ def settable(framework: Framework) -> list[Settable]:
         out.append(
             Settable(
                 path=f"rules.{name}",
-                label=name.replace("_", " ").capitalize(),
+                label=setting.label or name.replace("_", " ").capitalize(),
                 current=float(value),
                 minimum=float(setting.minimum),
                 whole=isinstance(setting.default, int),
@@ -80,8 +127,7 @@ def settable(framework: Framework) -> list[Settable]:
         out.append(
             Settable(
                 path=path,
-                label=f"{bar.level} {bar.category}: {METRIC_WORDS.get(bar.metric, bar.metric)} "
-                f"{bar.op} bar",
+                label=bar_label(bar),
                 current=bar.value,
                 minimum=0.0,
                 whole=False,

@@ -14,7 +14,7 @@ the rules create land in the scratch database. The served file is never opened f
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ from pipelines.framework import (
 from pipelines.rules.readiness import build_readiness
 from pipelines.settings import RULE_SETTINGS
 from pipelines.whatif.diff import changes
+from pipelines.whatif.nearer import reason_changes
 from pipelines.whatif.overrides import apply_overrides, find_settable, parse_value
 
 # The attached served warehouse's catalog name inside the scratch connection.
@@ -48,7 +49,8 @@ class WhatIfInputError(ValueError):
 class WhatIf:
     """A what-if's answer. before/after: the readiness rows of `month` (served, recomputed),
     each with name, team, region, manager_id, manager_name added; changed: diff.changes of the
-    two; assignments: path -> (old value, new value)."""
+    two (flags or window move); nearer: nearer.reason_changes (same flags and window, the
+    reason or a counter behind it changes); assignments: path -> (old value, new value)."""
 
     month: date
     framework_before: Framework
@@ -59,6 +61,7 @@ class WhatIf:
     changed: pd.DataFrame
     seconds: float
     warehouse: str = field(default="")
+    nearer: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def framework_of_warehouse(con: duckdb.DuckDBPyConnection) -> Framework:
@@ -209,7 +212,41 @@ def run_whatif(
         changed=changes(before, after),
         seconds=time.perf_counter() - started,
         warehouse=str(warehouse),
+        nearer=reason_changes(before, after),
     )
+
+
+# Settings at most this many are also run one at a time (each alone is a full rerun).
+MOST_RUN_ALONE = 5
+
+
+def each_alone(
+    warehouse: str | Path,
+    assignments: Mapping[str, str | float],
+    *,
+    as_of: date | None = None,
+    run: Callable[..., WhatIf] | None = None,
+) -> pd.DataFrame:
+    """What each setting of a combined what-if does on its own, so a headline never credits
+    every change with the total: one row per path, in the order given, with `old`, `new`,
+    `moves` (people whose flags or window change with that setting alone) and `nearer`
+    (people whose reason changes, flags kept). `run` replaces run_whatif (the page passes its
+    cached one); it is called as run(warehouse, {path: value}, as_of=as_of)."""
+    run = run or run_whatif
+    rows = []
+    for path, value in assignments.items():
+        alone = run(warehouse, {path: value}, as_of=as_of)
+        old, new = alone.assignments[path]
+        rows.append(
+            {
+                "path": path,
+                "old": old,
+                "new": new,
+                "moves": len(alone.changed),
+                "nearer": len(alone.nearer),
+            }
+        )
+    return pd.DataFrame(rows, columns=["path", "old", "new", "moves", "nearer"])
 
 
 def _people_rows(con: duckdb.DuckDBPyConnection, readiness: str, month: date) -> pd.DataFrame:
@@ -244,9 +281,11 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 __all__ = [
+    "MOST_RUN_ALONE",
     "WhatIf",
     "WhatIfInputError",
     "build_month",
+    "each_alone",
     "framework_of_warehouse",
     "open_scratch",
     "run_whatif",
