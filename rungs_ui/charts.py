@@ -725,17 +725,20 @@ def rate_intervals(
     title: str,
     value_format: str,
     org_word: str = "rate",
+    unit: tuple[str, str] | None = None,
 ) -> alt.LayerChart:
     """One row per group, top to bottom in the rows' order: a dot at its rate, a line across
-    its 95% interval, the sample size beside the name, and a dashed vertical rule at the org's
-    rate (its "median" for a median: `org_word`).
+    its 95% interval, the sample size beside the name ("· 7 people" with `unit` = ("person",
+    "people"), "· n = 7" without), and a dashed vertical rule at the org's rate (its "median"
+    for a median: `org_word`).
 
     `rows` has label (how the group is shown), rate, low, high, n and words (the descriptive
     phrase against the org's rate). Only these columns reach the chart's data, so a tooltip can
     carry nothing else; a group the caller withheld is simply not among the rows."""
     data = rows[["label", "rate", "low", "high", "n", "words"]].copy()
     data["row"] = [
-        f"{label} · n = {int(n)}" for label, n in zip(data["label"], data["n"], strict=True)
+        f"{label} · {_count(int(n), unit)}"
+        for label, n in zip(data["label"], data["n"], strict=True)
     ]
     spans = [*data["low"].dropna(), *data["high"].dropna(), *data["rate"].dropna()]
     has_org = org_rate is not None and not pd.isna(org_rate)
@@ -751,7 +754,7 @@ def rate_intervals(
         alt.Tooltip("rate:Q", title=title, format=value_format),
         alt.Tooltip("low:Q", title="95% interval from", format=value_format),
         alt.Tooltip("high:Q", title="95% interval to", format=value_format),
-        alt.Tooltip("n:Q", title="n"),
+        alt.Tooltip("n:Q", title=unit[1].capitalize() if unit else "n"),
         alt.Tooltip("words:N", title=f"Against the org's {org_word}"),
     ]
     # Few ticks, the last one kept inside the chart: a tick every 2% crowded a narrow chart.
@@ -786,6 +789,12 @@ def rate_intervals(
         ]
     # Roomy rows for a handful of groups (a projector); tighter for a hundred managers.
     return alt.layer(*layers).properties(height=alt.Step(40 if len(data) <= 15 else 26))
+
+
+def _count(n: int, unit: tuple[str, str] | None) -> str:
+    if unit is None:
+        return f"n = {n}"
+    return f"{n} {unit[0] if n == 1 else unit[1]}"
 
 
 # --- the what-if page -------------------------------------------------------------------------

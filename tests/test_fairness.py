@@ -32,7 +32,10 @@ from pipelines.fairness import (
     poisson_interval,
     wilson,
 )
+from pipelines.fairness import differences as lens_differences
 from pipelines.fairness.intervals import median_interval
+from pipelines.fairness.render import manager_labels
+from pipelines.fairness.words import drop_sample
 
 START, END = date(2026, 1, 1), date(2026, 3, 1)
 MONTHS = [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
@@ -382,3 +385,86 @@ def test_cli_refuses_a_bad_month_or_format_with_the_fix(warehouse):
     assert "write it as YYYY-MM" in bad.output
     fmt = runner.invoke(app, ["fairness", "--format", "xml", "--warehouse", str(warehouse)])
     assert fmt.exit_code == 1
+
+
+def test_cli_skew_states_the_orgs_rate_and_heads_every_column(warehouse):
+    skew = runner.invoke(
+        app,
+        ["fairness", "--skew", "--from", "2026-01", "--to", "2026-03",
+         "--warehouse", str(warehouse)],
+    )  # fmt: skip
+    assert skew.exit_code == 0, skew.output
+    assert f"The org's rate: {33 / 47:.2f} examples of work recorded per person-month" in (
+        skew.output
+    )
+    for header in ("reports in the period", "person-months", "examples", "against the org"):
+        assert header in skew.output
+    # n is the reports column: the words beside it do not repeat it.
+    assert "higher than the org's rate" in skew.output and "n = " not in skew.output
+
+
+def test_managers_who_share_a_name_are_told_apart_by_team_and_id():
+    con = duckdb.connect(":memory:")
+    con.execute("create table engineers (engineer_id varchar, name varchar, team varchar)")
+    con.execute(
+        "insert into engineers values ('M1', 'Sam Lee', 'Harbor'), ('M2', 'Sam Lee', 'Beacon'),"
+        " ('M3', 'Ana Ruiz', 'Harbor'), ('E1', 'A', 'Harbor')"
+    )
+    con.execute("create table reporting_lines (engineer_id varchar, manager_id varchar)")
+    con.execute("insert into reporting_lines values ('E1', 'M1'), ('E1', 'M2'), ('E1', 'M3')")
+    assert manager_labels(con) == {
+        "M1": "Sam Lee (Harbor · M1)",
+        "M2": "Sam Lee (Beacon · M2)",
+        "M3": "Ana Ruiz",
+    }
+
+
+def _figures_row(group: str, **marked: tuple[float, float, float, str]) -> dict:
+    """A fairness row in line with the org on every measure but those `marked`: key ->
+    (rate, low, high, first word of the phrase)."""
+    row: dict = {"group": group}
+    for m in MEASURES:
+        rate, low, high, word = marked.get(m.key, (0.5, 0.1, 0.9, "in"))
+        row |= {
+            f"{m.key}_rate": rate,
+            f"{m.key}_low": low,
+            f"{m.key}_high": high,
+            f"{m.key}_words": f"{word} line with the org's rate" if word == "in" else word,
+        }
+    return row
+
+
+def test_differing_figures_rank_by_distance_from_the_org_and_gather_by_group():
+    org = {f"{m.key}_rate": 0.5 for m in MEASURES} | {
+        "evidence_rate_rate": 0.5,
+        "promotion_ready_rate": 0.4,
+        "at_risk_rate": 0.1,
+    }
+    rows = pd.DataFrame(
+        [
+            _figures_row("X", evidence_rate=(1.0, 0.8, 1.2, "higher")),
+            _figures_row(
+                "Y", promotion_ready=(0.1, 0.02, 0.2, "lower"), at_risk=(0.5, 0.3, 0.7, "higher")
+            ),
+            _figures_row("Z"),
+        ]
+    )
+    found = lens_differences.differences(rows, org)
+    # Y's at-risk interval starts 0.2 above 0.1 (2.0 of it); X's evidence 0.3 above 0.5
+    # (0.6); Y's promotion-ready ends 0.2 below 0.4 (0.5).
+    assert list(zip(found["group"], found["measure"], strict=True)) == [
+        ("Y", "at_risk"),
+        ("X", "evidence_rate"),
+        ("Y", "promotion_ready"),
+    ]
+    assert list(found["distance"]) == pytest.approx([2.0, 0.6, 0.5])
+    groups = lens_differences.by_group(found)
+    assert list(groups["group"]) == ["Y", "X"] and list(groups["figures"]) == [2, 1]
+    assert lens_differences.compared(rows) == 3 * len(MEASURES)
+    assert lens_differences.by_chance(1024) == 51
+
+
+def test_the_words_drop_their_sample_size_for_a_table_with_an_n_column():
+    assert drop_sample("lower than the org's rate, n = 6") == "lower than the org's rate"
+    assert drop_sample("nothing to compare, n = 0 person-months") == "nothing to compare"
+    assert drop_sample("no promotions in the period") == "no promotions in the period"

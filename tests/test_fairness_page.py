@@ -131,11 +131,31 @@ def test_leadership_sees_evidence_by_manager_first_then_every_measure(
     assert "Across groups" in subheaders
     text = main_area(at)
     assert "not** that the people are doing less well" in text
+    # Marked figures are put against what chance alone would give.
+    assert "About one comparison in twenty does so by chance alone" in text
+    # The grid heads every measure; evidence is the first measure drawn.
     for measure in MEASURES:
-        assert measure.label in text
+        assert measure.short in text
+    assert "**Evidence per person-month**" in text
     # The org's rate is drawn on the charts, and each download names no id.
     assert "Org's rate" in text
     assert served and all("E0" not in f for f in served)
+
+
+def test_only_the_picked_measure_is_drawn(monkeypatch, tmp_path, fixture_warehouse):
+    at = open_local(monkeypatch, tmp_path, fixture_warehouse)
+    at.selectbox(key="fairness_grouping").set_value("level").run()
+    for measure in MEASURES:
+        at.segmented_control(key="fairness_measure").set_value(measure.key).run()
+        assert [e.value for e in at.exception] == []
+        text = main_area(at)
+        assert f"**{measure.label}**" in text
+        others = [m.label for m in MEASURES if m is not measure]
+        assert not [label for label in others if f"**{label}**" in text]
+        charts = [e for e in _walk(at.main) if e.type == "vega_lite_chart"]
+        # Evidence by manager, then the picked measure when the period has a figure of it.
+        drawn = 1 if f"No {measure.label.lower()} in this period" in text else 2
+        assert len(charts) == drawn
 
 
 @pytest.mark.parametrize("role", ["manager", "engineer"])
@@ -168,7 +188,7 @@ def test_a_group_of_four_is_nowhere_in_the_page_or_its_downloads(
     at.selectbox(key="fairness_grouping").set_value(grouping).run()
     assert [e.value for e in at.exception] == []
     charts = [e for e in _walk(at.main) if e.type == "vega_lite_chart"]
-    assert len(charts) == 1 + len(MEASURES)  # evidence by manager, then one per measure
+    assert len(charts) == 2  # evidence by manager, then the picked measure
     text = main_area(at)
     assert shown in text  # the groups big enough are there
     assert small not in text

@@ -7,8 +7,10 @@ Public API (the page, the packets and the CLI import from here):
 - `fairness_table(con, grouping, start, end, min_group_size, people=None) -> FairnessTable`:
   each group's rates with 95% intervals, sample sizes and words against the org's rate; small
   groups withheld (lens.py).
-- `documentation_skew(con, start, end, min_group_size, people=None) -> DataFrame`: examples
-  of work recorded per report per month, per manager, against the org's rate (skew.py).
+- `documentation_skew(con, start, end, min_group_size, people=None) -> DataFrame`: evidence
+  per person-month (examples of work recorded) per manager, against the org's rate (skew.py).
+- `differences`: the figures outside the org's, ranked by distance and gathered by group, and
+  how many chance alone would give (differences.py).
 - `fairness_groupings(con)`, `fairness_min_group_size(con)`: what the warehouse offers
   (groupings.py).
 - `wilson(k, n)`, `poisson_interval(k, exposure)`: the intervals (intervals.py).

@@ -22,6 +22,8 @@ class Measure:
     kind: Kind
     # One line for a page's help text or a CSV's readers: what is counted, over what.
     help: str = ""
+    # A column heading or a button: a word or two, so eight of them fit across a 1024 px page.
+    short: str = ""
 
 
 MEASURES: tuple[Measure, ...] = (
@@ -30,12 +32,14 @@ MEASURES: tuple[Measure, ...] = (
         "Promotion-ready",
         "share",
         "Share of the group's people flagged promotion-ready in at least one month of the period.",
+        short="Ready",
     ),
     Measure(
         "near_window",
         "Near a window",
         "share",
         "Share of the group's people flagged near a window in at least one month of the period.",
+        short="Near window",
     ),
     Measure(
         "in_band_candidate",
@@ -43,36 +47,42 @@ MEASURES: tuple[Measure, ...] = (
         "share",
         "Share of the group's people flagged as in-band raise candidates in at least one month "
         "of the period.",
+        short="In-band",
     ),
     Measure(
         "at_risk",
         "At risk",
         "share",
         "Share of the group's people flagged at risk in at least one month of the period.",
+        short="At risk",
     ),
     Measure(
         "promotion_decided",
         "Promotions decided",
         "share",
         "Share of the group's people with a promotion decision dated in the period.",
+        short="Promoted",
     ),
     Measure(
         "raise_decided",
         "In-band raises decided",
         "share",
         "Share of the group's people with an in-band raise decision dated in the period.",
+        short="Raised",
     ),
     Measure(
         "months_before_promotion",
         "Months at level before promotion",
         "months",
         "Median whole months at the old level, for promotions that took effect in the period.",
+        short="Months at level",
     ),
     Measure(
         "evidence_rate",
         "Evidence per person-month",
         "per_person_month",
         "Examples of work recorded per person per month present (concerns are not counted).",
+        short="Evidence",
     ),
 )
 MEASURES_BY_KEY = {m.key: m for m in MEASURES}

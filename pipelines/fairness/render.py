@@ -12,8 +12,9 @@ import pandas as pd
 from rich.table import Table
 
 from pipelines.fairness.groupings import grouping_label
-from pipelines.fairness.lens import ORG_LABEL, FairnessTable
+from pipelines.fairness.lens import ORG_LABEL, FairnessTable, sql
 from pipelines.fairness.measures import MEASURES, Measure
+from pipelines.fairness.words import drop_sample
 from pipelines.load.terminal import plain_console, printable
 from pipelines.spreadsheet import safe_csv
 
@@ -60,45 +61,88 @@ def render_table(result: FairnessTable, fmt: str) -> str:
     return out.getvalue()
 
 
-def render_skew(skew: pd.DataFrame, fmt: str, start, end) -> str:
+def manager_labels(con) -> dict[str, str]:
+    """Each manager id of the warehouse -> how the text output names them: the name, or
+    "Name (Team · M001)" when two managers share it (sql/manager_labels.sql)."""
+    return dict(con.execute(sql("manager_labels")).fetchall())
+
+
+# What the skew's columns hold, named the same in the page and the packet appendix.
+SKEW_TITLE = "Evidence per person-month, by manager"
+SKEW_HEADERS = (
+    "manager",
+    "reports in the period",
+    "person-months",
+    "examples",
+    "rate (95% interval)",
+    "against the org",
+)
+
+
+def render_skew(
+    skew: pd.DataFrame, fmt: str, start, end, labels: dict[str, str] | None = None
+) -> str:
+    """The skew as text; `labels` (manager_labels) tells namesakes apart in the table."""
     frame = _printable(skew)
     if fmt == "csv":
         return safe_csv(frame)
     if fmt == "json":
         return _json({"from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}", "managers": _records(frame)})
     out = io.StringIO()
-    table = Table(
-        title=f"Examples of work recorded per report per month, {start:%Y-%m} to {end:%Y-%m}"
+    console = plain_console(out, width=140)
+    console.print(f"{SKEW_TITLE}, {start:%Y-%m} to {end:%Y-%m}")
+    if frame.empty:
+        console.print("No manager has enough reports in view to be shown.")
+        return out.getvalue()
+    console.print(
+        f"The org's rate: {frame['org_rate'].iloc[0]:.2f} examples of work recorded per "
+        "person-month (concerns not counted), everyone in view. Reports in the period: anyone "
+        "who reported to the manager in at least one month of it."
     )
-    for column in ("manager", "reports", "report-months", "items", "rate (95% interval)", ""):
+    labels = labels or {}
+    table = Table()
+    for column in SKEW_HEADERS:
         table.add_column(column)
     for row in frame.itertuples(index=False):
         table.add_row(
-            row.manager_name,
+            printable(labels.get(row.manager_id, row.manager_name)),
             str(row.reports),
             str(row.report_months),
             str(row.items),
             f"{row.rate:.2f} ({row.low:.2f}–{row.high:.2f})",
-            row.words,
+            drop_sample(row.words),
         )
-    plain_console(out, width=140).print(table)
-    if frame.empty:
-        out.write("No manager has enough reports in view to be shown.\n")
+    console.print(table)
     return out.getvalue()
 
 
 def _measure_table(frame: pd.DataFrame, grouping: str, measure: Measure) -> Table:
     table = Table(title=measure.label, title_justify="left")
-    for column in (grouping_label(grouping), "n", _figure_header(measure), "compared with the org"):
+    for column in (
+        grouping_label(grouping),
+        SAMPLE_HEADERS[measure.kind],
+        _figure_header(measure),
+        "compared with the org",
+    ):
         table.add_column(column)
     for _, row in frame.iterrows():
         table.add_row(
             str(row[grouping]),
             str(row[f"{measure.key}_n"]),
             _figure(measure, row),
-            "" if row[grouping] == ORG_LABEL else str(row[f"{measure.key}_words"]),
+            "" if row[grouping] == ORG_LABEL else drop_sample(row[f"{measure.key}_words"]),
         )
     return table
+
+
+# What each measure's n counts. People are placed once, in their group at their last judged
+# month of the period: a manager's "people" here can be fewer than the "reports in the period"
+# of the skew, which counts anyone who reported to them in any month of it.
+SAMPLE_HEADERS = {
+    "share": "people (at their last month)",
+    "per_person_month": "person-months",
+    "months": "promotions",
+}
 
 
 def _figure_header(measure: Measure) -> str:

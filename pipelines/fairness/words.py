@@ -41,3 +41,10 @@ def compare(kind: Kind, low: float, high: float, org_rate: float, n: int) -> str
 
 def _missing(*values: float) -> bool:
     return any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values)
+
+
+def drop_sample(words: str) -> str:
+    """The phrase without its sample size ("lower than the org's rate"), for a table that
+    shows n in a column of its own: `compare` always ends with ", n = …" or is only it."""
+    head, found, _ = str(words).rpartition(", n = ")
+    return head if found else str(words)
