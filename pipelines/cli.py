@@ -627,6 +627,13 @@ def whatif_cmd(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     by: Annotated[str, typer.Option("--by", help="Count the moves by level or team.")] = "level",
+    each: Annotated[
+        bool,
+        typer.Option(
+            "--each",
+            help="Also run each --set on its own and print how many people each moves alone.",
+        ),
+    ] = False,
     save_to: Annotated[
         Path | None,
         typer.Option("--save-framework", help="Also write the changed framework to this file."),
@@ -653,15 +660,16 @@ def whatif_cmd(
 ) -> None:
     """Who would move if a bar or rule setting changed: the readiness rules of the build rerun
     with the changed values on the same warehouse (never written), people whose flags or
-    window change, with old and new reasons."""
+    window change, then people whose flags stay but whose reason changes, with old and new
+    reasons."""
     from pipelines.access import everyone, load_policy, resolve_scope
     from pipelines.access.scope import CALIBRATING_ROLES
     from pipelines.rules.flags import _parse_month
     from pipelines.whatif import OverrideError, run_whatif, save_framework
-    from pipelines.whatif.diff import render
     from pipelines.whatif.overrides import parse_assignments
-    from pipelines.whatif.run import WhatIfInputError, build_month
+    from pipelines.whatif.run import WhatIfInputError, build_month, each_alone
     from pipelines.whatif.save import base_matching
+    from pipelines.whatif.text import render
 
     if fmt not in ("table", "csv", "json"):
         _fail(f"--format {fmt!r} is not one of table, csv, json")
@@ -697,13 +705,14 @@ def whatif_cmd(
         scope = resolved
     try:
         result = run_whatif(warehouse, changes, as_of=month)
+        alone = each_alone(warehouse, changes, as_of=month) if each else None
     except (OverrideError, WhatIfInputError) as exc:
         _fail(str(exc))
     if as_user:
         # Recorded before a line is printed.
         moved = ", ".join(f"{p}={new:g}" for p, (_, new) in result.assignments.items())
         _audit_export(scope, f"whatif {result.month:%Y-%m} {moved} ({fmt}, command line)")
-    sys.stdout.write(render(result, fmt, by))
+    sys.stdout.write(render(result, fmt, by, alone))
     if save_to is not None:
         base = base_matching(result.framework_before, framework_file)
         try:
@@ -760,7 +769,7 @@ def fairness_cmd(
         fairness_table,
     )
     from pipelines.fairness.period import months_before, parse_month
-    from pipelines.fairness.render import FORMATS, render_skew, render_table
+    from pipelines.fairness.render import FORMATS, manager_labels, render_skew, render_table
 
     if fmt not in FORMATS:
         _fail(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
@@ -786,7 +795,11 @@ def fairness_cmd(
             minimum = fairness_min_group_size(con, policy.min_aggregate_people)
             if skew:
                 text = render_skew(
-                    documentation_skew(con, first, last, minimum, people), fmt, first, last
+                    documentation_skew(con, first, last, minimum, people),
+                    fmt,
+                    first,
+                    last,
+                    manager_labels(con),
                 )
             else:
                 text = render_table(fairness_table(con, by, first, last, minimum, people), fmt)

@@ -8,29 +8,16 @@ same anonymised and on a shared screen.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import date
 
 import streamlit as st
 
 from pipelines.fairness import documentation_skew, fairness_min_group_size
 from pipelines.fairness.period import months_before
-from rungs_ui.warehouse import ALIAS, Warehouse
+from rungs_ui.warehouse import Warehouse, reading
 
 # The period the line looks back over, the Fairness page's default too.
 LOOKBACK_MONTHS = 12
-
-
-@contextlib.contextmanager
-def reading(wh: Warehouse) -> Iterator:
-    """A cursor of its own on the run's read-only warehouse (sessions share the connection)."""
-    cursor = wh.con.cursor()
-    try:
-        cursor.execute(f"use {ALIAS}")
-        yield cursor
-    finally:
-        cursor.close()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -423,6 +423,11 @@ _PRESENTATION_CSS = (
     "[data-testid='stMetricDelta'] div {font-size: 1.2rem;}"
     "[data-testid='stTable'] th, [data-testid='stTable'] td {font-size: 1.35rem;}"
     "[data-testid='stWidgetLabel'] p, [data-baseweb='select'] div {font-size: 1.2rem;}"
+    # A select shows its value in an input: the value the room reads, as large as its label.
+    "[data-testid='stSelectbox'] input, [data-testid='stMultiSelect'] input, "
+    "[data-testid='stTextInput'] input, "
+    "[data-testid='stNumberInput'] input, [data-testid='stCheckbox'] label p, "
+    "[data-testid='stButtonGroup'] button p {font-size: 1.2rem;}"
     "[data-testid='stHorizontalBlock']:has(.vega-embed) {flex-direction: column;}"
     "[data-testid='stHorizontalBlock']:has(.vega-embed) > [data-testid='stColumn'] "
     "{width: 100% !important; flex: 1 1 100% !important;}"

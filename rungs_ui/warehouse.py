@@ -9,9 +9,10 @@ the next rerun without restarting the server and without ever mixing two builds 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -172,5 +173,18 @@ def _cached_query(
             f"The build may predate this dashboard; rebuild with "
             f"`{build_command(Path(_wh.path))}`.",
         ) from exc
+    finally:
+        cursor.close()
+
+
+@contextlib.contextmanager
+def reading(wh: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of its own on the run's read-only warehouse, with the warehouse as its default
+    catalog: for code that runs pipeline SQL on it (the fairness lens), since a page's
+    sessions share one connection."""
+    cursor = wh.con.cursor()
+    try:
+        cursor.execute(f"use {ALIAS}")
+        yield cursor
     finally:
         cursor.close()

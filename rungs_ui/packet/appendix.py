@@ -17,9 +17,8 @@ managers are shown as the pre-read shows them (`Identity`): letters, or "a manag
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -37,12 +36,15 @@ from pipelines.fairness import (
 )
 from pipelines.fairness.lens import NO_MANAGER, ORG_LABEL
 from pipelines.fairness.period import months_before
+from pipelines.fairness.words import drop_sample
 from pipelines.whatif import FLAGS, counts, run_whatif
-from pipelines.whatif.overrides import find_settable, parse_assignments
+from pipelines.whatif.diff import window_text
+from pipelines.whatif.nearer import summary
+from pipelines.whatif.overrides import parse_assignments, setting_name, value_words
 from rungs_ui import formats, queries
 from rungs_ui.identity import Identity
 from rungs_ui.queries import Filters
-from rungs_ui.warehouse import ALIAS, Warehouse
+from rungs_ui.warehouse import Warehouse, reading
 
 # The fairness lens looks back a year from the packet's month, as the Fairness page does.
 FAIRNESS_MONTHS = 12
@@ -136,21 +138,42 @@ def _run(wh: Warehouse, assignments: Mapping[str, str | float], month: date):
     """The what-if and the settings it changed, as printed (share bars as percentages)."""
     result = run_whatif(wh.path, dict(assignments), as_of=month)
     changes = []
+    fw = result.framework_before
     for path, (old, new) in result.assignments.items():
-        found = find_settable(result.framework_before, path)
         changes.append(
             {
-                "label": found.label,
+                "label": setting_name(fw, path),
                 "path": path,
-                "old": _figure(old, found.share),
-                "new": _figure(new, found.share),
+                "old": value_words(fw, path, old),
+                "new": value_words(fw, path, new),
             }
         )
     return result, changes
 
 
-def _figure(value: float, share: bool) -> str:
-    return f"{value * 100:g}%" if share else f"{value:g}"
+def _overall(result, moved: int, judged: int, nearer: pd.DataFrame, where: str) -> str:
+    """'3 of the 40 people judged at IC3 in 2026-10 move with this change; besides, what holds
+    5 people back changes.' Several settings read "Together, these 2 changes: ..."."""
+    said = f"{moved} of the {judged} people judged{where} move"
+    if len(result.assignments) > 1:
+        said = f"Together, these {len(result.assignments)} changes: {said}"
+    else:
+        said += " with this change"
+    besides = summary(nearer)
+    return said + (f"; besides, {besides}." if besides else ".")
+
+
+def _window_pair(row: pd.Series) -> str:
+    return (
+        window_text(
+            row["old_window"],
+            row["new_window"],
+            row["old_earliest"],
+            row["new_earliest"],
+            formats.month,
+        )
+        or "—"  # no window either side: a dash, as a blank cell elsewhere in the packet
+    )
 
 
 def _window(value: object) -> str:
@@ -178,13 +201,15 @@ def _whatif_for_person(
     name = _text(person["name"])
     scope = queries.scope_of(wh)
     in_view = result.changed.loc[result.changed["engineer_id"].map(scope.allows)]
+    nearer = result.nearer.loc[result.nearer["engineer_id"].map(scope.allows)]
     judged = int(result.after["engineer_id"].map(scope.allows).sum())
     mine = result.changed.loc[result.changed["engineer_id"] == engineer_id]
+    if mine.empty:  # flags kept, but the reason may change
+        mine = result.nearer.loc[result.nearer["engineer_id"] == engineer_id]
     document: dict[str, Any] = {
         "month": formats.month(result.month),
         "changes": changes,
-        "overall": f"{len(in_view)} of the {judged} people judged in {formats.month(month)} "
-        "move with this change.",
+        "overall": _overall(result, len(in_view), judged, nearer, f" in {formats.month(month)}"),
         "moves": not mine.empty,
         "sentence": "",
         "sides": [],
@@ -198,7 +223,9 @@ def _whatif_for_person(
         {
             "side": side,
             "flags": row[f"{key}_flags"] or "none",
-            "window": _window(row[f"{key}_window"]),
+            "window": _window(row[f"{key}_window"])
+            if formats.missing(row[f"{key}_earliest"])
+            else f"{formats.month(row[f'{key}_earliest'])} at the earliest",
             "reason": str(who.scrub(row[f"{key}_reason"])),
         }
         for side, key in (("Now", "old"), ("With the change", "new"))
@@ -218,28 +245,36 @@ def _whatif_for_level(
     judged = result.after.loc[
         (result.after["level"] == level) & result.after["engineer_id"].map(scope.allows)
     ]
-    moved = result.changed.loc[
-        (result.changed["level"] == level) & result.changed["engineer_id"].map(scope.allows)
-    ]
-    people = [
-        {
-            "person": who.person(row["engineer_id"], row["name"]),
-            "team": _text(row["team"]),
-            "change": row["change"],
-            "flags": f"{row['old_flags'] or 'none'} → {row['new_flags'] or 'none'}",
-            "window": f"{_window(row['old_window'])} → {_window(row['new_window'])}",
-            "old_reason": str(who.scrub(row["old_reason"])),
-            "new_reason": str(who.scrub(row["new_reason"])),
-        }
-        for _, row in moved.iterrows()
-    ]
+
+    def at_level(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.loc[(frame["level"] == level) & frame["engineer_id"].map(scope.allows)]
+
+    moved, nearer = at_level(result.changed), at_level(result.nearer)
+
+    def people_of(frame: pd.DataFrame) -> list[dict[str, str]]:
+        return [
+            {
+                "person": who.person(row["engineer_id"], row["name"]),
+                "team": _text(row["team"]),
+                "change": row["change"],
+                "flags": f"{row['old_flags'] or 'none'} → {row['new_flags'] or 'none'}",
+                "window": _window_pair(row),
+                "old_reason": str(who.scrub(row["old_reason"])),
+                "new_reason": str(who.scrub(row["new_reason"])),
+            }
+            for _, row in frame.iterrows()
+        ]
+
+    people = people_of(moved)
     tally = counts(moved, "team") if not moved.empty else pd.DataFrame()
     return {
         "month": formats.month(result.month),
         "changes": changes,
-        "overall": f"{len(moved)} of the {len(judged)} people judged at {level} in "
-        f"{formats.month(month)} move with this change.",
+        "overall": _overall(
+            result, len(moved), len(judged), nearer, f" at {level} in {formats.month(month)}"
+        ),
         "people": people,
+        "nearer": people_of(nearer),
         "flag_words": [words for _, words in FLAGS],
         "counts": [
             {
@@ -257,24 +292,13 @@ def _whatif_for_level(
 # --- fairness lens --------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _reading(wh: Warehouse) -> Iterator[Any]:
-    """A cursor of its own on the warehouse (a page's sessions share the connection)."""
-    cursor = wh.con.cursor()
-    try:
-        cursor.execute(f"use {ALIAS}")
-        yield cursor
-    finally:
-        cursor.close()
-
-
 def _fairness(
     wh: Warehouse, month: date, who: Identity, person: pd.Series | None
 ) -> dict[str, Any]:
     scope = queries.scope_of(wh)
     people = None if scope.everyone else scope.people
     start = months_before(month, FAIRNESS_MONTHS - 1)
-    with _reading(wh) as con:
+    with reading(wh) as con:
         minimum = fairness_min_group_size(con, scope.min_aggregate_people)
         skew = documentation_skew(con, start, month, minimum, people)
         available = fairness_groupings(con)
@@ -313,7 +337,7 @@ def _skew(skew: pd.DataFrame, who: Identity) -> dict[str, Any]:
                 "items": str(int(row["items"])),
                 "rate": f"{row['rate']:.2f}",
                 "interval": f"{row['low']:.2f}–{row['high']:.2f}",
-                "words": _unbroken(str(row["words"])),
+                "words": drop_sample(row["words"]),
             }
             for _, row in skew.iterrows()
         ],
@@ -333,9 +357,10 @@ def _own_manager(skew: pd.DataFrame, person: pd.Series, who: Identity, period: s
     name = _text(person["name"])
     manager = _manager_label(who, r["manager_id"], r["manager_name"])
     return (
-        f"{name}'s manager, {manager}: {r['rate']:.2f} examples of work recorded per report per "
-        f"month over {period} (95% interval {r['low']:.2f}–{r['high']:.2f}), against "
-        f"{r['org_rate']:.2f} for the org: {r['words']} reports."
+        f"{name}'s manager, {manager}: {r['rate']:.2f} examples of work recorded per "
+        f"person-month over {period} (95% interval {r['low']:.2f}–{r['high']:.2f}), against "
+        f"{r['org_rate']:.2f} for the org: {drop_sample(r['words'])} "
+        f"({int(r['reports'])} reports in the period)."
     )
 
 
@@ -364,7 +389,8 @@ def _group_row(row: pd.Series, grouping: str, who: Identity, org: bool = False) 
             "figure": _measure_figure(
                 m.kind, row[f"{m.key}_rate"], row[f"{m.key}_low"], row[f"{m.key}_high"]
             ),
-            "words": "" if org else _unbroken(str(row[f"{m.key}_words"])),
+            # A share's n is the People column beside it: said once, not in every cell.
+            "words": "" if org else _unbroken(_words(m.kind, row[f"{m.key}_words"])),
             "n": _unbroken(_sample(m.kind, int(row[f"{m.key}_n"]))),
         }
         for m in MEASURES
@@ -376,6 +402,10 @@ def _group_row(row: pd.Series, grouping: str, who: Identity, org: bool = False) 
         "flags": [cells[m.key] for m in MEASURES if m.key in FLAG_KEYS],
         "others": [cells[m.key] for m in MEASURES if m.key not in FLAG_KEYS],
     }
+
+
+def _words(kind: str, words: object) -> str:
+    return drop_sample(words) if kind == "share" else str(words)
 
 
 # What n counts, by kind of measure (as pipelines.fairness.words says it).
