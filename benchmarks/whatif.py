@@ -49,7 +49,7 @@ def main() -> None:
     if not args.warehouse.is_file():
         raise SystemExit(f"{args.warehouse}: no warehouse. Fix: run `make bench` to build it")
 
-    moved: list[int] = []
+    results: list = []
     whatif_runs: list[float] = []
     readiness_runs: list[float] = []
     with tempfile.TemporaryDirectory(prefix="rungs-bench-whatif-") as folder:
@@ -61,9 +61,7 @@ def main() -> None:
             # Interleaved, so a burst of other load on the machine falls on both alike.
             for _ in range(RUNS):
                 whatif_runs.append(
-                    _seconds(
-                        lambda: moved.append(len(run_whatif(args.warehouse, ASSIGNMENTS).changed))
-                    )
+                    _seconds(lambda: results.append(run_whatif(args.warehouse, ASSIGNMENTS)))
                 )
                 readiness_runs.append(_seconds(lambda: build_readiness(con, framework, month)))
             people = con.execute(
@@ -79,7 +77,11 @@ def main() -> None:
     )
     print(f"warehouse: {args.warehouse} · {people} people judged in {month:%Y-%m}")
     changes = ", ".join(f"{k}={v}" for k, v in ASSIGNMENTS.items())
-    print(f"what-if ({changes}): {whatif_s:.2f} s median of {RUNS}, {moved[-1]} people move")
+    last = results[-1]
+    print(
+        f"what-if ({changes}): {whatif_s:.2f} s median of {RUNS}; {len(last.changed)} people's "
+        f"flags move, {len(last.nearer)} more are nearer or further from a flag"
+    )
     print(f"full readiness step (build_readiness): {readiness_s:.2f} s median of {RUNS}")
     print(f"what-if / readiness step: {ratio:.2f}")
     print(f"what-if: {whatif_s:.2f} s, {verdict} the {TARGET_S:g} s target")
@@ -97,7 +99,8 @@ def main() -> None:
                 "readiness_s": round(readiness_s, 3),
                 "readiness_runs_s": [round(t, 3) for t in readiness_runs],
                 "ratio": round(ratio, 3),
-                "people_moved": moved[-1],
+                "people_moved": len(results[-1].changed),
+                "people_nearer_or_further": len(results[-1].nearer),
                 "target_s": TARGET_S,
                 "ok": whatif_s < TARGET_S,
             },
