@@ -49,7 +49,8 @@ lint: .venv/.synced
 	$(PY) -m ruff format --check .
 
 # Build speed against DuckDB's bare load, each page cold and warm on that warehouse, and the
-# Engineer page checked against its rows for a sample of that org, and one case packet.
+# Engineer page checked against its rows for a sample of that org, one case packet, and a
+# what-if against the readiness step it reruns.
 bench: .venv/.synced
 	$(PY) -m benchmarks.build
 	$(PY) -m benchmarks.pages --warehouse data/bench/w.duckdb
