@@ -340,3 +340,17 @@ def test_a_framework_saved_without_a_base_file_loads_back_whole(golden, tmp_path
 def test_a_count_far_beyond_any_framework_is_refused_before_the_sql_can_overflow():
     with pytest.raises(OverrideError, match="at most 10000"):
         apply_overrides(FRAMEWORK, {"rules.promotion_months_at_level": "99999999999999999999"})
+
+
+def test_a_name_someone_else_in_the_month_shares_gets_team_and_id_even_if_only_one_moves():
+    import pandas as pd
+
+    from pipelines.whatif.text import people_labels
+
+    everyone = pd.DataFrame(
+        {"name": ["Ana Ruiz", "Ana Ruiz", "Bo Li"], "team": ["Harbor", "Summit", "Harbor"]}
+    )
+    moved = pd.DataFrame({"name": ["Ana Ruiz", "Bo Li"], "team": ["Summit", "Harbor"]}).assign(
+        engineer_id=["E2", "E3"]
+    )
+    assert list(people_labels(moved, everyone)) == ["Ana Ruiz (Summit · E2)", "Bo Li"]

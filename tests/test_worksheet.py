@@ -326,6 +326,18 @@ def test_leadership_sees_evidence_by_manager_before_calibrating_and_a_manager_do
     opening = " ".join(m.value for m in at.markdown if "Before you calibrate" in m.value)
     assert len(skew) > 0
     assert opening == documentation.sentence(below, len(skew))
+    # On the shared screen the link keeps the room's view.
+    at = open_worksheet(
+        monkeypatch,
+        tmp_path,
+        fixture_warehouse,
+        demo_source,
+        lead,
+        levels[report.engineer_id],
+        {"present": "1", "anonymise": "true"},
+    )
+    (link,) = [p for p in at.get("page_link") if "Fairness" in p.proto.label]
+    assert "present=1" in link.proto.query_string and "anonymise=true" in link.proto.query_string
     at = open_worksheet(
         monkeypatch, tmp_path, fixture_warehouse, demo_source, email, levels[report.engineer_id]
     )

@@ -87,6 +87,8 @@ if scope.role in navigation.ORG_ROLES and wh.has("evidence"):
                 "pages/policy/fairness.py",
                 label="Evidence by manager on the Fairness page",
                 icon=":material/diversity_3:",
+                # The room's view travels with it: presentation mode, Anonymise, the month.
+                query_params=identity.view_params(st.query_params),
             )
 
 at_level = dataclasses.replace(f, levels=(level,))

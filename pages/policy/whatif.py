@@ -322,6 +322,8 @@ def _people_table(rows: pd.DataFrame) -> None:
     )
     # Only the columns shown are sent to the browser (the reasons there are unscrubbed).
     shown = ["name", "level", "team", "change", "window", "page"]
+    if not table["window"].astype(bool).any():
+        shown.remove("window")  # nobody here has a window: give its room to the change
     page.table(
         ctx,
         table[shown],
@@ -329,7 +331,7 @@ def _people_table(rows: pd.DataFrame) -> None:
             "name": "Engineer",
             "level": "Level",
             "team": "Team",
-            "change": st.column_config.TextColumn("Change", width="medium"),
+            "change": st.column_config.TextColumn("Change", width="large"),
             "window": st.column_config.TextColumn(
                 "Window",
                 help="Projected promotion window: as built → with the change. Where there is "
@@ -584,15 +586,16 @@ with answer:
         ctx.filters.teams or ctx.filters.regions or ctx.filters.managers or ctx.filters.levels
     )
     # The change in words, with units: what the room is looking at.
-    st.markdown(
-        "  \n".join(
-            f"**{page.text(setting_name(framework, p))}**: "
-            f"{page.text(value_words(framework, p, old))} → "
-            f"**{page.text(value_words(framework, p, new))}**"
-            for p, (old, new) in result.assignments.items()
+    # (With nothing changed, the "Nobody moves" box below says so once.)
+    if result.assignments:
+        st.markdown(
+            "  \n".join(
+                f"**{page.text(setting_name(framework, p))}**: "
+                f"{page.text(value_words(framework, p, old))} → "
+                f"**{page.text(value_words(framework, p, new))}**"
+                for p, (old, new) in result.assignments.items()
+            )
         )
-        or "Every value is still the framework's own."
-    )
     if changed.empty and nearer.empty:
         if not assignments:
             st.success("Nobody moves: every value is still the framework's own.")

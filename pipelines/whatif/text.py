@@ -98,9 +98,12 @@ def headline(result: WhatIf, moved: int, judged: int) -> str:
     return said + "."
 
 
-def people_labels(frame: pd.DataFrame) -> pd.Series:
-    """Names, with team and id added to any name two people in `frame` share."""
-    shared = frame["name"].duplicated(keep=False)
+def people_labels(frame: pd.DataFrame, everyone: pd.DataFrame | None = None) -> pd.Series:
+    """Names, with team and id added to any name two people share: in `everyone` (all judged
+    in the month, so a reader never takes one Benjamin Hamilton for another who is not
+    listed), else in `frame`."""
+    names = (frame if everyone is None else everyone)["name"]
+    shared = frame["name"].isin(names[names.duplicated(keep=False)])
     return pd.Series(
         [
             f"{_text(n)} ({_text(t)} · {e})" if dup else _text(n)
@@ -128,7 +131,7 @@ def _table(result: WhatIf, rows: pd.DataFrame, by: str, each: pd.DataFrame | Non
         console.print(_each_table(result, each))
     if rows.empty:
         return out.getvalue()
-    names = people_labels(rows)
+    names = people_labels(rows, result.after)
     if not flagged.empty:
         console.print(_people_table("Whose flags change", flagged, names, flags=True))
         console.print(_counts_table(result, by))
