@@ -21,6 +21,24 @@ def fixture_warehouse(tmp_path_factory, demo_source):
     return build_warehouse(demo_source, tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
 
 
+@pytest.fixture(scope="module")
+def wh(fixture_warehouse):
+    """That warehouse as the dashboard opens it, seen by everyone (local mode): for code that
+    takes a Warehouse handle outside a page (packets, the decided view)."""
+    from pipelines.access import everyone
+    from rungs_ui import warehouse
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(warehouse.WAREHOUSE_ENV, str(fixture_warehouse))
+        yield warehouse.current().scoped(everyone())
+
+
+@pytest.fixture
+def own_journal(tmp_path, monkeypatch):
+    """A journal of the test's own, so what one test records never shows in another."""
+    monkeypatch.setenv("RUNGS_JOURNAL_URL", str(tmp_path / "journal.sqlite"))
+
+
 # The slowest files first: `make test` runs each file on one of two workers (`--dist loadfile`),
 # and handing out the long ones first keeps both workers busy until the end.
 _SLOWEST_FIRST = (

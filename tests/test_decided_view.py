@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.access import everyone
 from pipelines.journal import entries
 from pipelines.journal.store import open_journal
-from rungs_ui import page, queries, state, warehouse
+from rungs_ui import page, queries, state
 from rungs_ui.snapshot import changes, take_snapshot
 from tests.test_pages import everything_shown
 from tests.ui_fixtures import REPO, people_names
@@ -22,13 +21,6 @@ from tests.ui_fixtures import REPO, people_names
 TIMEOUT = 60
 RECORDER = "calibration.lead@example.com"
 MONTHS_BEFORE = 4
-
-
-@pytest.fixture(scope="module")
-def wh(fixture_warehouse):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(warehouse.WAREHOUSE_ENV, str(fixture_warehouse))
-        yield warehouse.current().scoped(everyone())
 
 
 @pytest.fixture(scope="module")

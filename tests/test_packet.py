@@ -15,25 +15,16 @@ import pypdfium2
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.access import everyone
 from pipelines.cli import app
-from rungs_ui import packet, queries, warehouse
+from rungs_ui import packet, queries
 from rungs_ui.packet.case import CHART_TITLES
 from rungs_ui.queries import Filters
 
 ARTIFACT = Path("/tmp/h10-packet-p1.png")
 
 
-@pytest.fixture(scope="module")
-def wh(fixture_warehouse):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(warehouse.WAREHOUSE_ENV, str(fixture_warehouse))
-        yield warehouse.current().scoped(everyone())
-
-
-@pytest.fixture(autouse=True)
-def own_journal(tmp_path, monkeypatch):
-    monkeypatch.setenv("RUNGS_JOURNAL_URL", str(tmp_path / "journal.sqlite"))
+# Each test records into a journal of its own.
+pytestmark = pytest.mark.usefixtures("own_journal")
 
 
 def _month(wh):

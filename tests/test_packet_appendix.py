@@ -14,12 +14,11 @@ import pypdf
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.access import everyone
 from pipelines.cli import app
 from pipelines.fairness import documentation_skew, fairness_min_group_size, fairness_table
 from pipelines.fairness.period import months_before
 from pipelines.whatif import run_whatif
-from rungs_ui import packet, queries, warehouse
+from rungs_ui import packet, queries
 from rungs_ui.packet.appendix import FAIRNESS_MONTHS
 from tests.ui_fixtures import people_names
 
@@ -28,16 +27,8 @@ CHANGE = {"rules.promotion_months_at_next": "2"}
 ADMIN = "rungs-admin@example.com"
 
 
-@pytest.fixture(scope="module")
-def wh(fixture_warehouse):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(warehouse.WAREHOUSE_ENV, str(fixture_warehouse))
-        yield warehouse.current().scoped(everyone())
-
-
-@pytest.fixture(autouse=True)
-def own_journal(tmp_path, monkeypatch):
-    monkeypatch.setenv("RUNGS_JOURNAL_URL", str(tmp_path / "journal.sqlite"))
+# Each test records into a journal of its own.
+pytestmark = pytest.mark.usefixtures("own_journal")
 
 
 @pytest.fixture(scope="module")

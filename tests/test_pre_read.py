@@ -13,24 +13,15 @@ import pypdf
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.access import everyone, load_policy, resolve_scope
+from pipelines.access import load_policy, resolve_scope
 from pipelines.cli import app
-from rungs_ui import packet, queries, warehouse
+from rungs_ui import packet, queries
 from rungs_ui.packet.case import FLAG_WORDS
 from rungs_ui.queries import Filters
 from tests.test_anonymise import _leaks, _org
 
-
-@pytest.fixture(scope="module")
-def wh(fixture_warehouse):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(warehouse.WAREHOUSE_ENV, str(fixture_warehouse))
-        yield warehouse.current().scoped(everyone())
-
-
-@pytest.fixture(autouse=True)
-def own_journal(tmp_path, monkeypatch):
-    monkeypatch.setenv("RUNGS_JOURNAL_URL", str(tmp_path / "journal.sqlite"))
+# Each test records into a journal of its own.
+pytestmark = pytest.mark.usefixtures("own_journal")
 
 
 def _cohort(wh, level):
