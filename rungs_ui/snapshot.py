@@ -16,9 +16,13 @@ import numpy as np
 import pandas as pd
 
 from pipelines.journal.entries import Snapshot
-from rungs_ui import journal_view, queries
+from rungs_ui import formats, journal_view, queries
 from rungs_ui.queries import Filters
 from rungs_ui.warehouse import Warehouse
+
+# Days and months as payloads store them (ISO text), put in words in the change sentences.
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MONTH = re.compile(r"\d{4}-\d{2}")
 
 # The months of attainment and metric checks a snapshot keeps, up to the month looked at.
 MONTHS_KEPT = 12
@@ -273,7 +277,7 @@ def _attainment_changes(then: list[dict], now: list[dict]) -> list[str]:
             what = "; ".join(
                 f"{k.replace('_', ' ')} {_shown(was.get(k))} → {_shown(cell.get(k))}" for k in moved
             )
-            said.append(f"{cell['category']} in {cell['month']}: {what}.")
+            said.append(f"{cell['category']} in {_shown(cell['month'])}: {what}.")
     return said
 
 
@@ -282,7 +286,7 @@ def _evidence_changes(then: list[dict], now: list[dict]) -> list[str]:
     new = {e["evidence_id"]: e for e in now}
     said = [
         f"Evidence added: {e['evidence_id']} ({e.get('category')}, {e.get('level')}, "
-        f"{e.get('observed_on')}): {e.get('summary')}"
+        f"{_shown(e.get('observed_on'))}): {e.get('summary')}"
         for i, e in new.items()
         if i not in old
     ]
@@ -296,8 +300,14 @@ def _evidence_changes(then: list[dict], now: list[dict]) -> list[str]:
 
 
 def _shown(value: object) -> str:
+    """A value as the sentences say it; a day or a month (payloads keep ISO text) as the pages
+    write one, "1 Jun 2026" or "Jun 2026" (Anonymise cuts a written day to its month)."""
     if value is None:
         return "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return formats.day(value)
+    if isinstance(value, str) and _ISO_MONTH.fullmatch(value):
+        return formats.month(f"{value}-01")
     return str(value)

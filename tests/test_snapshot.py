@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import duckdb
 import pytest
 
 from pipelines.access import everyone
-from rungs_ui import queries, warehouse
+from rungs_ui import formats, queries, warehouse
 from rungs_ui.snapshot import (
     FLAG_COLUMNS,
     TEAM_MEDIAN_HIDDEN,
@@ -114,9 +115,21 @@ def test_changes_says_nothing_when_nothing_changed_and_names_a_cell_that_did(wh,
     cell["status"] = "below" if cell["status"] != "below" else "above"
     said = changes(then, now)
     assert said == [
-        f"{cell['category']} in {cell['month']}: status {cell['status']} → "
+        f"{cell['category']} in {formats.month(cell['month'] + '-01')}: status {cell['status']} → "
         f"{now['attainment'][-1]['status']}."
     ]
+
+
+def test_change_sentences_write_days_and_months_as_the_pages_do(wh, flagged):
+    engineer_id, month, _ = flagged
+    now = take_snapshot(wh, engineer_id, month).payload
+    then = copy.deepcopy(now)
+    then["readiness"]["counters"]["last_raise_on"] = "2021-03-15"
+    then["readiness"]["counters"]["projected_window_month"] = "2021-04"
+    said = " ".join(changes(then, now))
+    assert "Last raise on 15 Mar 2021 → " in said
+    assert "Projected window month Apr 2021 → " in said
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", said)
 
 
 def _sql_literal(text: str) -> str:
