@@ -37,6 +37,8 @@ BuildSourceOpt = Annotated[
     ),
 ]
 WarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="DuckDB file to (re)build.")]
+ReadWarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="DuckDB file to read.")]
+DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 FrameworkOpt = Annotated[Path, typer.Option("--framework", help="Framework file.")]
 MappingOpt = Annotated[
     Path | None,
@@ -192,7 +194,7 @@ def _print_report(report) -> None:
 @app.command("build")
 def build_cmd(
     source: BuildSourceOpt = None,
-    warehouse: WarehouseOpt = Path("data/warehouse.duckdb"),
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
     framework: FrameworkOpt = DEFAULT_FRAMEWORK,
     mapping: MappingOpt = None,
     as_of: Annotated[str | None, typer.Option(help="Judge up to this month (YYYY-MM).")] = None,
@@ -256,7 +258,7 @@ def check_cmd(
             help="Warehouse a build would replace: the report warns if the build would "
             "shrink it (nothing is written).",
         ),
-    ] = Path("data/warehouse.duckdb"),
+    ] = DEFAULT_WAREHOUSE,
     max_drop: MaxDropOpt = DEFAULT_MAX_DROP,
     max_rejected: MaxRejectedOpt = DEFAULT_MAX_REJECTED,
     journal_url: JournalUrlOpt = None,
@@ -303,7 +305,7 @@ def check_cmd(
 
 @app.command("refresh")
 def refresh_cmd(
-    warehouse: WarehouseOpt = Path("data/warehouse.duckdb"),
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
     source: BuildSourceOpt = None,
     mapping: MappingOpt = None,
     zendesk: Annotated[
@@ -433,7 +435,7 @@ def demo_cmd(
 
 @app.command("flags")
 def flags_cmd(
-    warehouse: WarehouseOpt = Path("data/warehouse.duckdb"),
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
     as_of: Annotated[str | None, typer.Option(help="Month to report (YYYY-MM).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     as_user: Annotated[
@@ -499,9 +501,7 @@ def packet_cmd(
             "rates by team, manager and other groupings). Admins and leadership only.",
         ),
     ] = [],  # noqa: B006 - typer reads the default, never mutates it
-    warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB file to read.")] = Path(
-        "data/warehouse.duckdb"
-    ),
+    warehouse: ReadWarehouseOpt = DEFAULT_WAREHOUSE,
     as_of: Annotated[
         str | None, typer.Option(help="Month of the case (YYYY-MM; default the build's).")
     ] = None,
@@ -609,6 +609,21 @@ def packet_cmd(
     typer.echo(f"{done} as of {month:%Y-%m} written to {out}")
 
 
+def _calibrating_viewer(con, policy, as_user: str, month, what: str):
+    """The scope of `as_user`, who must be an admin or leadership: a what-if and the fairness
+    lens show the whole org, so only the roles that see and calibrate it may have them."""
+    from pipelines.access import resolve_scope
+    from pipelines.access.scope import CALIBRATING_ROLES
+
+    scope = resolve_scope(con, policy, as_user, month=month)
+    if scope is None or scope.role not in CALIBRATING_ROLES:
+        _fail(
+            f"{as_user} may not {what}: it is for admins and leadership. Fix: give them one of "
+            f"those roles in {policy.source}, or ask an admin"
+        )
+    return scope
+
+
 @app.command("whatif")
 def whatif_cmd(
     assignments: Annotated[
@@ -619,9 +634,7 @@ def whatif_cmd(
             "bars.<LEVEL>.<CATEGORY>.<metric>=N (shares as 0.95 or 95%).",
         ),
     ] = [],  # noqa: B006 - typer reads the default, never mutates it
-    warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB file to read.")] = Path(
-        "data/warehouse.duckdb"
-    ),
+    warehouse: ReadWarehouseOpt = DEFAULT_WAREHOUSE,
     as_of: Annotated[
         str | None, typer.Option(help="Month to judge (YYYY-MM; default the build's).")
     ] = None,
@@ -662,8 +675,7 @@ def whatif_cmd(
     with the changed values on the same warehouse (never written), people whose flags or
     window change, then people whose flags stay but whose reason changes, with old and new
     reasons."""
-    from pipelines.access import everyone, load_policy, resolve_scope
-    from pipelines.access.scope import CALIBRATING_ROLES
+    from pipelines.access import everyone, load_policy
     from pipelines.rules.flags import _parse_month
     from pipelines.whatif import OverrideError, run_whatif, save_framework
     from pipelines.whatif.overrides import parse_assignments
@@ -690,19 +702,12 @@ def whatif_cmd(
 
         if not warehouse.is_file():
             _fail(f"{warehouse}: no warehouse yet. Fix: run `python -m pipelines build` first")
-        policy = load_policy()
         with duckdb.connect(str(warehouse), read_only=True) as con:
             try:
-                resolved = resolve_scope(con, policy, as_user, month=month or build_month(con))
+                viewing = month or build_month(con)
             except WhatIfInputError as exc:
                 _fail(str(exc))
-        # A what-if shows the whole org, so only the roles that see and calibrate it may run it.
-        if resolved is None or resolved.role not in CALIBRATING_ROLES:
-            _fail(
-                f"{as_user} may not run a what-if: it is for admins and leadership "
-                f"({policy.source}). Fix: ask an admin, or give them one of those roles."
-            )
-        scope = resolved
+            scope = _calibrating_viewer(con, load_policy(), as_user, viewing, "run a what-if")
     try:
         result = run_whatif(warehouse, changes, as_of=month)
         alone = each_alone(warehouse, changes, as_of=month) if each else None
@@ -738,9 +743,7 @@ def fairness_cmd(
     end: Annotated[
         str | None, typer.Option("--to", help="Last month (YYYY-MM; default the build's as-of).")
     ] = None,
-    warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB file to read.")] = Path(
-        "data/warehouse.duckdb"
-    ),
+    warehouse: ReadWarehouseOpt = DEFAULT_WAREHOUSE,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     skew: Annotated[
         bool,
@@ -760,7 +763,7 @@ def fairness_cmd(
     month by manager against the org's rate."""
     import duckdb
 
-    from pipelines.access import load_policy, resolve_scope
+    from pipelines.access import load_policy
     from pipelines.fairness import (
         FairnessError,
         default_period,
@@ -785,12 +788,7 @@ def fairness_cmd(
             scope = None
             policy = load_policy()
             if as_user:
-                scope = resolve_scope(con, policy, as_user, month=last)
-                if scope is None or scope.role not in ("admin", "leadership"):
-                    _fail(
-                        f"{as_user} may not see the fairness lens: it is for admins and "
-                        f"leadership. Fix: give them one of those roles in {policy.source}"
-                    )
+                scope = _calibrating_viewer(con, policy, as_user, last, "see the fairness lens")
             people = None if scope is None or scope.everyone else scope.people
             minimum = fairness_min_group_size(con, policy.min_aggregate_people)
             if skew:
