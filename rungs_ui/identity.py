@@ -292,3 +292,16 @@ def anonymised() -> bool:
 def view_params(params) -> dict[str, list[str]]:
     """The query parameters of the view a link keeps (month, filters, present, anonymise)."""
     return {k: params.get_all(k) for k in _KEPT_PARAMS if params.get_all(k)}
+
+
+def of_month(wh, month, anonymise: bool) -> Identity:
+    """How people are shown outside a page (case packets, pre-reads): as the sidebar builds it
+    for that month, with no URL to keep."""
+    from rungs_ui import queries  # queries import nothing of this module; pages import both
+
+    return Identity.build(
+        queries.roster(wh, queries.Filters(month=month)),
+        queries.filter_options(wh, month)["managers"],
+        wh.build_id,
+        anonymise,
+    )

@@ -109,12 +109,6 @@ def _as_of(wh) -> date:
     return pd.Timestamp(queries.latest_build(wh)["as_of_month"] + "-01").date()
 
 
-def _identity(wh, month: date, anonymised: bool) -> identity.Identity:
-    managers = queries.filter_options(wh, month)["managers"]
-    roster = queries.roster(wh, Filters(month=month))
-    return identity.Identity.build(roster, managers, wh.build_id, anonymised)
-
-
 def _read_back(data: bytes) -> dict[str, pd.DataFrame]:
     book = openpyxl.load_workbook(io.BytesIO(data))
     out = {}
@@ -128,7 +122,7 @@ def test_the_workbook_holds_each_flags_rows_with_plain_headers(monkeypatch, fixt
     wh = _open(monkeypatch, fixture_warehouse)
     month = _as_of(wh)
     f = Filters(month=month)
-    who = _identity(wh, month, anonymised=False)
+    who = identity.of_month(wh, month, anonymise=False)
     data = workbook.workbook_bytes(workbook.sheets(wh, f, who))
     sheets = _read_back(data)
 
@@ -155,7 +149,7 @@ def test_the_workbook_holds_each_flags_rows_with_plain_headers(monkeypatch, fixt
 def test_the_workbook_sheets_hold_the_rows_the_pages_list(monkeypatch, fixture_warehouse):
     wh = _open(monkeypatch, fixture_warehouse)
     month = _as_of(wh)
-    tables = workbook.sheets(wh, Filters(month=month), _identity(wh, month, anonymised=False))
+    tables = workbook.sheets(wh, Filters(month=month), identity.of_month(wh, month, False))
 
     at = on_page(open_app(monkeypatch, fixture_warehouse), "pages/people/promotions.py")
     listed = pd.concat([d.value for d in at.dataframe])
@@ -195,7 +189,7 @@ def test_a_name_that_looks_like_a_formula_stays_text(monkeypatch, formula_wareho
     ready, path = formula_warehouse
     wh = _open(monkeypatch, path)
     month = _as_of(wh)
-    tables = workbook.sheets(wh, Filters(month=month), _identity(wh, month, anonymised=False))
+    tables = workbook.sheets(wh, Filters(month=month), identity.of_month(wh, month, False))
     book = openpyxl.load_workbook(io.BytesIO(workbook.workbook_bytes(tables)))
     sheet = book["Promotions"]
     header = [c.value for c in sheet[1]]
@@ -210,7 +204,7 @@ def test_a_name_that_looks_like_a_formula_stays_text(monkeypatch, formula_wareho
 def test_an_anonymised_workbook_names_nobody(monkeypatch, fixture_warehouse, demo_source):
     wh = _open(monkeypatch, fixture_warehouse)
     month = _as_of(wh)
-    tables = workbook.sheets(wh, Filters(month=month), _identity(wh, month, anonymised=True))
+    tables = workbook.sheets(wh, Filters(month=month), identity.of_month(wh, month, anonymise=True))
     sheets = _read_back(workbook.workbook_bytes(tables))
     text = "\n".join(s.to_csv(index=False) for s in sheets.values())
     # Everyone in the org, managers included: their names, ids and emails.

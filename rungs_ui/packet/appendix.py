@@ -43,7 +43,6 @@ from pipelines.whatif.nearer import summary
 from pipelines.whatif.overrides import parse_assignments, setting_name, value_words
 from rungs_ui import formats, queries
 from rungs_ui.identity import Identity
-from rungs_ui.queries import Filters
 from rungs_ui.warehouse import Warehouse, reading
 
 # The fairness lens looks back a year from the packet's month, as the Fairness page does.
@@ -96,13 +95,6 @@ def check_allowed(wh: Warehouse, appendix: Appendix | None) -> None:
             "shows the whole org and is for admins and leadership only. Fix: leave out "
             "--whatif-set and --appendix, or ask an admin or leadership to make the packet."
         )
-
-
-def identity(wh: Warehouse, month: date, anonymise: bool) -> Identity:
-    """How people are shown, built as the sidebar builds it for the pages."""
-    managers = queries.filter_options(wh, month)["managers"]
-    roster = queries.roster(wh, Filters(month=month))
-    return Identity.build(roster, managers, wh.build_id, anonymise)
 
 
 def engineer_appendix(

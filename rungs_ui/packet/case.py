@@ -18,7 +18,8 @@ import pandas as pd
 from pipelines.journal import entries
 from pipelines.journal.store import JournalError, open_journal
 from rungs_ui import charts, formats, journal_view, queries
-from rungs_ui.packet.appendix import Appendix, check_allowed, engineer_appendix, identity
+from rungs_ui.identity import of_month
+from rungs_ui.packet.appendix import Appendix, check_allowed, engineer_appendix
 from rungs_ui.queries import Filters
 from rungs_ui.warehouse import Warehouse
 
@@ -105,7 +106,7 @@ def engineer_case(
             {"metric": metric, "title": CHART_TITLES[metric], "note": note}
         )
     if appendix:
-        who = identity(wh, month, anonymise=False)
+        who = of_month(wh, month, anonymise=False)
         case.document["appendix"] = engineer_appendix(wh, appendix, person, month, who)
     return case
 

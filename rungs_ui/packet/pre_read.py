@@ -23,8 +23,8 @@ import pandas as pd
 import typst
 
 from rungs_ui import formats, queries
-from rungs_ui.identity import Identity
-from rungs_ui.packet.appendix import Appendix, check_allowed, identity, level_appendix
+from rungs_ui.identity import Identity, of_month
+from rungs_ui.packet.appendix import Appendix, check_allowed, level_appendix
 from rungs_ui.packet.case import FLAG_WORDS, STATUS_MARKS, engineer_case
 from rungs_ui.packet.render import DEJAVU
 from rungs_ui.queries import Filters
@@ -78,7 +78,7 @@ def pre_read_document(
         raise NobodyAtLevel(
             f"{level} is not a level of the framework. Fix: use one of {', '.join(fw.levels)}"
         )
-    who = _identity(wh, month, anonymise)
+    who = of_month(wh, month, anonymise)
     cohort = queries.readiness_at(wh, replace(Filters(month=month), levels=(level,)))
     if cohort.empty:
         raise NobodyAtLevel(
@@ -113,11 +113,6 @@ def in_page_order(cohort: pd.DataFrame, who: Identity) -> pd.DataFrame:
         ["_unflagged", "_label"]
     )
     return cohort.loc[order.index].assign(label=label.loc[order.index])
-
-
-def _identity(wh: Warehouse, month: date, anonymise: bool) -> Identity:
-    """How people are shown, built as the sidebar builds it for the pages."""
-    return identity(wh, month, anonymise)
 
 
 def _flags(row: pd.Series, words: dict[str, str]) -> list[str]:
