@@ -14,6 +14,7 @@ import streamlit as st
 
 from pipelines.fairness import documentation_skew, fairness_min_group_size
 from pipelines.fairness.period import months_before
+from pipelines.fairness.words import direction
 from rungs_ui.warehouse import Warehouse, reading
 
 # The period the line looks back over, the Fairness page's default too.
@@ -29,7 +30,7 @@ def managers_below(_wh: Warehouse, build_id: str, month: date, at_least: int) ->
     with reading(_wh) as con:
         minimum = fairness_min_group_size(con, at_least)
         skew = documentation_skew(con, months_before(month, LOOKBACK_MONTHS - 1), month, minimum)
-    below = int(skew["words"].str.startswith("lower").sum()) if not skew.empty else 0
+    below = int((skew["words"].map(direction) == "lower").sum()) if not skew.empty else 0
     return below, len(skew)
 
 

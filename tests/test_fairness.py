@@ -468,3 +468,13 @@ def test_the_words_drop_their_sample_size_for_a_table_with_an_n_column():
     assert drop_sample("lower than the org's rate, n = 6") == "lower than the org's rate"
     assert drop_sample("nothing to compare, n = 0 person-months") == "nothing to compare"
     assert drop_sample("no promotions in the period") == "no promotions in the period"
+
+
+def test_the_direction_read_from_a_phrase_is_where_compare_put_the_group():
+    from pipelines.fairness.words import compare, direction
+
+    assert direction(compare("share", 0.5, 0.7, 0.3, 12)) == "higher"
+    assert direction(compare("per_person_month", 0.1, 0.2, 0.3, 40)) == "lower"
+    assert direction(compare("months", 20, 30, 12, 6)) == "longer"
+    assert direction(compare("share", 0.1, 0.5, 0.3, 12)) == ""
+    assert direction(compare("share", 0.1, 0.5, 0.3, 0)) == ""

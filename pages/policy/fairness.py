@@ -31,7 +31,7 @@ from pipelines.fairness import (
     grouping_label,
 )
 from pipelines.fairness import differences as fairness_differences
-from pipelines.fairness.words import drop_sample
+from pipelines.fairness.words import direction, drop_sample
 from rungs_ui import charts, formats, identity, navigation, page, queries
 from rungs_ui.warehouse import Warehouse, reading
 
@@ -214,7 +214,7 @@ def show_figures(
     table behind an expander. `plural` names the rows ("managers"); `lead`: say how many
     differ (the skew says it in its own words above); `only`: the rows drawn when not all are
     (by default those outside the org's figure)."""
-    marked = rows["words"].map(lambda w: str(w).split(" ", 1)[0] in MARKS)
+    marked = rows["words"].map(direction).astype(bool)
     if only is not None:
         marked = only
     few = len(rows) <= ALL_GROUPS_UP_TO
@@ -293,7 +293,7 @@ def at_a_glance(rows: pd.DataFrame) -> pd.DataFrame:
     for m in GLANCE_ORDER:
         cells = []
         for rate, words in zip(rows[f"{m.key}_rate"], rows[f"{m.key}_words"], strict=True):
-            mark = MARKS.get(str(words).split(" ", 1)[0], "")
+            mark = MARKS.get(direction(words), "")
             text = figure_text(m, rate)
             cells.append(f"{text}\u00a0{mark}" if mark and text != formats.BLANK else text)
         table[m.key] = cells
@@ -419,7 +419,7 @@ if skew.empty:
 else:
     skew = skew.assign(label=manager_labels(skew["manager_id"], skew["manager_name"]))
     org_rate = skew["org_rate"].iloc[0]
-    below = skew["words"].str.startswith("lower")
+    below = skew["words"].map(direction) == "lower"
     st.markdown(
         skew_sentence(int(below.sum()), len(skew), org_rate)
         + ("" if len(skew) <= ALL_GROUPS_UP_TO or not below.any() else " They are drawn below.")

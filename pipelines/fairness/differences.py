@@ -9,9 +9,9 @@ import math
 import pandas as pd
 
 from pipelines.fairness.measures import MEASURES
+from pipelines.fairness.words import DIRECTIONS, direction
 
 # The leading word of a group's phrase (pipelines.fairness.words) and which way it points.
-DIRECTIONS = {"higher": 1, "longer": 1, "lower": -1, "shorter": -1}
 # A 95% interval misses the org's figure about one time in twenty when nothing differs.
 CHANCE = 0.05
 DIFFERENCE_COLUMNS = (
@@ -50,10 +50,10 @@ def differences(rows: pd.DataFrame, org: dict, label: str = "group") -> pd.DataF
     for m in MEASURES:
         org_rate = org.get(f"{m.key}_rate", math.nan)
         for _, row in rows.iterrows():
-            word = str(row[f"{m.key}_words"]).split(" ", 1)[0]
-            sign = DIRECTIONS.get(word)
-            if sign is None:
+            word = direction(row[f"{m.key}_words"])
+            if not word:
                 continue
+            sign = DIRECTIONS[word]
             low, high = row[f"{m.key}_low"], row[f"{m.key}_high"]
             gap = (low - org_rate) if sign > 0 else (org_rate - high)
             found.append(

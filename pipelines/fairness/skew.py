@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipelines.fairness.intervals import poisson_interval
 from pipelines.fairness.lens import FairnessError, first_of_month, scope_params, sql
-from pipelines.fairness.words import compare
+from pipelines.fairness.words import compare, direction
 
 SKEW_COLUMNS = (
     "manager_id",
@@ -30,8 +30,8 @@ SKEW_COLUMNS = (
     "org_rate",
     "words",
 )
-# Sorted with the managers whose interval lies below the org's rate first.
-_ORDER = {"lower": 0, "in line": 1, "higher": 2}
+# Sorted with the managers whose interval lies below the org's rate first, above it last.
+_ORDER = {"lower": 0, "": 1, "higher": 2}
 
 
 def documentation_skew(
@@ -85,9 +85,7 @@ def documentation_skew(
             per_manager["low"], per_manager["high"], per_manager["reports"], strict=True
         )
     ]
-    order = per_manager["words"].map(
-        lambda w: next((v for k, v in _ORDER.items() if w.startswith(k)), 1)
-    )
+    order = per_manager["words"].map(lambda w: _ORDER.get(direction(w), 1))
     per_manager = per_manager.assign(_order=order).sort_values(["_order", "rate", "manager_name"])
     return per_manager[list(SKEW_COLUMNS)].reset_index(drop=True)
 

@@ -43,6 +43,19 @@ def _missing(*values: float) -> bool:
     return any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values)
 
 
+# Where `compare` put a group against the org's figure, by the phrase's first word: +1 above
+# (higher, longer), -1 below (lower, shorter); absent when in line or not compared.
+DIRECTIONS = {"higher": 1, "longer": 1, "lower": -1, "shorter": -1}
+
+
+def direction(words: object) -> str:
+    """The first word of a `compare` phrase when it places the group above or below the org's
+    figure ("higher", "lower", "longer", "shorter"); "" when in line or not compared. Every
+    reader of the phrase goes through here, so the wording and its reading change together."""
+    word = str(words).split(" ", 1)[0]
+    return word if word in DIRECTIONS else ""
+
+
 def drop_sample(words: str) -> str:
     """The phrase without its sample size ("lower than the org's rate"), for a table that
     shows n in a column of its own: `compare` always ends with ", n = …" or is only it."""
