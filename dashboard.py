@@ -28,6 +28,9 @@ VIEW_KEYS = (
     state.MANAGERS,
     state.LEVELS,
     state.CALIBRATION_LEVEL,
+    state.CALIBRATION_SHOW,
+    state.CALIBRATION_TEAM,
+    state.CALIBRATION_SORT,
     state.EVIDENCE_SEARCH,
 )
 

@@ -1,143 +1,350 @@
-"""Calibration: the engineers at one level side by side, for a meeting around a shared screen.
+"""Calibration: everyone at one level side by side, for a meeting around a shared screen.
 
-Trajectories against the bars, the category matrix for the as-of month and the flags with their
-reasons. "Anonymise" swaps every name on the page (charts, tooltips, tables, downloads) for a
-stable letter; `?present=1` gives larger type and hides the sidebar.
+One grid, one row per person judged at the level in the as-of month, however many: flags,
+the promotion rule's counters, the level shown per category over the last months and what is
+still short of the next level. Everyone holding the level who was not judged this month is
+named with the reason. A click on a row opens the person's panel (trajectory against the bars,
+reason, counters, a link to their Engineer page). Filters and sort sit on the page itself, so
+presentation mode (`?present=1`, no sidebar, larger type) keeps them. "Anonymise" swaps every
+name on the page (grid, tooltips, panel, download) for a stable letter.
 """
 
 import dataclasses
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from rungs_ui import charts, identity, page, queries, state
+from pipelines.journal import entries
+from pipelines.journal.store import JournalError, open_journal
+from rungs_ui import calibration_grid as grid
+from rungs_ui import charts, formats, identity, outcomes, page, queries, state, theme
 
-MAX_PEOPLE = 36  # more panels than this stop being readable on one screen
+# Which grid click has opened the panel, and the grid's generation: closing the panel draws a
+# new grid (no row selected), so the same person can be opened again.
+OPEN_KEY = "_calibration_open"
+GENERATION_KEY = "_calibration_grid"
+WORKSHEET = "pages/calibration/decisions.py"
+WORKSHEET_LEVEL = "worksheet_level"  # the worksheet's level, bound to its URL
 
 ctx = page.context()
 page.header(ctx)
 page.require(ctx, "readiness", "category_attainment")
 f, fw, wh = ctx.filters, ctx.fw, ctx.wh
+# Anonymise is a mode of the whole session, in the sidebar (rungs_ui.identity).
+who = identity.current()
+FLAGS = list(page.FLAGS)
 
-controls = st.columns([2, 2, 3])  # presentation mode is in the page header
+# --- the level and who holds it -------------------------------------------------------------
+
+top = st.columns([1, 2, 2])  # presentation mode is in the page header
 if st.session_state.get(state.CALIBRATION_LEVEL) not in fw.levels:
     st.session_state.pop(state.CALIBRATION_LEVEL, None)
 counts = queries.level_distribution(wh, f).set_index("level")["engineers"]
 busiest = fw.levels.index(counts.idxmax()) if not counts.empty else 0
-level = controls[0].selectbox(
+level = top[0].selectbox(
     "Level", fw.levels, index=busiest, key=state.CALIBRATION_LEVEL, bind="query-params"
 )
-# Anonymise is a mode of the whole session, in the sidebar (rungs_ui.identity).
-who = identity.current()
+nxt = fw.next_level(level)
+month = page.month_label(f.month)
 
 at_level = dataclasses.replace(f, levels=(level,))
-cohort = queries.readiness_at(wh, at_level)
+cohort = queries.readiness_at(wh, at_level).reset_index(drop=True)
+holding = queries.roster(wh, at_level)
+unjudged = queries.not_judged_at(wh, at_level)
+
+# --- filters and sort, on the page (presentation mode has no sidebar) -----------------------
+
+teams = sorted(cohort["team"].dropna().unique().tolist())
+if st.session_state.get(state.CALIBRATION_TEAM) not in ["", *teams]:
+    st.session_state.pop(state.CALIBRATION_TEAM, None)
+team = top[1].selectbox(
+    "Team",
+    ["", *teams],
+    format_func=lambda t: t or "All teams",
+    key=state.CALIBRATION_TEAM,
+    bind="query-params",
+)
+sort = top[2].selectbox(
+    "Order",
+    list(grid.SORTS),
+    format_func=grid.SORTS.get,
+    key=state.CALIBRATION_SORT,
+    bind="query-params",
+    help="Flagged first, then by name, is the worksheet's and the pre-read's order.",
+)
+show_words = {grid.SHOW_ALL: "Everyone", grid.SHOW_FLAGGED: "Any flag", **page.FLAGS}
+show = st.segmented_control(
+    "Show",
+    list(show_words),
+    format_func=show_words.get,
+    default=grid.SHOW_ALL,
+    required=True,
+    key=state.CALIBRATION_SHOW,
+    bind="query-params",
+)
+
+# --- the counts, and who they leave out -----------------------------------------------------
+
+st.subheader(f"{len(cohort)} at {page.text(level)} judged in {month}")
+raised = cohort[FLAGS].fillna(False).astype(bool)
+tally = [f"{page.FLAGS[name]} {int(raised[name].sum())}" for name in FLAGS]
+tally.append(f"no flag {int((~raised.any(axis=1)).sum())}")
+st.markdown(" · ".join(tally))
+
+ids = holding["engineer_id"].tolist()  # everyone holding the level: the worksheet's count
+if not unjudged.empty:
+    why = []
+    for reason, rows in unjudged.groupby(
+        unjudged["not_judged_because"].map(formats.not_judged), sort=False
+    ):
+        names = ", ".join(page.text(who.person(e)) for e in rows["engineer_id"])
+        why.append(f"{page.text(reason.lower())} ({names})")
+    st.markdown(
+        f"{len(ids)} hold {page.text(level)} in {month}, as the Calibration worksheet counts; "
+        f"{len(unjudged)} of them {'is' if len(unjudged) == 1 else 'are'} not judged this "
+        f"month, so carry no flag and are not in the grid: {'; '.join(why)}."
+    )
+
 if cohort.empty:
     st.info(
-        f"Nobody in view held {page.text(level)} in {page.month_label(f.month)} with an eligible "
-        "month. Pick another level or widen the sidebar filters."
+        f"Nobody in view held {page.text(level)} in {month} with a judged month. Pick another "
+        "level, or widen the sidebar filters."
     )
     st.stop()
-
 who.small_group(len(cohort))
-label = dict(zip(cohort["engineer_id"], page.person_labels(cohort["engineer_id"]), strict=True))
 
-shown = cohort.head(MAX_PEOPLE)
-# One order on every panel (charts, matrix, table, reasons): the flagged first, then by label.
-shown = (
-    shown.assign(
-        _unflagged=shown.apply(page.flags_of, axis=1).map(len).eq(0),
-        _label=shown["engineer_id"].map(label),
+cycle = entries.cycle_of(date.today())
+try:
+    decided = outcomes.current_at(wh, open_journal(), cycle, ids, ctx.scope)
+except JournalError as exc:
+    st.caption(f"Proposed and calibrated outcomes cannot be counted: {page.text(exc)}")
+else:
+    line = st.columns([4, 1], vertical_alignment="center")
+    line[0].markdown(
+        f"Cycle {page.text(cycle)}: "
+        + outcomes.sentence(
+            outcomes.counts(decided), len(ids), page.text(level), outcomes.guideline_share(fw)
+        )
     )
-    .sort_values(["_unflagged", "_label"])
-    .drop(columns=["_unflagged", "_label"])
-)
-nxt = fw.next_level(level)
-st.subheader(f"{len(cohort)} at {page.text(level)} in {page.month_label(f.month)}")
-if len(cohort) > MAX_PEOPLE:
+    with line[1]:
+        st.page_link(
+            WORKSHEET,
+            label="Open the worksheet",
+            icon=":material/edit_note:",
+            query_params={WORKSHEET_LEVEL: level, **identity.view_params(st.query_params)},
+        )
+
+# --- the grid -------------------------------------------------------------------------------
+
+cohort["person"] = cohort["engineer_id"].map(who.person)
+ordered = cohort.loc[grid.in_order(cohort, cohort["person"], FLAGS, sort)]
+view = ordered.loc[grid.shown(ordered, FLAGS, show, team or None)]
+if len(view) < len(cohort):
+    chosen = [show_words[show].lower()] if show != grid.SHOW_ALL else []
+    chosen += [f"team {team}"] if team else []
     st.caption(
-        f"Showing the {MAX_PEOPLE} closest to {page.text(nxt) if nxt else 'the top'} first; "
-        "narrow the sidebar filters (team, manager) to see the rest."
+        f"Showing {len(view)} of the {len(cohort)} judged at {page.text(level)} "
+        f"({page.text(', '.join(chosen))}); Show and Team above bring back the rest."
+    )
+if view.empty:
+    st.info("Nobody at this level matches Show and Team. Pick Everyone or All teams.")
+    st.stop()
+
+short = queries.still_short_in(wh, at_level).set_index("engineer_id")["still_short_in"]
+need_level = int(fw.setting("promotion_months_at_level"))
+need_next = int(fw.setting("promotion_months_at_next"))
+
+
+def first_flag(row: pd.Series) -> str:
+    raised_here = page.flags_of(row)
+    return raised_here[0] if raised_here else ""
+
+
+people = pd.DataFrame(
+    {
+        "person": view["person"],
+        "team": view["team"].fillna("no team"),
+        "flags": view.apply(
+            lambda row: ", ".join(page.FLAGS_SHORT[n] for n in page.flags_of(row)), axis=1
+        ),
+        "flag": view.apply(first_flag, axis=1),
+        "flag_words": view.apply(page.flag_text, axis=1),
+        "at_level": [f"{int(n)}/{need_level}" for n in view["months_at_level"]],
+        "at_next": [f"{int(n)}/{need_next}" if nxt else "—" for n in view["months_at_next"]],
+        "short_in": [
+            (short.get(e) if isinstance(short.get(e), str) else "—") if nxt else "—"
+            for e in view["engineer_id"]
+        ],
+    }
+).reset_index(drop=True)
+headers = {
+    "person": "Engineer",
+    "team": "Team",
+    "flags": "Flags",
+    "at_level": f"At {level} /{need_level}",
+    "at_next": f"At {nxt} /{need_next}" if nxt else "At next",
+    "short_in": f"Short of {nxt} in" if nxt else "Short of next in",
+}
+months = list(pd.date_range(end=pd.Timestamp(f.month), periods=grid.GRID_MONTHS, freq="MS"))
+cells = queries.attainment_months(wh, at_level, grid.GRID_MONTHS)
+cells["person"] = cells["engineer_id"].map(who.person)
+cells["shown"] = (
+    cells["demonstrated_level"]
+    .astype(object)
+    .where(cells["demonstrated_level"].notna(), cells["not_judged_because"].map(formats.not_judged))
+)
+
+st.markdown(
+    f"**Level shown per category, {page.month_label(months[0])} to {month}**, one cell a "
+    f"month against the level held then. Months at {page.text(level)} and at "
+    f"{page.text(nxt or 'the next level')} count consistent months, out of what the framework "
+    "asks. Click a row to open the person's panel."
+)
+figure = grid.calibration_grid(
+    people,
+    cells.drop(columns=["engineer_id"]),
+    fw.categories,
+    months,
+    headers,
+    dict(zip(FLAGS, charts.FLAG_HUES, strict=True)),
+    present=ctx.present,
+)
+if ctx.present:
+    figure = theme.for_presentation(figure)
+generation = st.session_state.setdefault(GENERATION_KEY, 0)
+event = st.altair_chart(
+    figure,
+    theme=None,
+    width="content",
+    key=f"calibration_grid_{generation}",
+    on_select="rerun",
+    selection_mode=grid.PICK,
+)
+
+# --- one person's panel ---------------------------------------------------------------------
+
+
+def closed() -> None:
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+    st.session_state.pop(OPEN_KEY, None)
+
+
+def panel(row: pd.Series) -> None:
+    engineer_id, label = row["engineer_id"], row["person"]
+    page.flag_badges(row)
+    tiles = st.columns(3)
+    tiles[0].metric(f"At {level}", f"{int(row['months_at_level'])} of {need_level}")
+    if nxt:
+        tiles[1].metric(f"At {nxt}", f"{int(row['months_at_next'])} of {need_next}")
+        missing = short.get(engineer_id)
+        tiles[2].metric(f"Short of {nxt} in", missing if isinstance(missing, str) else "none")
+    st.caption(
+        f"{page.text(row['team'] or 'No team')} · overall {page.text(row['overall_level'])} "
+        f"in {month} · consistent months, out of what the framework asks"
+    )
+    trajectory = queries.trajectories(wh, [engineer_id], f.month, 12)
+    trajectory["person"] = label
+    st.markdown(
+        f"**SLA adherence, last 12 months**: bold rules {page.text(level)}"
+        f"{' and ' + page.text(nxt) if nxt else ''}; grey ticks: too few tickets to judge."
+    )
+    page.chart(
+        ctx,
+        charts.trajectories(
+            trajectory.drop(columns=["engineer_id"]),
+            charts.MetricChart(
+                charts.METRIC_VIEWS["sla_adherence"],
+                fw.levels,
+                tuple(lv for lv in (level, nxt) if lv),
+                bars=fw.bars_for_metric("sla_adherence"),
+            ),
+            columns=1,
+            order=[label],
+            panel=(560, 220),
+        ),
+    )
+    own = cells.loc[cells["engineer_id"] == engineer_id].drop(columns=["engineer_id"])
+    if not own.empty:
+        st.markdown("**Level shown per category**")
+        page.chart(ctx, charts.attainment_heatmap(own, fw.categories, {}))
+    st.page_link(
+        "pages/people/engineer.py",
+        label=f"{page.text(label)}'s Engineer page",
+        icon=":material/person:",
+        query_params={state.ENGINEER: who.url_key(engineer_id), **who.link_params},
     )
 
-# A flagged person's panel says so in its title, so the room sees who to talk about first.
-flag_words = shown.apply(
-    lambda row: ", ".join(page.FLAGS_SHORT[f] for f in page.flags_of(row)) or None, axis=1
-)
-panel_title = dict(
-    zip(
-        shown["engineer_id"],
-        shown["engineer_id"].map(label) + (" · " + flag_words).fillna(""),
-        strict=True,
-    )
-)
-months = queries.trajectories(wh, shown["engineer_id"].tolist(), f.month, 12)
-months["person"] = months["engineer_id"].map(panel_title)
-months = months.drop(columns=["engineer_id"])
-st.markdown(
-    f"**SLA adherence, last 12 months** — bold rules: {page.text(level)}"
-    f"{' and ' + page.text(nxt) if nxt else ''}; grey ticks: too few tickets to judge."
-)
-page.chart(
-    ctx,
-    charts.trajectories(
-        months,
-        charts.MetricChart(
-            charts.METRIC_VIEWS["sla_adherence"],
-            fw.levels,
-            tuple(lv for lv in (level, nxt) if lv),
-            bars=fw.bars_for_metric("sla_adherence"),
-        ),
-        # A projector has the whole width: fewer, larger panels.
-        columns=5 if ctx.present else 4,
-        panel=(290, 200) if ctx.present else (210, 150),
-        order=shown["engineer_id"].map(panel_title).tolist(),
-    ),
-)
+
+picked = [p.get("person") for p in (event.selection.get(grid.PICK) or [])]
+by_label = view.set_index("person")
+if picked and picked[0] in by_label.index:
+    if st.session_state.get(OPEN_KEY) != picked[0]:
+        st.session_state[OPEN_KEY] = picked[0]
+        row = by_label.loc[picked[0]].copy()
+        row["person"] = picked[0]
+        st.dialog(page.text(picked[0]), width="large", position="right", on_dismiss=closed)(panel)(
+            row
+        )
+else:
+    st.session_state.pop(OPEN_KEY, None)
+
+# --- reasons and the download ---------------------------------------------------------------
+
+flagged = view.loc[view.apply(page.flags_of, axis=1).map(len) > 0]
+if not flagged.empty:
+    st.markdown("**Flags and reasons**, in the grid's order")
+    page.reason_lines(flagged, "person")
 
 matrix = queries.attainment_at(wh, at_level)
-matrix = matrix.loc[matrix["engineer_id"].isin(shown["engineer_id"])].copy()
-matrix["person"] = matrix["engineer_id"].map(label)
-matrix = matrix.drop(columns=["engineer_id", "name"])
-order = shown["engineer_id"].map(label).tolist()
-matrix["person"] = pd.Categorical(matrix["person"], categories=order, ordered=True)
-matrix = matrix.sort_values("person")
-matrix["person"] = matrix["person"].astype(str)
-
-# Matrix above table, each the full width: side by side, neither had room below 1600 px.
-left, right = st.container(), st.container()
-with left:
-    st.markdown(f"**Level shown per category, {page.month_label(f.month)}**")
-    page.chart(ctx, charts.attainment_matrix(matrix, fw.categories))
-with right:
-    st.markdown("**Flags and reasons**")
-    table = shown.assign(
-        person=shown["engineer_id"].map(label),
-        flags=shown.apply(page.flag_text, axis=1),
-        reason=shown["reason"].map(who.scrub),
-    )[["person", "months_at_level", "months_at_next", "overall_level", "flags", "reason"]]
-    page.table(
-        ctx,
-        table.drop(columns=["reason"]),
-        flagged=table["flags"].ne("—"),
-        height="content",
-        column_config={
-            "person": "Engineer",
-            "months_at_level": st.column_config.NumberColumn("At level", help="Consistent months"),
-            "months_at_next": st.column_config.NumberColumn(f"At {nxt or 'next'}"),
-            "overall_level": "Shown",
-            "flags": "Flags",
-        },
-    )
-    wide = matrix.pivot(index="person", columns="category", values="demonstrated_level")
-    export = table.merge(wide.reset_index(), on="person", how="left")
-    page.download(
-        who.whole(export),
-        "Download this view as CSV",
-        f"calibration-{level}",
-        key="download_calibration",
-    )
-st.markdown("**Why**")
-page.reason_lines(
-    shown.assign(person=shown["engineer_id"].map(label), reason=table["reason"]), "person"
+wide = matrix.pivot(index="engineer_id", columns="category", values="demonstrated_level")
+wide = wide.reindex(columns=list(fw.categories)).reset_index()
+judged = ordered.assign(
+    flags=ordered.apply(page.flag_text, axis=1),
+    reason=ordered["reason"].map(who.scrub),
+    still_short_in=ordered["engineer_id"].map(short),
+)[
+    [
+        "engineer_id",
+        "person",
+        "team",
+        "manager_id",
+        "manager_name",
+        "months_at_level",
+        "months_at_next",
+        "overall_level",
+        "still_short_in",
+        "flags",
+        "reason",
+    ]
+]
+not_judged = pd.DataFrame(
+    {
+        "engineer_id": unjudged["engineer_id"],
+        "person": unjudged["engineer_id"].map(who.person),
+        "team": unjudged["team"],
+        "manager_id": unjudged["manager_id"],
+        "manager_name": unjudged["manager_name"],
+        "flags": "—",
+        "reason": [
+            f"Not judged in {month}: {formats.not_judged(r).lower()}"
+            for r in unjudged["not_judged_because"]
+        ],
+    }
+)
+export = pd.concat([judged, not_judged], ignore_index=True).merge(
+    wide, on="engineer_id", how="left"
+)
+# Managers as the page shows them (a letter when anonymised), in the frame handed on.
+export.insert(
+    export.columns.get_loc("manager_id"),
+    "manager",
+    [who.manager(m, n) for m, n in zip(export["manager_id"], export["manager_name"], strict=True)],
+)
+export = export.drop(columns=["manager_id", "manager_name"])
+page.download(
+    who.whole(export),
+    f"Download everyone at {level} as CSV",
+    f"calibration-{level}",
+    key="download_calibration",
 )

@@ -17,7 +17,7 @@ import streamlit as st
 from pipelines.journal import entries
 from pipelines.journal.store import JournalError, open_journal
 from pipelines.journal.validate import decision_problems
-from rungs_ui import charts, documentation, identity, navigation, page, queries
+from rungs_ui import charts, documentation, identity, navigation, outcomes, page, queries
 from rungs_ui.queries import Filters
 from rungs_ui.snapshot import take_snapshot
 
@@ -104,14 +104,8 @@ label = {e: who.person(e) for e in ids}
 who.small_group(len(ids))
 
 readiness = queries.readiness_at(wh, at_level).set_index("engineer_id")
-current = entries.decisions(journal, cycle)
-current = current.loc[current["engineer_id"].isin(ids)]
-# What a manager proposed about you is theirs to discuss with you, not a row to find it on.
-current = current.loc[
-    ~(current["engineer_id"].isin(scope.self_ids) & (current["stage"] == "proposed"))
-]
-# Names of people outside the viewer's scope are blanked in the free text, as everywhere else.
-current = queries.scrubbed_of_outsiders(wh, current.reset_index(drop=True), "rationale")
+# Own proposals hidden, outsiders' names blanked (rungs_ui.outcomes, shared with Calibration).
+current = outcomes.current_at(wh, journal, cycle, ids, scope)
 recorded = {(r["engineer_id"], r["stage"]): r for r in current.to_dict("records")}
 
 
@@ -426,29 +420,8 @@ else:
 # --- the distribution ---------------------------------------------------------------------------
 
 st.subheader("Outcomes against the guideline")
-counts = (
-    current.assign(
-        outcome=current["outcome"].map(entries.OUTCOME_WORDS),
-        stage=current["stage"].map(entries.STAGE_WORDS),
-    )
-    .groupby(["outcome", "stage"])
-    .size()
-    .rename("people")
-    .reset_index()
-)
-try:
-    share = fw.setting("promotion_share")
-except KeyError:
-    share = None
-promote = entries.OUTCOME_WORDS["promotion"]
-
-
-def promotions(stage: str) -> int:
-    hit = counts.loc[(counts["outcome"] == promote) & (counts["stage"] == stage), "people"]
-    return int(hit.sum())
-
-
-calibrated_n, proposed_n = promotions("Calibrated"), promotions("Proposed")
+counts = outcomes.counts(current)
+share = outcomes.guideline_share(fw)
 if counts.empty:
     st.caption(f"Nothing proposed or calibrated at {page.text(level)} in {cycle} yet.")
 else:
@@ -458,17 +431,7 @@ else:
             counts, outcome_words, share * len(ids) if share is not None else None
         ),
     )
-sentence = (
-    f"{calibrated_n} {'promotion' if calibrated_n == 1 else 'promotions'} calibrated and "
-    f"{proposed_n} proposed of {len(ids)} at {page.text(level)} "
-    f"({calibrated_n / len(ids):.0%} calibrated)"
-)
-sentence += (
-    f"; guideline about {share:.0%} (≈ {share * len(ids):.1f} people)."
-    if share is not None
-    else "; the framework file sets no guideline ([calibration] promotion_share)."
-)
-st.caption(sentence)
+st.caption(outcomes.sentence(counts, len(ids), page.text(level), share))
 
 if not current.empty:
     team_of = dict(zip(people["engineer_id"], people["team"], strict=True))

@@ -129,11 +129,13 @@ ACCESS: dict[str, Access] = {
     **dict.fromkeys(
         (
             "attainment_at",
+            "attainment_months",
             "evidence_coverage",
             "evidence_per_manager",
             "evidence_search",
             "level_distribution",
             "managers",
+            "not_judged_at",
             "people_in_view",
             "readiness_at",
             "regions",
@@ -348,6 +350,19 @@ def readiness_at(wh: Warehouse, f: Filters, flag: Flag = Flag.ANY) -> pd.DataFra
 def attainment_at(wh: Warehouse, f: Filters) -> pd.DataFrame:
     """Demonstrated level and status per category for the people in view at the as-of month."""
     return _run(wh, "attainment_at", f)
+
+
+def attainment_months(wh: Warehouse, f: Filters, months: int) -> pd.DataFrame:
+    """engineer_id, month, category, current_level, demonstrated_level, status and
+    not_judged_because of the people in view over the `months` months up to the as-of month."""
+    return _run(wh, "attainment_months", f, months=months)
+
+
+def not_judged_at(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """The people in view at the as-of month without a readiness row for it (engineer_id, name,
+    team, manager_id, manager_name, level), with not_judged_because and onboarding_ends_on
+    from assessed_months."""
+    return _run(wh, "not_judged_at", f)
 
 
 def still_short_in(wh: Warehouse, f: Filters) -> pd.DataFrame:

@@ -1,0 +1,290 @@
+"""The Calibration page's grid: everyone at one level, one row each, in the page's one order.
+
+Each row: the person, their team, their flags, the counters of the promotion rule (consistent
+months at the level and at the next, out of what the framework asks) and, per category, the
+level shown in each of the last months as small cells coloured against the level held that
+month (the attainment colours of every other chart), then the categories still short of the
+next level. Drawn as one Altair chart laid out in pixels, so every column has the width its
+longest text needs (no label is cut off) and a click anywhere on a row selects the person.
+
+`in_order` and `shown` decide which rows the page draws and in what order; no Streamlit here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+
+from rungs_ui import charts, formats
+
+# The param a click sets: the row's person (their label, as drawn).
+PICK = "pick"
+# Months of category cells per row: half a year shows a trend without crowding the row.
+GRID_MONTHS = 6
+
+# How the page can order the rows. "flagged" is the worksheet's and the pre-read's order.
+SORTS = {
+    "flagged": "Flagged first",
+    "closest": "Closest to the next level",
+    "flag": "By flag",
+    "team": "By team",
+    "name": "By name",
+}
+# Which rows it can keep: everyone, anyone flagged, or one flag (readiness columns).
+SHOW_ALL, SHOW_FLAGGED = "all", "flagged"
+
+
+def in_order(cohort: pd.DataFrame, labels: pd.Series, flags: Sequence[str], sort: str) -> pd.Index:
+    """The index of `cohort` (readiness rows, closest to the next level first as readiness_at
+    returns them) in the page's order. `labels` are the people as shown (same index), `flags`
+    the flag columns in the order the dashboard names them. Ties fall back to the label, so
+    the order never depends on the query's."""
+    raised = cohort[list(flags)].fillna(False).astype(bool)
+    frame = pd.DataFrame(
+        {
+            "_unflagged": ~raised.any(axis=1),
+            # The first flag raised, by the dashboard's order of flags; unflagged last.
+            "_flag": raised.values.argmax(axis=1).astype(int)
+            + (~raised.any(axis=1)).astype(int) * len(flags),
+            "_closest": range(len(cohort)),
+            "_team": cohort["team"].fillna("").astype(str),
+            "_label": labels.astype(str),
+        },
+        index=cohort.index,
+    )
+    by = {
+        "flagged": ["_unflagged", "_label"],
+        "closest": ["_closest"],
+        "flag": ["_flag", "_label"],
+        "team": ["_team", "_unflagged", "_label"],
+        "name": ["_label"],
+    }[sort]
+    return frame.sort_values(by, kind="stable").index
+
+
+def shown(cohort: pd.DataFrame, flags: Sequence[str], show: str, team: str | None) -> pd.Series:
+    """Which rows of `cohort` the page's Show and Team choices keep (a boolean per row)."""
+    raised = cohort[list(flags)].fillna(False).astype(bool)
+    keep = pd.Series(True, index=cohort.index)
+    if show == SHOW_FLAGGED:
+        keep &= raised.any(axis=1)
+    elif show in flags:
+        keep &= raised[show]
+    if team:
+        keep &= cohort["team"].eq(team)
+    return keep
+
+
+@dataclass(frozen=True)
+class GridSize:
+    """Type, row and cell sizes in px: larger in presentation mode, read from the back."""
+
+    font: int
+    row: int
+    cell: int
+
+    @property
+    def char(self) -> float:
+        # A generous average glyph width of the theme's sans-serif: columns are sized from
+        # it, and too wide is a gap where too narrow would overprint the next column.
+        return self.font * 0.56
+
+
+NORMAL = GridSize(font=15, row=26, cell=18)
+PRESENTING = GridSize(font=21, row=34, cell=25)
+
+
+def _width(texts: Sequence[str], size: GridSize, bold: bool = False) -> int:
+    longest = max((len(str(t)) for t in texts), default=1)
+    return int(longest * size.char * (1.06 if bold else 1.0)) + size.font
+
+
+def calibration_grid(
+    people: pd.DataFrame,
+    cells: pd.DataFrame,
+    categories: Sequence[str],
+    months: Sequence[pd.Timestamp],
+    headers: dict[str, str],
+    flag_colours: dict[str, str],
+    present: bool = False,
+) -> alt.LayerChart:
+    """One row per person of `people`, in its order.
+
+    `people`: person (the label; distinct), team, flags (the flags' short words, "" for none),
+    flag (the first flag's column name, "" for none), at_level, at_next and short_in (text as
+    shown), and flag_words (the flags in full, for the tooltip). `cells`: person, category,
+    month, current_level, status and shown (the level shown, or why the month was not
+    judged). `headers`: the titles of person, team, flags, at_level, at_next and short_in.
+    `flag_colours`: flag column -> hue of its badge."""
+    size = PRESENTING if present else NORMAL
+    order = people["person"].tolist()
+    gap = size.font  # between columns
+    columns = ["person", "team", "flags", "at_level", "at_next"]
+    x, widths = {}, {}
+    at = 0
+    for column in columns:
+        widths[column] = max(
+            _width(people[column], size, bold=column == "person"),
+            _width([headers[column]], size),
+        )
+        x[column] = at
+        at += widths[column] + gap
+    block = size.cell * len(months)
+    for category in categories:
+        widths[category] = max(block, _width([category], size))
+        x[category] = at
+        at += widths[category] + gap
+    widths["short_in"] = max(_width(people["short_in"], size), _width([headers["short_in"]], size))
+    x["short_in"] = at
+    width = at + widths["short_in"]
+
+    rows = people.assign(stripe=[i % 2 for i in range(len(people))])
+    y = alt.Y("person:N", sort=order, axis=None, title=None)
+    pick = alt.selection_point(name=PICK, fields=["person"], on="click", empty=False)
+    row_tip = [
+        alt.Tooltip("person:N", title=headers["person"]),
+        alt.Tooltip("team:N", title=headers["team"]),
+        alt.Tooltip("flag_words:N", title=headers["flags"]),
+        alt.Tooltip("at_level:N", title=headers["at_level"]),
+        alt.Tooltip("at_next:N", title=headers["at_next"]),
+        alt.Tooltip("short_in:N", title=headers["short_in"]),
+    ]
+    base = alt.Chart(rows).encode(y=y)
+    # The whole row is the click target, and shows which row is open.
+    background = (
+        base.mark_rect(cursor="pointer")
+        .encode(
+            x=alt.value(-4),
+            x2=alt.value(width + 4),
+            color=alt.condition(
+                pick,
+                alt.value("#BFD9F2"),
+                alt.Color(
+                    "stripe:N",
+                    scale=alt.Scale(domain=[0, 1], range=["#FFFFFF", "#F2F2F2"]),
+                    legend=None,
+                ),
+            ),
+            tooltip=row_tip,
+        )
+        .add_params(pick)
+    )
+    flagged = rows.loc[rows["flags"].ne("")]
+    badge = (
+        alt.Chart(flagged)
+        .mark_rect(cornerRadius=4, cursor="pointer", opacity=0.9)
+        .encode(
+            y=y,
+            x=alt.value(x["flags"]),
+            x2=alt.value(x["flags"] + _width(flagged["flags"], size) - size.font // 2),
+            color=alt.Color(
+                "flag:N",
+                scale=alt.Scale(domain=list(flag_colours), range=list(flag_colours.values())),
+                legend=None,
+            ),
+            tooltip=row_tip,
+        )
+    )
+
+    def column_text(column: str, rows_of: pd.DataFrame | None = None, **style) -> alt.Chart:
+        chart = base if rows_of is None else alt.Chart(rows_of).encode(y=y)
+        return chart.mark_text(
+            align="left", baseline="middle", fontSize=size.font, cursor="pointer", **style
+        ).encode(
+            x=alt.value(x[column] + (4 if column == "flags" else 0)),
+            text=f"{column}:N",
+            tooltip=row_tip,
+        )
+
+    # A flagged person's name in bold: whom the room talks about first.
+    names = [
+        column_text("person", flagged, fontWeight="bold", color="#000000"),
+        column_text("person", rows.loc[rows["flags"].eq("")], color="#222222"),
+    ]
+    texts = [
+        column_text(c, color="#222222")
+        for c in ("team", "flags", "at_level", "at_next", "short_in")
+    ]
+
+    data = cells.loc[cells["person"].isin(order)].copy()
+    data["month"] = pd.to_datetime(data["month"])
+    slot = {pd.Timestamp(m): i for i, m in enumerate(months)}
+    data["x"] = [
+        x[c] + slot[pd.Timestamp(m)] * size.cell
+        for c, m in zip(data["category"], data["month"], strict=True)
+    ]
+    data["x2"] = data["x"] + size.cell
+    scale = alt.Scale(domain=[0, width], range=[0, width], nice=False, zero=False)
+    cell_marks = (
+        alt.Chart(data)
+        .mark_rect(stroke="#FFFFFF", strokeWidth=2, cursor="pointer")
+        .encode(
+            y=y,
+            x=alt.X("x:Q", scale=scale, axis=None),
+            x2="x2:Q",
+            # Above the headers, at the left: where the room looks first.
+            color=charts._status_colour().legend(
+                orient="none",
+                direction="horizontal",
+                titleOrient="left",
+                legendX=0,
+                legendY=-3.6 * size.row,
+            ),
+            tooltip=[
+                alt.Tooltip("person:N", title=headers["person"]),
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("month:T", title="Month", format=formats.MONTH_D3),
+                alt.Tooltip("current_level:N", title="Level held"),
+                alt.Tooltip("shown:N", title="Level shown"),
+            ],
+        )
+    )
+
+    # Two header lines above the rows: category names, then column titles and month letters.
+    top = pd.DataFrame(
+        [{"x": x[c] + widths[c] / 2, "text": c, "line": 0, "align": "center"} for c in categories]
+        + [
+            {"x": x[c], "text": headers[c], "line": 1, "align": "left"}
+            for c in (*columns, "short_in")
+        ]
+        + [
+            {
+                "x": x[c] + (i + 0.5) * size.cell,
+                "text": pd.Timestamp(m).strftime("%b")[0],
+                "line": 1,
+                "align": "center",
+            }
+            for c in categories
+            for i, m in enumerate(months)
+        ]
+    )
+    heads = []
+    for line, dy in ((0, -2.2 * size.row + 4), (1, -0.9 * size.row + 4)):
+        for align in ("left", "center"):
+            part = top.loc[(top["line"] == line) & (top["align"] == align)]
+            if part.empty:
+                continue
+            heads.append(
+                alt.Chart(part)
+                .mark_text(
+                    align=align,
+                    baseline="bottom",
+                    fontSize=size.font if line == 0 or align == "left" else size.font - 3,
+                    fontWeight="bold" if line == 0 or align == "left" else "normal",
+                    color="#222222",
+                    dy=dy,
+                )
+                .encode(x=alt.X("x:Q", scale=scale, axis=None), y=alt.value(0), text="text:N")
+            )
+
+    layers = alt.layer(background, badge, *names, *texts, cell_marks, *heads)
+    # Stripes, flag hues and attainment colours are three colour scales, not one.
+    return layers.resolve_scale(color="independent").properties(
+        width=width,
+        height=alt.Step(size.row),
+        # Room above the first row for the legend and the two header lines.
+        padding={"top": int(3.8 * size.row), "left": 4, "right": 4, "bottom": 4},
+    )
