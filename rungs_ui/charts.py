@@ -7,6 +7,7 @@ is too small to judge are grey columns with their sample size, never a line dipp
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -426,6 +427,312 @@ def team_trend(
         .resolve_scale(color="independent", strokeDash="independent")
         .properties(height=320)
     )
+
+
+# --- team health: teams against the bars of their own people ---------------------------------
+#
+# One row per team, ranked, that reads on a projector at 30 teams: no colour per team (30
+# teams cannot each have one), team names as the y axis (never cut), and in each row the SLA,
+# the team's own bars, the gap between them as a bar and as a line over the months, the level
+# mix and the counts. It is one layered view, its columns placed in layout units across the
+# plot (0 to 100), so it stretches to the page's width in both modes.
+
+TEAM_PICK = "team_pick"
+BELOW_OWN_BARS = "#D55E00"  # as an attainment below the level held
+AT_OR_ABOVE_OWN_BARS = "#A6A6A6"  # grey: only the teams below their own bars stand out
+PICKED_ROW = "#CFE3F5"
+ZEBRA_ROW = "#F5F5F5"
+# Column -> where it starts, in layout units; the gap bars grow either side of GAP_CENTRE.
+ATTENTION_AT = {
+    "sla": 0.0,
+    "own": 8.0,
+    "gap": 16.0,
+    "spark": 44.0,
+    "mix": 68.0,
+    "below": 84.0,
+    "at_risk": 94.0,
+}
+GAP_CENTRE, GAP_HALF = 33.0, 7.0
+SPARK_WIDTH, MIX_WIDTH = 20.0, 12.0
+# Column headers, a line break where the column is narrow.
+ATTENTION_HEADERS = {
+    "sla": "SLA",
+    "own": "Own\nbars",
+    "gap": "Gap",
+    "gap_bar": "Gap,\nthis month",
+    "spark": "Gap,\nlast 12 months",
+    "mix": "Level mix",
+    "below": "Below\nown bar",
+    "at_risk": "At\nrisk",
+}
+
+
+def _team_rows(teams: pd.DataFrame) -> pd.DataFrame:
+    rows = teams.reset_index(drop=True).copy()
+    rows["row"] = range(len(rows))
+    rows["top"], rows["bottom"] = rows["row"] - 0.5, rows["row"] + 0.5
+    rows["below"] = rows["sla_gap"].lt(0).fillna(False)
+    rows["tint"] = [
+        theme.FLAGGED_ROW if below else (ZEBRA_ROW if r % 2 else "#FFFFFF")
+        for r, below in zip(rows["row"], rows["below"], strict=True)
+    ]
+    rows["rank_team"] = [
+        f"{r}. {t}" for r, t in zip(rows["attention_rank"], rows["team"], strict=True)
+    ]
+    rows["sla_text"] = rows["sla_adherence"].map(formats.percent)
+    rows["own_text"] = rows["sla_expected"].map(formats.percent)
+    rows["gap_text"] = rows["sla_gap"].map(formats.points)
+    rows["open_gap_text"] = rows["open_time_gap"].map(
+        lambda v: formats.BLANK if formats.missing(v) else f"{v:+.1f} h"
+    )
+    return rows
+
+
+def _attention_cells(rows: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell of the ranked chart, long: team, row, x, text, strong (drawn bold)."""
+    cells = [
+        ("sla", rows["sla_text"], rows["below"]),
+        ("own", rows["own_text"], pd.Series(False, index=rows.index)),
+        ("gap", rows["gap_text"], rows["below"]),
+        ("below", rows["below_own_bar"].map(formats.count), rows["below_own_bar"].gt(0)),
+        ("at_risk", rows["at_risk"].map(formats.count), rows["at_risk"].gt(0)),
+    ]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "team": rows["team"],
+                    "row": rows["row"],
+                    "x": ATTENTION_AT[name],
+                    "text": text.values,
+                    "strong": strong.astype(bool).values,
+                }
+            )
+            for name, text, strong in cells
+        ],
+        ignore_index=True,
+    )
+
+
+def team_attention(
+    teams: pd.DataFrame,
+    trends: pd.DataFrame,
+    mix: pd.DataFrame,
+    levels: Sequence[str],
+    present: bool = False,
+) -> alt.LayerChart:
+    """Teams in the order given (team_measures' attention_rank), one row each: SLA, the team's
+    own bars (its people's bars weighted by their SLA tickets), the gap in points as a text and
+    a bar, the gap over the months in `trends` as a small line around a zero rule (the same
+    scale for every team), the level mix (`mix`: team, level, engineers) in the level colours,
+    and how many people are below their own bar and at risk. Teams below their own bars are
+    tinted and their gap drawn in vermillion; the others are grey. A click on a row selects
+    the team (selection parameter TEAM_PICK, field team): the selection is defined on the row
+    backgrounds and, the layers sharing one view, a click on any mark of the row (each carries
+    its team) selects it too, and so does a click on its name: the row's background reaches
+    under the axis labels, which are drawn over it. `present`: the row height and label size
+    of presentation mode (theme.for_presentation)."""
+    levels = list(levels)
+    rows = _team_rows(teams)
+    n = len(rows)
+    row_height = 40 if present else 30
+    label_size = round(theme.BASE_FONT_SIZE * (theme.PRESENTATION_SCALE if present else 1) * 0.9)
+    # How far left of the plot the names reach, about: a character is about 0.55 of the size.
+    label_px = 8 + round(0.55 * label_size * max((len(t) for t in rows["rank_team"]), default=0))
+    pick = alt.selection_point(name=TEAM_PICK, fields=["team"], on="click", clear="dblclick")
+    x = alt.Scale(domain=[0, 102], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[-2.0, max(n, 1) - 0.5], reverse=True, nice=False, zero=False)
+    names = json.dumps(rows["rank_team"].tolist())
+    bold = json.dumps(rows.loc[rows["below"], "row"].tolist())
+    y_axis = alt.Axis(
+        values=list(range(n)),
+        labelExpr=f"{names}[datum.value]",
+        labelFontWeight=alt.ExprRef(expr=f"indexof({bold}, datum.value) >= 0 ? 'bold' : 'normal'"),
+        title=None,
+        grid=False,
+        ticks=False,
+        domain=False,
+        labelPadding=8,
+        zindex=1,
+    )
+
+    # Every layer carries the same axis: layers that share a scale merge their axes.
+    def ys(field: str) -> alt.Y:
+        return alt.Y(f"{field}:Q", scale=y_scale, axis=y_axis)
+
+    def xs(field: str) -> alt.X:
+        return alt.X(f"{field}:Q", scale=x, axis=None)
+
+    summary = [
+        alt.Tooltip("rank_team:N", title="Team"),
+        alt.Tooltip("headcount:Q", title="People"),
+        alt.Tooltip("sla_text:N", title="SLA adherence"),
+        alt.Tooltip("own_text:N", title="Its own bars"),
+        alt.Tooltip("gap_text:N", title="Gap"),
+        alt.Tooltip("open_gap_text:N", title="Open time against own bars (middle)"),
+        alt.Tooltip("below_own_bar:Q", title="People below their own bar"),
+        alt.Tooltip("at_risk:Q", title="At risk"),
+    ]
+    base_rows = rows
+    background = (
+        alt.Chart(base_rows)
+        .mark_rect()
+        .encode(
+            x=alt.value(-label_px),
+            x2=alt.value("width"),
+            y=ys("top"),
+            y2="bottom:Q",
+            fill=alt.when(pick, empty=False)
+            .then(alt.value(PICKED_ROW))
+            .otherwise(alt.Fill("tint:N", scale=None, legend=None)),
+            tooltip=summary,
+        )
+        .add_params(pick)
+    )
+    # Two lines of headers above the first row; a one-line header sits on the lower one.
+    headers = pd.DataFrame(
+        [
+            {
+                "x": GAP_CENTRE - GAP_HALF if k == "gap_bar" else ATTENTION_AT[k],
+                "text": line,
+                "row": -0.6 - 0.5 * (len(lines) - 1 - i),
+            }
+            for k, v in ATTENTION_HEADERS.items()
+            for lines in [v.split("\n")]
+            for i, line in enumerate(lines)
+        ]
+    )
+    header = (
+        alt.Chart(headers)
+        .mark_text(align="left", baseline="bottom", fontWeight="bold", color="#444444")
+        .encode(x=xs("x"), y=ys("row"), text="text:N")
+    )
+    cells = _attention_cells(rows)
+    # A count above zero, and the figures of a team below its own bars, in bold.
+    texts = [
+        alt.Chart(cells.loc[cells["strong"] == strong])
+        .mark_text(
+            align="left",
+            baseline="middle",
+            color="#222222",
+            fontWeight="bold" if strong else "normal",
+        )
+        .encode(x=xs("x"), y=ys("row"), text="text:N", tooltip=[alt.Tooltip("team:N")])
+        for strong in (False, True)
+    ]
+    gap_scale = max(float(rows["sla_gap"].abs().max(skipna=True) or 0), 0.01)
+    bars = rows.dropna(subset=["sla_gap"]).assign(
+        gx0=GAP_CENTRE,
+        gx1=lambda d: GAP_CENTRE + d["sla_gap"] / gap_scale * GAP_HALF,
+        gy0=lambda d: d["row"] - 0.28,
+        gy1=lambda d: d["row"] + 0.28,
+        hue=lambda d: [BELOW_OWN_BARS if b else AT_OR_ABOVE_OWN_BARS for b in d["below"]],
+    )
+    gap_bars = (
+        alt.Chart(bars)
+        .mark_rect()
+        .encode(
+            x=xs("gx0"),
+            x2="gx1:Q",
+            y=ys("gy0"),
+            y2="gy1:Q",
+            fill=alt.Fill("hue:N", scale=None, legend=None),
+            tooltip=summary,
+        )
+    )
+    zero = (
+        alt.Chart(pd.DataFrame({"x": [GAP_CENTRE], "y0": [-0.5], "y1": [max(n, 1) - 0.5]}))
+        .mark_rule(color="#444444", strokeWidth=1)
+        .encode(x=xs("x"), y=ys("y0"), y2="y1:Q")
+    )
+    layers = [background, header, *texts, zero, gap_bars]
+    layers += _gap_sparklines(rows, trends, xs, ys)
+    layers += _level_mix(rows, mix, levels, xs, ys)
+    return alt.layer(*layers).properties(height=row_height * (n + 2))
+
+
+def _gap_sparklines(rows: pd.DataFrame, trends: pd.DataFrame, xs, ys) -> list[alt.Chart]:
+    """Each team's gap to its own bars over the months: a line around its row's zero rule, on
+    one scale for every team; a month below the team's own bars is a vermillion dot."""
+    months = sorted(pd.to_datetime(trends["month"]).unique())
+    if not months or rows.empty:
+        return []
+    spread = max(len(months) - 1, 1)
+    data = trends.assign(month=pd.to_datetime(trends["month"])).merge(
+        rows[["team", "row"]], on="team"
+    )
+    scale = max(float(data["sla_gap"].abs().max(skipna=True) or 0), 0.01)
+    data["sx"] = ATTENTION_AT["spark"] + data["month"].map(months.index) / spread * SPARK_WIDTH
+    data["sy"] = data["row"] - data["sla_gap"] / scale * 0.42
+    data["gap_text"] = data["sla_gap"].map(formats.points)
+    data["hue"] = [
+        BELOW_OWN_BARS if g < 0 else AT_OR_ABOVE_OWN_BARS if not pd.isna(g) else None
+        for g in data["sla_gap"]
+    ]
+    zero = rows.assign(zx0=ATTENTION_AT["spark"], zx1=ATTENTION_AT["spark"] + SPARK_WIDTH)
+    zero_rule = (
+        alt.Chart(zero)
+        .mark_rule(color="#BBBBBB", strokeWidth=1, strokeDash=[3, 2])
+        .encode(x=xs("zx0"), x2="zx1:Q", y=ys("row"))
+    )
+    tip = [
+        alt.Tooltip("team:N", title="Team"),
+        alt.Tooltip("month:T", title="Month", format=formats.MONTH_D3),
+        alt.Tooltip("gap_text:N", title="Gap to its own bars"),
+    ]
+    line = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2, color="#444444", invalid="break-paths-show-domains")
+        .encode(x=xs("sx"), y=ys("sy"), detail="team:N", order="sx:Q")
+    )
+    dots = (
+        alt.Chart(data.dropna(subset=["sla_gap"]))
+        .mark_point(filled=True, size=28, opacity=1)
+        .encode(
+            x=xs("sx"),
+            y=ys("sy"),
+            fill=alt.Fill("hue:N", scale=None, legend=None),
+            color=alt.Color("hue:N", scale=None, legend=None),
+            tooltip=tip,
+        )
+    )
+    return [zero_rule, line, dots]
+
+
+def _level_mix(rows: pd.DataFrame, mix: pd.DataFrame, levels: list[str], xs, ys) -> list[alt.Chart]:
+    """Each team's people by level as one bar of the level colours, as shares of the team."""
+    if mix.empty or rows.empty:
+        return []
+    data = mix.merge(rows[["team", "row", "headcount"]], on="team")
+    data["order"] = data["level"].map(levels.index)
+    data = data.sort_values(["row", "order"])
+    total = data.groupby("team")["engineers"].transform("sum")
+    share = data["engineers"] / total
+    start = share.groupby(data["team"]).cumsum() - share
+    data["mx0"] = ATTENTION_AT["mix"] + start * MIX_WIDTH
+    data["mx1"] = data["mx0"] + share * MIX_WIDTH
+    data["my0"], data["my1"] = data["row"] - 0.28, data["row"] + 0.28
+    return [
+        alt.Chart(data)
+        .mark_rect(stroke="#FFFFFF", strokeWidth=1)
+        .encode(
+            x=xs("mx0"),
+            x2="mx1:Q",
+            y=ys("my0"),
+            y2="my1:Q",
+            color=alt.Color(
+                "level:N",
+                scale=theme.level_scale(levels),
+                title="Level mix",
+                legend=alt.Legend(orient="top", direction="horizontal", columns=len(levels)),
+            ),
+            tooltip=[
+                alt.Tooltip("team:N", title="Team"),
+                alt.Tooltip("level:N", title="Level"),
+                alt.Tooltip("engineers:Q", title="People"),
+            ],
+        )
+    ]
 
 
 def trajectories(

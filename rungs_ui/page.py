@@ -130,11 +130,13 @@ def show_unavailable(exc: WarehouseUnavailable) -> None:
     st.markdown(exc.fix)
 
 
-def chart(ctx: PageContext, figure: alt.TopLevelMixin, key: str | None = None) -> None:
-    """Draw with our own Altair theme (Streamlit's would replace the level colours)."""
+def chart(ctx: PageContext, figure: alt.TopLevelMixin, key: str | None = None, on_select="ignore"):
+    """Draw with our own Altair theme (Streamlit's would replace the level colours). With
+    `on_select` ("rerun" or a callback) the chart's selections come back, as from
+    st.altair_chart."""
     if ctx.present:
         figure = theme.for_presentation(figure)
-    st.altair_chart(figure, theme=None, width="stretch", key=key)
+    return st.altair_chart(figure, theme=None, width="stretch", key=key, on_select=on_select)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -269,15 +271,20 @@ def flag_badges(row: pd.Series) -> None:
     st.markdown(f"{_badges(raised)} {_reason(row)}")
 
 
-def reason_lines(rows: pd.DataFrame, label_column: str = "name") -> None:
+def reason_lines(
+    rows: pd.DataFrame, label_column: str = "name", detail_column: str | None = None
+) -> None:
     """Each person's flags and reason sentence as a line of text: tables cut long sentences
     off, and these are meant to be read aloud. The label links to the person's Engineer page
-    (by id, rungs_ui.identity), and the reason is scrubbed when anonymised."""
+    (by id, rungs_ui.identity), and the reason is scrubbed when anonymised. `detail_column`
+    holds Markdown the caller made safe (page.text), put after the label."""
     who = identity.current()
     for _, row in rows.iterrows():
         label = f"**{text(row[label_column])}**"
         if "engineer_id" in row:
             label = f"[{label}]({who.link(row['engineer_id'])})"
+        if detail_column:
+            label = f"{label} {row[detail_column]}"
         st.markdown(f"{label} {_badges(flags_of(row))} {_reason(row)}")
 
 

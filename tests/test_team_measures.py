@@ -20,10 +20,11 @@ import dataclasses
 import math
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipelines.access import everyone
-from rungs_ui import formats, queries, warehouse
+from rungs_ui import charts, formats, queries, warehouse
 from rungs_ui.queries import Filters
 from tests.pipeline_fixtures import write_csv
 from tests.test_pages import everything_shown, no_errors, on_page, open_app
@@ -99,20 +100,24 @@ def test_flag_counts_per_team_are_the_readiness_flags_of_its_people(wh):
     ]
 
 
-def test_sla_and_open_time_are_set_against_the_lowest_bar_of_each(wh):
+def test_sla_and_open_time_are_set_against_each_persons_own_bar(wh):
+    # Core: Ada and Ben both hold IC2 (90%), Ben missing it with 85/100; Edge: Cleo's IC1 80%
+    # and Dev's IC2 90%, 100 SLA tickets each, so 85%. Nobody in view holds IC3, the only level
+    # with an open-time bar: no open-time gap.
     teams = queries.team_measures(wh, Filters(JUNE))
     assert rows(
         teams,
+        "attention_rank",
         "team",
-        "sla_bar_level",
-        "sla_bar",
-        "sla_meets_bar",
-        "open_time_bar_level",
-        "open_time_bar",
-        "open_time_meets_bar",
+        "sla_expected",
+        "sla_gap",
+        "below_sla_bar",
+        "open_time_gap",
+        "open_time_gap_people",
+        "below_own_bar",
     ) == [
-        ("Core", "IC1", 0.8, True, "IC3", 10.0, True),
-        ("Edge", "IC1", 0.8, True, "IC3", 10.0, False),
+        (1, "Core", 0.9, 0.01, 1, None, 0, 1),
+        (2, "Edge", 0.85, 0.075, 0, None, 0, 0),
     ]
 
 
@@ -175,6 +180,209 @@ def test_evidence_names_its_recorder_not_their_id(wh):
     assert set(evidence["recorded_by"]) == {"Mara Boss"}
 
 
+# --- ranking teams against the bars of their own level mix ----------------------------------
+#
+# A second tiny org on the default ladder's bars (SLA: IC1 90%, IC2 94%, IC3 96%; open time
+# 20 h or less from IC2), May and June 2024 alike:
+#
+# - Floor: two IC1s at 91/100 SLA each, 25 h and 30 h (no open-time bar at IC1).
+#   SLA 182/200 = 91% against its own bars of 90%: +1.0 point.
+# - Senior: Sam (IC3) 95/100 at 18 h, Tia (IC3) 96/100 at 22 h, Uma (IC2) 47/50 at 15 h.
+#   SLA 238/250 = 95.2%. Its own bars, weighted by SLA tickets:
+#   (96% x 100 + 96% x 100 + 94% x 50) / 250 = 239/250 = 95.6%, so -0.4 points (an unweighted
+#   mean of the bars, 95.33%, would say -0.13). Sam is below his own bar (95% < 96%).
+#   Open time against own bars: 18-20 = -2, 22-20 = +2, 15-20 = -5; the middle is -2 h; Tia is
+#   above her 20 h.
+# - Quiet: one IC2 who solved 3 tickets, none with an SLA: no SLA figure, ranked last.
+#
+# Against the floor (IC1's 90%) Senior is 5.2 points clear and Floor only 1; against their own
+# bars Senior is the one below, so it ranks first.
+
+MIX_FRAMEWORK = """
+[framework]
+name = "Mixed ladder"
+version = "m1"
+timezone = "UTC"
+levels = ["IC1", "IC2", "IC3"]
+categories = ["Impact", "Scope"]
+
+[[bars]]
+level = "IC1"
+category = "Impact"
+metric = "sla_adherence"
+op = ">="
+value = 0.90
+label = "SLA 90%"
+
+[[bars]]
+level = "IC2"
+category = "Impact"
+metric = "median_open_hours"
+op = "<="
+value = 20
+label = "Open 20 h or less"
+
+[[bars]]
+level = "IC2"
+category = "Scope"
+metric = "sla_adherence"
+op = ">="
+value = 0.94
+label = "SLA 94%"
+
+[[bars]]
+level = "IC3"
+category = "Scope"
+metric = "sla_adherence"
+op = ">="
+value = 0.96
+label = "SLA 96%"
+
+[rules]
+onboarding_months = 0
+min_sample = 5
+"""
+MIX_ENGINEERS = [
+    # engineer_id, name, team, level
+    ("F1", "Fay Floor", "Floor", "IC1"),
+    ("F2", "Gus Floor", "Floor", "IC1"),
+    ("S1", "Sam Senior", "Senior", "IC3"),
+    ("S2", "Tia Senior", "Senior", "IC3"),
+    ("S3", "Uma Senior", "Senior", "IC2"),
+    ("Q1", "Quin Quiet", "Quiet", "IC2"),
+]
+# engineer_id -> tickets_solved, sla_met, sla_breached, median_open_hours
+MIX_METRICS = {
+    "F1": (100, 91, 9, 25.0),
+    "F2": (100, 91, 9, 30.0),
+    "S1": (100, 95, 5, 18.0),
+    "S2": (100, 96, 4, 22.0),
+    "S3": (50, 47, 3, 15.0),
+    "Q1": (3, 0, 0, 9.0),
+}
+
+
+@pytest.fixture(scope="module")
+def mix_wh(tmp_path_factory):
+    from pipelines.load.build import build
+
+    root = tmp_path_factory.mktemp("team_mix")
+    framework = root / "framework.toml"
+    framework.write_text(MIX_FRAMEWORK, encoding="utf-8")
+    source = root / "source"
+    source.mkdir()
+    write_csv(
+        source / "engineers.csv",
+        ["engineer_id", "name", "email", "team", "region", "manager_id", "hire_date"],
+        [
+            (e, n, f"{e.lower()}@example.com", t, "EMEA", "", "2023-01-01")
+            for e, n, t, _ in MIX_ENGINEERS
+        ],
+    )
+    write_csv(
+        source / "levels.csv",
+        ["engineer_id", "level", "effective_on"],
+        [(e, lv, "2023-01-01") for e, _, _, lv in MIX_ENGINEERS],
+    )
+    write_csv(
+        source / "monthly_metrics.csv",
+        ["engineer_id", "month", "tickets_solved", "sla_met", "sla_breached", "median_open_hours"],
+        [(e, month, *MIX_METRICS[e]) for month in ("2024-05", "2024-06") for e in MIX_METRICS],
+    )
+    path = root / "warehouse.duckdb"
+    build(source, path, framework_path=framework)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(warehouse.WAREHOUSE_ENV, str(path))
+        yield warehouse.current().scoped(everyone())
+
+
+def test_teams_rank_by_their_gap_to_their_own_level_mix_not_to_the_floor(mix_wh):
+    teams = queries.team_measures(mix_wh, Filters(JUNE))
+    assert rows(
+        teams,
+        "attention_rank",
+        "team",
+        "sla_adherence",
+        "sla_expected",
+        "sla_gap",
+        "below_sla_bar",
+    ) == [
+        (1, "Senior", 0.952, 0.956, -0.004, 1),
+        (2, "Floor", 0.91, 0.9, 0.01, 0),
+        (3, "Quiet", None, None, None, 0),
+    ]
+
+
+def test_open_time_gap_is_the_middle_of_each_persons_figure_less_own_bar(mix_wh):
+    teams = queries.team_measures(mix_wh, Filters(JUNE))
+    assert rows(
+        teams,
+        "team",
+        "median_open_hours",
+        "open_time_gap",
+        "open_time_gap_people",
+        "below_open_time_bar",
+        "below_own_bar",
+    ) == [
+        ("Senior", 18.0, -2.0, 3, 1, 2),  # Sam below on SLA, Tia on open time
+        ("Floor", 27.5, None, 0, 0, 0),  # IC1 carries no open-time bar
+        ("Quiet", 9.0, -11.0, 1, 0, 0),
+    ]
+
+
+def test_team_trends_carry_each_months_gap_to_the_teams_own_bars(mix_wh):
+    trends = queries.team_trends(mix_wh, Filters(JUNE), months=2)
+    assert rows(trends, "team", "month", "sla_adherence", "sla_expected", "sla_gap") == [
+        ("Floor", "2024-05-01", 0.91, 0.9, 0.01),
+        ("Floor", "2024-06-01", 0.91, 0.9, 0.01),
+        ("Quiet", "2024-05-01", None, None, None),
+        ("Quiet", "2024-06-01", None, None, None),
+        ("Senior", "2024-05-01", 0.952, 0.956, -0.004),
+        ("Senior", "2024-06-01", 0.952, 0.956, -0.004),
+    ]
+
+
+def test_a_level_filter_sets_a_team_against_the_bars_of_the_people_left_in_view(mix_wh):
+    # Only Senior's IC3s: (95 + 96) / 200 against 96%.
+    teams = queries.team_measures(mix_wh, Filters(JUNE, levels=("IC3",)))
+    assert rows(teams, "team", "sla_adherence", "sla_expected", "sla_gap") == [
+        ("Senior", 0.955, 0.96, -0.005)
+    ]
+
+
+def test_a_teams_people_each_stand_against_their_own_bar_those_below_first(mix_wh):
+    people = queries.team_people(mix_wh, Filters(JUNE, teams=("Senior",)))
+    assert rows(
+        people,
+        "engineer_id",
+        "level",
+        "sla_adherence",
+        "sla_bar",
+        "below_sla_bar",
+        "median_open_hours",
+        "open_time_bar",
+        "below_open_time_bar",
+    ) == [
+        ("S1", "IC3", 0.95, 0.96, True, 18.0, 20.0, False),
+        ("S2", "IC3", 0.96, 0.96, False, 22.0, 20.0, True),
+        ("S3", "IC2", 0.94, 0.94, False, 15.0, 20.0, False),
+    ]
+    floor = queries.team_people(mix_wh, Filters(JUNE, teams=("Floor",)))
+    # IC1 carries no open-time bar: the month's figure, against nothing.
+    assert rows(floor, "engineer_id", "sla_bar", "median_open_hours", "open_time_bar") == [
+        ("F1", 0.9, 25.0, None),
+        ("F2", 0.9, 30.0, None),
+    ]
+
+
+def test_a_teams_people_are_only_those_the_viewer_may_see(mix_wh):
+    scope = dataclasses.replace(
+        mix_wh.scope, everyone=False, people=frozenset({"S2", "S3"}), role="manager", viewer="x"
+    )
+    people = queries.team_people(mix_wh.scoped(scope), Filters(JUNE, teams=("Senior",)))
+    assert people["engineer_id"].tolist() == ["S2", "S3"]
+
+
 # --- the Team health page, run through AppTest on the demo warehouse -------------------------
 
 
@@ -208,7 +416,12 @@ def test_team_health_shows_each_team_and_csat_with_the_warehouse_numbers(
     at = on_page(open_app(monkeypatch, fixture_warehouse), "pages/team/team_health.py")
     no_errors(at)
 
-    table = next(df.value for df in at.dataframe if "csat" in df.value.columns)
+    shown = next(df.value for df in at.dataframe if "csat" in df.value.columns)
+    # Ranked: the team furthest below its own bars first.
+    assert shown["attention_rank"].tolist() == list(range(1, len(shown) + 1))
+    gaps = shown["sla_gap"].dropna().tolist()
+    assert gaps == sorted(gaps)
+    table = shown.sort_values("team").reset_index(drop=True)
     assert table["team"].tolist() == expected["team"].tolist()
     assert table["sla_adherence"].round(4).tolist() == expected["sla"].round(4).tolist()
     assert table["csat"].round(4).tolist() == expected["csat"].round(4).tolist()
@@ -217,3 +430,123 @@ def test_team_health_shows_each_team_and_csat_with_the_warehouse_numbers(
     csat = next(m for m in at.metric if m.label == "CSAT")
     assert csat.value == formats.percent(org["csat"])
     assert formats.count(org["rated"]) in everything_shown(at)
+
+
+# --- the ranked team chart (rungs_ui.charts.team_attention), on its Vega-Lite spec ------------
+
+RANKED = pd.DataFrame(
+    {
+        "attention_rank": [1, 2, 3],
+        "team": ["Senior", "Floor", "Quiet"],
+        "headcount": [3, 2, 1],
+        "sla_adherence": [0.952, 0.91, None],
+        "sla_expected": [0.956, 0.90, None],
+        "sla_gap": [-0.004, 0.01, None],
+        "open_time_gap": [-2.0, None, -11.0],
+        "below_own_bar": [2, 0, 0],
+        "at_risk": [1, 0, 0],
+    }
+)
+GAP_TRENDS = pd.DataFrame(
+    {
+        "team": ["Senior", "Senior", "Floor", "Floor"],
+        "month": ["2024-05-01", "2024-06-01", "2024-05-01", "2024-06-01"],
+        "sla_gap": [0.02, -0.004, None, 0.01],
+    }
+)
+MIX = pd.DataFrame(
+    {
+        "team": ["Senior", "Senior", "Floor", "Quiet"],
+        "level": ["IC2", "IC3", "IC1", "IC2"],
+        "engineers": [1, 2, 2, 1],
+    }
+)
+LADDER = ("IC1", "IC2", "IC3", "IC4", "IC5")
+
+
+def _attention_spec() -> dict:
+    return charts.team_attention(RANKED, GAP_TRENDS, MIX, LADDER).to_dict()
+
+
+def _layers(spec: dict) -> list[dict]:
+    return spec["layer"]
+
+
+def _data(spec: dict, layer: dict) -> list[dict]:
+    return spec["datasets"][layer["data"]["name"]]
+
+
+def test_the_ranked_chart_names_each_team_with_its_rank_on_the_axis_in_rank_order():
+    spec = _attention_spec()
+    axis = _layers(spec)[0]["encoding"]["y"]["axis"]
+    assert axis["values"] == [0, 1, 2]
+    assert axis["labelExpr"] == '["1. Senior", "2. Floor", "3. Quiet"][datum.value]'
+    # Bold: the teams below their own bars (row 0 only).
+    assert axis["labelFontWeight"]["expr"].startswith("indexof([0], datum.value)")
+
+
+def test_no_colour_stands_for_a_team_and_only_teams_below_their_own_bars_are_orange():
+    spec = _attention_spec()
+    for layer in _layers(spec):
+        for channel in ("color", "fill"):
+            encoding = layer.get("encoding", {}).get(channel, {})
+            assert encoding.get("field") != "team"
+    bars = next(lay for lay in _layers(spec) if "gx0" in str(lay["encoding"].get("x")))
+    hues = {r["team"]: r["hue"] for r in _data(spec, bars)}
+    assert hues == {"Senior": charts.BELOW_OWN_BARS, "Floor": charts.AT_OR_ABOVE_OWN_BARS}
+    # The gap bars share one scale: Floor's +1 point is the longest, Senior's -0.4 of it.
+    lengths = {r["team"]: r["gx1"] - r["gx0"] for r in _data(spec, bars)}
+    assert lengths["Floor"] == pytest.approx(charts.GAP_HALF)
+    assert lengths["Senior"] == pytest.approx(-0.4 * charts.GAP_HALF)
+
+
+def test_a_click_on_a_row_selects_its_team():
+    spec = _attention_spec()
+    params = spec["params"]
+    assert [p["name"] for p in params] == [charts.TEAM_PICK]
+    assert params[0]["select"]["fields"] == ["team"]
+    # Defined on the row backgrounds (the first layer); every other mark of a row carries the
+    # row's team, so a click on it selects the same team.
+    assert params[0]["views"] == [spec["layer"][0]["name"]]
+    for layer in spec["layer"][2:]:
+        drawn = spec["datasets"][layer["data"]["name"]]
+        assert all("team" in r for r in drawn) or layer["mark"]["type"] == "rule"
+
+
+def test_each_teams_gap_over_the_months_is_drawn_on_one_scale_around_its_row():
+    spec = _attention_spec()
+    dots = next(lay for lay in _layers(spec) if lay["mark"]["type"] == "point")
+    drawn = {(r["team"], r["month"][:7]): r for r in _data(spec, dots)}
+    # The largest gap in the trend (Senior's +2 points in May) reaches 0.42 of a row up.
+    assert drawn[("Senior", "2024-05")]["sy"] == pytest.approx(0 - 0.42)
+    assert drawn[("Senior", "2024-06")]["sy"] == pytest.approx(0 + 0.004 / 0.02 * 0.42)
+    assert drawn[("Floor", "2024-06")]["sy"] == pytest.approx(1 - 0.01 / 0.02 * 0.42)
+    # A month below the team's own bars is orange; a month without SLA tickets has no dot.
+    assert drawn[("Senior", "2024-06")]["hue"] == charts.BELOW_OWN_BARS
+    assert drawn[("Senior", "2024-05")]["hue"] == charts.AT_OR_ABOVE_OWN_BARS
+    assert ("Floor", "2024-05") not in drawn
+
+
+def test_the_level_mix_uses_the_level_colours_with_one_legend_of_the_levels():
+    spec = _attention_spec()
+    mix = next(
+        lay for lay in _layers(spec) if lay["encoding"].get("color", {}).get("field") == "level"
+    )
+    assert mix["encoding"]["color"]["scale"]["domain"] == list(LADDER)
+    shares = {(r["team"], r["level"]): r["mx1"] - r["mx0"] for r in _data(spec, mix)}
+    assert shares[("Senior", "IC3")] == pytest.approx(2 / 3 * charts.MIX_WIDTH)
+    assert shares[("Floor", "IC1")] == pytest.approx(charts.MIX_WIDTH)
+
+
+def test_the_ranked_chart_writes_each_teams_figures_in_the_dashboards_formats():
+    spec = _attention_spec()
+    texts = [
+        r
+        for lay in _layers(spec)
+        if lay["mark"]["type"] == "text" and "team" in str(_data(spec, lay)[:1])
+        for r in _data(spec, lay)
+    ]
+    senior = sorted(r["text"] for r in texts if r["team"] == "Senior")
+    assert senior == sorted(["95.2%", "95.6%", "-0.4 pts", "2", "1"])
+    quiet = sorted(r["text"] for r in texts if r["team"] == "Quiet")
+    assert quiet == sorted([formats.BLANK] * 3 + ["0", "0"])

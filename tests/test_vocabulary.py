@@ -84,20 +84,36 @@ def test_an_evidence_item_without_a_link_shows_a_blank_link_cell(
         assert (column == "").any()
 
 
-def test_team_table_opens_each_team_in_the_same_tab_keeping_the_view(
+def test_a_teams_people_open_below_the_ranking_and_the_team_opens_in_the_same_tab(
     monkeypatch, fixture_warehouse
 ):
     params = {state.MONTH: "2026-09", state.PRESENT: "true", state.ANONYMISE: "true"}
     at = on_page(open_app(monkeypatch, fixture_warehouse, params), "pages/team/team_health.py")
     no_errors(at)
-    # Presentation mode draws the team table as a static table headed "Team".
+    # Presentation mode draws the team table as a static table headed "Team", ranked.
     table = next(e.value for e in at.table if "Team" in e.value.columns)
     assert "View" not in table.columns  # a link column opens a new tab
     teams = table["Team"].tolist()
-    assert [b.label for b in at.button if b.key and b.key.startswith("open-team-")] == teams
+    # A click on the ranked chart picks the team in this box (AppTest cannot click a chart).
+    picker = at.selectbox(key="team-panel")
+    assert picker.options == [f"{i}. {t}" for i, t in enumerate(teams, start=1)]
+    assert not [b for b in at.button if b.key == "open-team"]  # no team picked, no panel
 
-    at.button(key=f"open-team-{teams[1]}").click().run()
-    no_errors(at)
+    picker.set_value(teams[1]).run()
+    assert not at.exception
+    # The panel's lines set each person against their own bar (the at-risk list's do not).
+    people = [m.value for m in at.markdown if "](/engineer?" in m.value and "own bar" in m.value]
+    # Everyone on the team, nobody dropped.
+    assert len(people) == int(table.loc[table["Team"] == teams[1], "People"].iloc[0])
+    # Anonymised: people by letter, and the link names them by letter too; a team of three or
+    # fewer is said to be recognisable.
+    assert all(line.startswith("[**Engineer ") for line in people)
+    assert not [line for line in people if "engineer=E0" in line]
+    small = len(people) <= 3
+    assert [w.value.startswith("Small group") for w in at.warning] == ([True] if small else [])
+
+    at.button(key="open-team").click().run()
+    assert not at.exception
     assert at.session_state[state.TEAMS] == [teams[1]]
     url = {k: [v] if isinstance(v, str) else list(v) for k, v in at.query_params.items()}
     assert url[state.TEAMS] == [teams[1]]

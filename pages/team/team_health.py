@@ -1,7 +1,11 @@
 """Team health: how is the team doing against the framework?
 
-Headline tiles with month-over-month change, the level mix, and team trends against the bars.
+Headline tiles with month-over-month change; the teams ranked by how far each sits from the bars
+of its own people (its level mix), with each team's gap over the last 12 months; a click opens a
+team's people with their flags; the level mix, and who is at risk and why.
 """
+
+import dataclasses
 
 import pandas as pd
 import streamlit as st
@@ -116,11 +120,15 @@ MEETS_BAR = "background-color: #CCEBE0"
 MISSES_BAR = "background-color: #F7D4BF"
 # Short headers with their units: the table has to fit beside the sidebar at 1280 px.
 TEAM_COLUMNS = {
+    "attention_rank": "#",
     "team": "Team",
     "headcount": "People",
     "sla_adherence": "SLA",
-    "sla_sample": "SLA tickets",
+    "sla_expected": "Own bars",
+    "sla_gap": "Gap",
     "median_open_hours": "Open time (h)",
+    "open_time_gap": "Open vs own (h)",
+    "below_own_bar": "Below own bar",
     "csat": "CSAT",
     "csat_sample": "Ratings",
     "tickets_solved": "Solved",
@@ -130,107 +138,224 @@ TEAM_COLUMNS = {
     "at_risk": "At risk",
 }
 TEAM_HELP = {
+    "attention_rank": "1 = the team furthest below the bars of its own people",
     "sla_adherence": "SLA targets met over the team's SLA tickets",
+    "sla_expected": "Each person's SLA bar for the level they hold, weighted by their SLA tickets",
+    "sla_gap": "SLA adherence less its own bars, in percentage points",
     "median_open_hours": "The middle of the engineers' own median open times, in hours",
+    "open_time_gap": "The middle of each person's open time less their own open-time bar; "
+    "above zero is slower than the bar",
+    "below_own_bar": "People whose month missed their own SLA or open-time bar",
     "csat": "Good ratings over good and bad ratings",
     "tickets_solved": "Tickets solved in the month",
     "ready": "Promotion-ready",
     "near": "Near a promotion window",
     "in_band": "In-band raise candidates",
 }
+RANKING_RULE = (
+    "Teams are ranked by how far their SLA adherence sits below the bars of their own people "
+    "(each person's bar for the level they hold, weighted by their SLA tickets), the team "
+    "furthest below first; ties go to the team with more people below their own bar."
+)
+# The people panel's team, and the ranked chart it follows.
+PANEL_KEY = "team-panel"
+CHART_KEY = "team-attention"
 
 
 def _open_team(team: str) -> None:
     st.session_state[state.TEAMS] = [team]
 
 
+def _picked_in_chart() -> None:
+    """A click on a row of the ranked chart opens that team's people below it."""
+    picked = st.session_state[CHART_KEY].selection.get(charts.TEAM_PICK) or []
+    st.session_state[PANEL_KEY] = picked[0]["team"] if picked else None
+
+
+def _gap_hours(v) -> str:
+    return formats.BLANK if formats.missing(v) else f"{v:+.1f}"
+
+
 def _team_table(measures: pd.DataFrame):
-    """The team × measure table, each cell formatted one way; SLA and open time coloured by
-    whether the team meets the framework's lowest bar, at-risk counts above zero marked."""
+    """The team × measure table, ranked, each cell formatted one way; SLA and open time
+    coloured by the team's gap to its own bars, at-risk and below-bar counts above zero marked."""
     table = measures[list(TEAM_COLUMNS)]
 
-    def against_bar(met: pd.Series):
-        return ["" if formats.missing(m) else (MEETS_BAR if m else MISSES_BAR) for m in met]
+    def against_own(gap: pd.Series, below_is: int):
+        return [
+            "" if formats.missing(g) else (MISSES_BAR if g * below_is > 0 else MEETS_BAR)
+            for g in gap
+        ]
 
     styled = table.style.format(
         {
             "sla_adherence": formats.percent,
+            "sla_expected": formats.percent,
+            "sla_gap": formats.points,
             "median_open_hours": lambda v: formats.BLANK if formats.missing(v) else f"{v:.1f}",
+            "open_time_gap": _gap_hours,
             "csat": formats.percent,
             **dict.fromkeys(
-                ("headcount", "sla_sample", "csat_sample", "tickets_solved"), formats.count
+                ("headcount", "csat_sample", "tickets_solved", "below_own_bar"), formats.count
             ),
         }
     )
     styled = styled.apply(
-        lambda _: against_bar(measures["sla_meets_bar"]), subset=["sla_adherence"]
-    ).apply(lambda _: against_bar(measures["open_time_meets_bar"]), subset=["median_open_hours"])
-    return styled.map(lambda n: MISSES_BAR if n and n > 0 else "", subset=["at_risk"])
+        lambda _: against_own(measures["sla_gap"], -1), subset=["sla_adherence", "sla_gap"]
+    ).apply(
+        lambda _: against_own(measures["open_time_gap"], 1),
+        subset=["median_open_hours", "open_time_gap"],
+    )
+    return styled.map(
+        lambda n: MISSES_BAR if n and n > 0 else "", subset=["at_risk", "below_own_bar"]
+    )
 
 
 measures = queries.team_measures(wh, f)
-st.subheader("Which team?", anchor=TEAM_ANCHOR)
-page.table(
-    ctx,
-    _team_table(measures),
-    column_config={
-        **{k: st.column_config.Column(v, help=TEAM_HELP.get(k)) for k, v in TEAM_COLUMNS.items()},
-    },
+trends = queries.team_trends(wh, f, months=12)
+st.subheader("Which team needs attention?", anchor=TEAM_ANCHOR)
+st.markdown(RANKING_RULE)
+below = measures.loc[measures["sla_gap"] < 0, "team"].tolist()
+st.caption(
+    f"{formats.month(f.month)}, people in view only. "
+    + (
+        f"{len(below)} of {len(measures)} teams are below their own bars (tinted, gap in orange); "
+        if below
+        else f"None of the {len(measures)} teams is below its own bars; "
+    )
+    + "the others are grey. The line is each team's gap over the last 12 months, around its "
+    "own bars (the dotted line), on one scale for every team; an orange dot is a month below. "
+    "Click a team to see its people below."
 )
-# Each team's view, in this tab: a button that narrows the sidebar's team filter to the team.
-# Not a link column or a Markdown link (both open a new tab), nor a page link to this same page
-# (the sidebar keeps the session's team filter over the link's). The rest of the view (month,
-# presentation, anonymise) is the session's and stays; the filter writes the team to the URL.
-team_buttons = st.container(horizontal=True, vertical_alignment="center")
-team_buttons.caption("Open a team's view:", width="content")
-for team in measures["team"]:
-    team_buttons.button(
-        page.text(team),
-        key=f"open-team-{team}",
+page.chart(
+    ctx,
+    charts.team_attention(
+        measures,
+        trends,
+        queries.team_level_mix(wh, f),
+        fw.levels,
+        present=ctx.present,
+    ),
+    key=CHART_KEY,
+    on_select=_picked_in_chart,
+)
+
+# The team's people: picked by a click on the chart, or here (the keyboard's way, and the way
+# the page is tested).
+ranked = measures["team"].tolist()
+if st.session_state.get(PANEL_KEY) not in ranked:
+    st.session_state[PANEL_KEY] = None
+ranks = dict(zip(measures["team"], measures["attention_rank"], strict=True))
+team = st.selectbox(
+    "A team's people",
+    ranked,
+    key=PANEL_KEY,
+    index=None,
+    placeholder="Click a team above, or pick one here",
+    format_func=lambda t: f"{ranks[t]}. {t}",
+)
+
+
+def _against_bar(figure: str, bar: str | None, below: bool) -> str:
+    if bar is None:
+        return figure
+    return f"{figure} ({'below own' if below else 'own'} bar {bar})"
+
+
+def _people_panel(team: str) -> None:
+    in_team = dataclasses.replace(f, teams=(team,))
+    people = queries.team_people(wh, in_team)
+    flags = queries.readiness_at(wh, in_team, queries.Flag.ANY)
+    # Nobody is dropped: a month that was not judged has no readiness row, so no flag.
+    people = people.merge(
+        flags[["engineer_id", *page.FLAGS, "reason"]], on="engineer_id", how="left"
+    ).fillna({**dict.fromkeys(page.FLAGS, False), "reason": ""})
+    row = measures.loc[measures["team"] == team].iloc[0]
+    st.markdown(
+        f"**{page.text(team)}**, ranked {row['attention_rank']} of {len(measures)}: SLA "
+        f"{formats.percent(row['sla_adherence'])} against its own bars of "
+        f"{formats.percent(row['sla_expected'])} ({formats.points(row['sla_gap'])}); "
+        f"{formats.count(row['below_own_bar'])} of {formats.count(row['headcount'])} people "
+        "below their own bar."
+    )
+    # Below their own bar on SLA or open time, the figures the rule judged against the bar of
+    # the level they hold, and whether the month was judged; then flags and reason.
+    details = []
+    for _, person in people.iterrows():
+        sla = _against_bar(
+            f"SLA {formats.percent(person['sla_adherence'])}",
+            None if formats.missing(person["sla_bar"]) else formats.percent(person["sla_bar"]),
+            bool(person["below_sla_bar"]),
+        )
+        open_time = _against_bar(
+            f"open time {formats.hours(person['median_open_hours'])}",
+            None
+            if formats.missing(person["open_time_bar"])
+            else formats.hours(person["open_time_bar"]),
+            bool(person["below_open_time_bar"]),
+        )
+        facts = [page.text(person["level"]), page.text(sla), page.text(open_time)]
+        if not formats.missing(person["not_judged_because"]):
+            facts.append(page.text(formats.not_judged(person["not_judged_because"])))
+        below_badge = (
+            ":orange-badge[Below own bar] "
+            if person["below_sla_bar"] or person["below_open_time_bar"]
+            else ""
+        )
+        details.append(below_badge + " · ".join(facts))
+    # A team of a handful is recognisable even by letter, on a shared screen.
+    identity.current().small_group(len(people))
+    page.reason_lines(
+        people.assign(name=page.person_labels(people["engineer_id"]), detail=details),
+        detail_column="detail",
+    )
+    st.markdown(f"**{page.text(team)}'s SLA adherence over the last 12 months**")
+    page.chart(
+        ctx,
+        charts.team_trend(
+            trends.loc[trends["team"] == team],
+            charts.MetricChart(
+                charts.METRIC_VIEWS["sla_adherence"],
+                fw.levels,
+                bars=fw.bars_for_metric("sla_adherence"),
+            ),
+            queries.team_names(wh),
+        ),
+    )
+    st.button(
+        f"Narrow the whole page to {page.text(team)}",
+        key="open-team",
         icon=":material/groups:",
-        type="tertiary",
         on_click=_open_team,
-        args=(str(team),),
+        args=(team,),
+        help="Sets the sidebar's team filter to this team; the month and the view stay.",
     )
-bars = measures.iloc[0] if not measures.empty else None
-if bars is not None:
-    sla_bar = (
-        f"{page.text(bars['sla_bar_level'])}'s bar of {formats.percent(bars['sla_bar'])}"
-        if not formats.missing(bars["sla_bar"])
-        else "no bar (the framework sets none)"
-    )
-    open_bar = (
-        f"{page.text(bars['open_time_bar_level'])}'s bar of {formats.hours(bars['open_time_bar'])}"
-        if not formats.missing(bars["open_time_bar"])
-        else "no bar (the framework sets none)"
+
+
+if team is not None:
+    with st.container(border=True):
+        _people_panel(team)
+
+with st.expander("Every measure by team, as a table (CSAT, tickets, flags)"):
+    page.table(
+        ctx,
+        _team_table(measures),
+        column_config={
+            **{
+                k: st.column_config.Column(v, help=TEAM_HELP.get(k))
+                for k, v in TEAM_COLUMNS.items()
+            },
+        },
     )
     st.caption(
-        f"{formats.month(f.month)}, people in view only. Green: the team as a whole meets the "
-        "lowest bar the framework sets on the measure, the floor every engineer is held to; "
-        f"orange: it does not. SLA adherence is pooled over the team's SLA tickets, against "
-        f"{sla_bar}; median open time is the middle of the engineers' own medians, against "
-        f"{open_bar}. CSAT (good ÷ rated) and tickets solved have no bar and are not coloured; "
-        "an at-risk count above zero is marked. Open a team's view to see its people."
+        "Ranked as above. SLA and its gap: green when the team meets its own bars, orange "
+        "when below; open time and its gap likewise against each person's own open-time bar "
+        "(levels without one are left out). CSAT (good ÷ rated) and tickets solved have no bar "
+        "and are not coloured; at-risk and below-bar counts above zero are marked."
     )
 
-
-def _trend_spec(metric: str) -> charts.MetricChart:
-    return charts.MetricChart(
-        charts.METRIC_VIEWS[metric], fw.levels, bars=fw.bars_for_metric(metric)
-    )
-
-
-left, right = st.columns([2, 3])
-with left:
-    st.subheader("Engineers per level")
-    page.chart(ctx, charts.level_distribution(queries.level_distribution(wh, f), fw.levels))
-with right:
-    trends = queries.team_trends(wh, f, months=12)
-    all_teams = queries.team_names(wh)
-    st.subheader("SLA adherence per team against the level bars")
-    page.chart(ctx, charts.team_trend(trends, _trend_spec("sla_adherence"), all_teams))
-st.subheader("Median open time per team against the bar")
-page.chart(ctx, charts.team_trend(trends, _trend_spec("median_open_hours"), all_teams))
+st.subheader("Engineers per level")
+page.chart(ctx, charts.level_distribution(queries.level_distribution(wh, f), fw.levels))
 
 if "ready" in now:
     at_risk = queries.readiness_at(wh, f, queries.Flag.AT_RISK)
@@ -238,16 +363,18 @@ if "ready" in now:
     if at_risk.empty:
         st.caption("Nobody in view is below their level for the months the framework counts.")
     else:
-        page.reason_lines(
-            at_risk.assign(
-                name=page.person_labels(at_risk["engineer_id"])
-                + " ("
-                + at_risk["team"]
-                + ", "
-                + at_risk["level"]
-                + ")"
-            )
+        st.caption("By team, the team that needs attention first at the top.")
+        order = {t: i for i, t in enumerate(ranked)}
+        at_risk = at_risk.assign(_order=at_risk["team"].map(order).fillna(len(order))).sort_values(
+            ["_order", "team"], kind="stable"
         )
+        for team_name, people in at_risk.groupby("team", sort=False):
+            st.markdown(f"**{page.text(team_name)}** ({len(people)})")
+            page.reason_lines(
+                people.assign(
+                    name=page.person_labels(people["engineer_id"]) + " (" + people["level"] + ")"
+                )
+            )
 
 build = queries.latest_build(wh)
 st.caption(

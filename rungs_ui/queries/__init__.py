@@ -141,7 +141,9 @@ ACCESS: dict[str, Access] = {
             "regions",
             "still_short_in",
             "team_kpis",
+            "team_level_mix",
             "team_measures",
+            "team_people",
             "team_trends",
             "teams",
         ),
@@ -318,12 +320,26 @@ def team_kpis(wh: Warehouse, f: Filters, month: date) -> dict:
 
 
 def team_measures(wh: Warehouse, f: Filters) -> pd.DataFrame:
-    """One row per team in view at the month: headcount, sla_adherence and sla_sample,
-    median_open_hours, csat and csat_sample, tickets_solved, the flag counts ready, near,
-    in_band, at_risk, and each of SLA and open time against the framework's lowest bar for it
-    (sla_bar_level, sla_bar, sla_meets_bar; open_time_bar_level, open_time_bar,
-    open_time_meets_bar)."""
+    """One row per team in view at the month, the team that needs attention first
+    (attention_rank 1: furthest below the bars of its own people): headcount, sla_adherence and
+    sla_sample, sla_expected (its people's own SLA bars weighted by their SLA tickets) and
+    sla_gap, median_open_hours and open_time_gap (the middle of each person's open time less
+    their own bar), how many are below their own bar (below_sla_bar, below_open_time_bar,
+    below_own_bar), csat and csat_sample, tickets_solved and the flag counts ready, near,
+    in_band, at_risk. See sql/team_measures.sql."""
     return _run(wh, "team_measures", f)
+
+
+def team_level_mix(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """team, level, level_rank, engineers: how many in view hold each level, per team."""
+    return _run(wh, "team_level_mix", f)
+
+
+def team_people(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """The people in view (narrow `f` to a team for its people) with their SLA and open time
+    against their own bar on each (sla_bar, below_sla_bar, open_time_bar,
+    below_open_time_bar), those below a bar first."""
+    return _run(wh, "team_people", f)
 
 
 def team_names(wh: Warehouse) -> list[str]:
@@ -337,7 +353,8 @@ def level_distribution(wh: Warehouse, f: Filters) -> pd.DataFrame:
 
 
 def team_trends(wh: Warehouse, f: Filters, months: int) -> pd.DataFrame:
-    """SLA adherence and median open time per team and month, over the people in view."""
+    """SLA adherence (with sla_expected and sla_gap against the team's own bars, as in
+    team_measures) and median open time per team and month, over the people in view."""
     return _run(wh, "team_trends", f, months=months)
 
 

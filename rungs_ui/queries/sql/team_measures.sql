@@ -1,61 +1,128 @@
--- One row per team of the people in view at the month: how the team did that month and how
--- many of its people carry each readiness flag. Pooled like team_kpis: SLA adherence is targets
--- met over SLA-bearing tickets, CSAT is good over good + bad ratings (with that sample), the
--- open time is the middle of the engineers' own medians.
+-- One row per team of the people in view at the month: how the team did that month against
+-- the bars of its own people, how many of them carry each readiness flag, and its rank (1 =
+-- the team that needs attention first). Pooled like team_kpis: SLA adherence is targets met
+-- over SLA-bearing tickets, CSAT is good over good + bad ratings (with that sample), the open
+-- time is the middle of the engineers' own medians.
 --
--- A team's SLA adherence and open time are set against the framework's lowest bar for the
--- metric (the first level that has one): the floor every engineer on the team is held to.
--- sla_meets_bar / open_time_meets_bar are NULL when there is no figure or no such bar.
+-- Each person's own bar on a metric is the one the rule judged them against at the level they
+-- held that month: the strictest of the bars at or below that level (a level carries the bars
+-- below it), as bar_checks.bar_value applied it (team-lead scaling and any other adjustment
+-- included; nothing is recomputed here). A person whose level carries no bar on the metric
+-- (no open-time bar below IC2 in the default framework) has no own bar on it.
+--
+-- sla_expected: the team's own SLA bar, each person's SLA bar weighted by their SLA tickets
+--   that month, as the team's SLA is pooled over tickets; over the people with a bar.
+-- sla_gap: sla_adherence - sla_expected (a share; 0.011 is 1.1 points above its own bars).
+-- open_time_gap: the middle, over the people with an open-time bar and a figure, of each
+--   person's median open time minus their own bar, in hours (positive: slower than the bar).
+--   A median of differences rather than "median of figures minus median of bars": the people
+--   without a bar (IC1s) would otherwise pull the team's figure while adding nothing to its bar.
+-- below_sla_bar / below_open_time_bar / below_own_bar: people whose judged month missed their
+--   own bar on SLA / open time / either (a month or metric not judged counts as not below).
+-- attention_rank: furthest below its own SLA bars first (sla_gap ascending); ties go to more
+--   people below their own bar, then the larger open-time gap, then the team name. Teams with
+--   no SLA tickets come last.
 
 with
 
-lowest_bars as (
-    select metric, op, value::double as value, level
-    from framework_bars
-    where metric in ('sla_adherence', 'median_open_hours')
-    qualify row_number() over (partition by metric order by level_rank, bar_order) = 1
+own_bars as (
+    select
+        bc.engineer_id,
+        bc.metric,
+        case when any_value(bc.op) = '>=' then max(bc.bar_value) else min(bc.bar_value) end
+            as own_bar,
+        coalesce(bool_or(am.judged and bc.judged and not bc.meets), false) as below_own_bar
+    from bar_checks as bc
+    join assessed_months as am on am.engineer_id = bc.engineer_id and am.month = bc.month
+    where bc.month = $month::date
+        and bc.metric in ('sla_adherence', 'median_open_hours')
+        and bc.bar_rank <= am.level_rank
+    group by bc.engineer_id, bc.metric
+),
+
+members as (
+    select
+        r.team,
+        r.engineer_id,
+        em.sla_met,
+        em.sla_sample,
+        em.median_open_hours,
+        em.csat_good,
+        em.csat_bad,
+        em.tickets_solved,
+        sb.own_bar as sla_bar,
+        coalesce(sb.below_own_bar, false) as below_sla,
+        ob.own_bar as open_time_bar,
+        coalesce(ob.below_own_bar, false) as below_open_time,
+        rd.promotion_ready,
+        rd.near_window,
+        rd.in_band_candidate,
+        rd.at_risk
+    from roster as r
+    left join engineer_months as em
+        on em.engineer_id = r.engineer_id and em.month = $month::date
+    left join own_bars as sb on sb.engineer_id = r.engineer_id and sb.metric = 'sla_adherence'
+    left join own_bars as ob
+        on ob.engineer_id = r.engineer_id and ob.metric = 'median_open_hours'
+    left join readiness as rd
+        on rd.engineer_id = r.engineer_id and rd.month = $month::date
+    where r.team is not null
 ),
 
 per_team as (
     select
-        r.team,
+        team,
         count(*) as headcount,
-        sum(em.sla_met) / nullif(sum(em.sla_sample), 0) as sla_adherence,
-        coalesce(sum(em.sla_sample), 0) as sla_sample,
-        median(em.median_open_hours) as median_open_hours,
-        sum(em.csat_good) / nullif(sum(em.csat_good + em.csat_bad), 0) as csat,
-        coalesce(sum(em.csat_good + em.csat_bad), 0) as csat_sample,
-        coalesce(sum(em.tickets_solved), 0) as tickets_solved,
-        count(*) filter (where rd.promotion_ready) as ready,
-        count(*) filter (where rd.near_window) as near,
-        count(*) filter (where rd.in_band_candidate) as in_band,
-        count(*) filter (where rd.at_risk) as at_risk
-    from roster as r
-    left join engineer_months as em
-        on em.engineer_id = r.engineer_id and em.month = $month::date
-    left join readiness as rd
-        on rd.engineer_id = r.engineer_id and rd.month = $month::date
-    where r.team is not null
-    group by r.team
+        sum(sla_met) / nullif(sum(sla_sample), 0) as sla_adherence,
+        coalesce(sum(sla_sample), 0) as sla_sample,
+        sum(sla_bar * sla_sample) / nullif(sum(sla_sample) filter (where sla_bar is not null), 0)
+            as sla_expected,
+        median(median_open_hours) as median_open_hours,
+        median(median_open_hours - open_time_bar) as open_time_gap,
+        count(median_open_hours - open_time_bar) as open_time_gap_people,
+        count(*) filter (where below_sla) as below_sla_bar,
+        count(*) filter (where below_open_time) as below_open_time_bar,
+        count(*) filter (where below_sla or below_open_time) as below_own_bar,
+        sum(csat_good) / nullif(sum(csat_good + csat_bad), 0) as csat,
+        coalesce(sum(csat_good + csat_bad), 0) as csat_sample,
+        coalesce(sum(tickets_solved), 0) as tickets_solved,
+        count(*) filter (where promotion_ready) as ready,
+        count(*) filter (where near_window) as near,
+        count(*) filter (where in_band_candidate) as in_band,
+        count(*) filter (where at_risk) as at_risk
+    from members
+    group by team
+),
+
+final as (
+    select
+        row_number() over (
+            order by
+                sla_adherence - sla_expected asc nulls last,
+                below_own_bar desc,
+                open_time_gap desc nulls last,
+                team
+        ) as attention_rank,
+        team,
+        headcount,
+        sla_adherence,
+        sla_sample,
+        sla_expected,
+        sla_adherence - sla_expected as sla_gap,
+        median_open_hours,
+        open_time_gap,
+        open_time_gap_people,
+        below_sla_bar,
+        below_open_time_bar,
+        below_own_bar,
+        csat,
+        csat_sample,
+        tickets_solved,
+        ready,
+        near,
+        in_band,
+        at_risk
+    from per_team
 )
 
-select
-    t.*,
-    sb.level as sla_bar_level,
-    sb.value as sla_bar,
-    case
-        when t.sla_adherence is null or sb.value is null then null
-        when sb.op = '>=' then t.sla_adherence >= sb.value
-        else t.sla_adherence <= sb.value
-    end as sla_meets_bar,
-    ob.level as open_time_bar_level,
-    ob.value as open_time_bar,
-    case
-        when t.median_open_hours is null or ob.value is null then null
-        when ob.op = '>=' then t.median_open_hours >= ob.value
-        else t.median_open_hours <= ob.value
-    end as open_time_meets_bar
-from per_team as t
-left join lowest_bars as sb on sb.metric = 'sla_adherence'
-left join lowest_bars as ob on ob.metric = 'median_open_hours'
-order by t.team
+select * from final order by attention_rank
