@@ -231,7 +231,7 @@ def calibration_grid(
                 direction="horizontal",
                 titleOrient="left",
                 legendX=0,
-                legendY=-3.6 * size.row,
+                legendY=-3.3 * size.row,
             ),
             tooltip=[
                 alt.Tooltip("person:N", title=headers["person"]),
@@ -285,6 +285,7 @@ def calibration_grid(
     return layers.resolve_scale(color="independent").properties(
         width=width,
         height=alt.Step(size.row),
-        # Room above the first row for the legend and the two header lines.
-        padding={"top": int(3.8 * size.row), "left": 4, "right": 4, "bottom": 4},
+        # The header lines above the first row are inside the autosized bounds; the legend, placed
+        # by hand, is not: room for it.
+        padding={"top": int(1.1 * size.row), "left": 4, "right": 4, "bottom": 4},
     )

@@ -161,6 +161,15 @@ def first_flag(row: pd.Series) -> str:
     return raised_here[0] if raised_here else ""
 
 
+def short_words(engineer_id: str) -> str:
+    """The categories still short of the next level; "all" when every one is (most people
+    far from the next level: a column of four names each would hide the few that differ)."""
+    missing = short.get(engineer_id)
+    if not nxt or not isinstance(missing, str):
+        return "—"
+    return "all" if len(missing.split(", ")) == len(fw.categories) else missing
+
+
 people = pd.DataFrame(
     {
         "person": view["person"],
@@ -172,10 +181,7 @@ people = pd.DataFrame(
         "flag_words": view.apply(page.flag_text, axis=1),
         "at_level": [f"{int(n)}/{need_level}" for n in view["months_at_level"]],
         "at_next": [f"{int(n)}/{need_next}" if nxt else "—" for n in view["months_at_next"]],
-        "short_in": [
-            (short.get(e) if isinstance(short.get(e), str) else "—") if nxt else "—"
-            for e in view["engineer_id"]
-        ],
+        "short_in": [short_words(e) for e in view["engineer_id"]],
     }
 ).reset_index(drop=True)
 headers = {
@@ -196,9 +202,8 @@ cells["shown"] = (
 )
 
 st.markdown(
-    f"**Level shown per category, {page.month_label(months[0])} to {month}**, one cell a "
-    f"month against the level held then. Months at {page.text(level)} and at "
-    f"{page.text(nxt or 'the next level')} count consistent months, out of what the framework "
+    f"**Level shown per category, {page.month_label(months[0])} to {month}**, a cell a month "
+    "against the level held then; counters are consistent months out of what the framework "
     "asks. Click a row to open the person's panel."
 )
 figure = grid.calibration_grid(
@@ -234,14 +239,14 @@ def panel(row: pd.Series) -> None:
     engineer_id, label = row["engineer_id"], row["person"]
     page.flag_badges(row)
     tiles = st.columns(3)
-    tiles[0].metric(f"At {level}", f"{int(row['months_at_level'])} of {need_level}")
+    tiles[0].metric(f"Months at {level} ({need_level} needed)", int(row["months_at_level"]))
     if nxt:
-        tiles[1].metric(f"At {nxt}", f"{int(row['months_at_next'])} of {need_next}")
+        tiles[1].metric(f"Months at {nxt} ({need_next} needed)", int(row["months_at_next"]))
         missing = short.get(engineer_id)
         tiles[2].metric(f"Short of {nxt} in", missing if isinstance(missing, str) else "none")
     st.caption(
         f"{page.text(row['team'] or 'No team')} · overall {page.text(row['overall_level'])} "
-        f"in {month} · consistent months, out of what the framework asks"
+        f"in {month} · months count consistent months, as the promotion rule does"
     )
     trajectory = queries.trajectories(wh, [engineer_id], f.month, 12)
     trajectory["person"] = label
