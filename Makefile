@@ -49,14 +49,16 @@ lint: .venv/.synced
 	$(PY) -m ruff format --check .
 
 # Build speed against DuckDB's bare load, each page cold and warm on that warehouse, and the
-# Engineer page checked against its rows for a sample of that org, one case packet, and a
-# what-if against the readiness step it reruns.
+# Engineer page checked against its rows for a sample of that org, one case packet, a
+# what-if against the readiness step it reruns, and every page settled in a real browser beside
+# a trivial Streamlit page (on the bench org and on the demo org benchmarks.build makes).
 bench: .venv/.synced
 	$(PY) -m benchmarks.build
 	$(PY) -m benchmarks.pages --warehouse data/bench/w.duckdb
 	$(PY) -m benchmarks.consistency --warehouse data/bench/w.duckdb --sample 60
 	$(PY) -m benchmarks.packets --warehouse data/bench/w.duckdb
 	$(PY) -m benchmarks.whatif --warehouse data/bench/w.duckdb
+	$(PY) -m benchmarks.browser --warehouse data/bench/w.duckdb --warehouse data/bench-demo/w.duckdb
 
 screenshots: .venv/.synced
 	$(PY) -m pytest -m browser -p no:cacheprovider tests/test_browser.py
