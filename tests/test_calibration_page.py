@@ -217,3 +217,24 @@ def test_the_pages_default_order_is_the_pre_reads(monkeypatch, org200):
     labels = cohort["engineer_id"].map(who.person)
     page_order = cohort.loc[grid.in_order(cohort, labels, FLAGS, "flagged"), "engineer_id"]
     assert page_order.tolist() == in_page_order(cohort, who)["engineer_id"].tolist()
+
+
+def test_the_live_count_against_the_guideline_is_the_worksheets(
+    monkeypatch, fixture_warehouse, own_journal
+):
+    from tests.test_worksheet import LEVEL, submit
+
+    sheet = on_page(open_app(monkeypatch, fixture_warehouse), "pages/calibration/decisions.py")
+    submit(
+        sheet,
+        {
+            0: {"proposed": "Promote", "calibrated": "Promote", "calibrated_rationale": "Ready"},
+            1: {"proposed": "Promote"},
+        },
+    )
+    counted = next(c.value for c in sheet.caption if " proposed of " in c.value)
+    assert counted.startswith("1 promotion calibrated and 2 proposed of ")
+    level = sheet.selectbox(key=LEVEL).value
+    at = on_page(open_app(monkeypatch, fixture_warehouse, {state.CALIBRATION_LEVEL: level}), PAGE)
+    assert [e.value for e in at.exception] == []
+    assert any(m.value.endswith(counted) for m in at.markdown if "Cycle " in m.value)
