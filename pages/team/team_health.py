@@ -319,7 +319,8 @@ def _people_panel(team: str) -> None:
                 fw.levels,
                 bars=fw.bars_for_metric("sla_adherence"),
             ),
-            queries.team_names(wh),
+            # One team: the first team colour (indigo), not its place among every team's.
+            (),
         ),
     )
     st.button(
