@@ -75,6 +75,15 @@ def test_everyone_judged_at_a_level_of_sixty_is_in_the_grid_and_counted(monkeypa
     assert at.subheader[0].value.startswith(f"{len(judged)} at {level} judged in ")
     rows = _grid_rows(at)
     assert len(rows) == len(judged)
+    # Who holds the level is counted too, judged or not: the worksheet's head-count.
+    holding = _sql(
+        org200,
+        "select count(*) from assessed_months am join engineers e using (engineer_id) "
+        "join builds b on am.month = cast(b.as_of_month || '-01' as date) "
+        "where am.level = ? and (e.left_on is null or e.left_on >= last_day(am.month))",
+        level,
+    ).iat[0, 0]
+    assert any(f"{holding} hold {level} in " in m.value for m in at.markdown)
     flagged = judged.loc[judged[FLAGS].any(axis=1)]
     assert len(flagged) >= 10
     # Names are unique in this org's flagged people or carry their team and id: match on start.

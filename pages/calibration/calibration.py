@@ -105,6 +105,11 @@ if not unjudged.empty:
         f"{len(unjudged)} of them {'is' if len(unjudged) == 1 else 'are'} not judged this "
         f"month, so carry no flag and are not in the grid: {'; '.join(why)}."
     )
+elif ids:
+    st.markdown(
+        f"{len(ids)} hold {page.text(level)} in {month} and all of them are judged this month: "
+        "the Calibration worksheet counts the same people."
+    )
 
 if cohort.empty:
     st.info(
