@@ -17,6 +17,8 @@ PORT ?= 8501
 	$(UV) sync --frozen --quiet
 	touch $@
 
+# A synthetic org of fake people: 150 engineers in 15 teams over 36 months (the `demo`
+# command's defaults; `make run` makes it once and keeps it).
 demo: .venv/.synced
 	$(PY) -m pipelines demo --out $(SOURCE)
 

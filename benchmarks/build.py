@@ -99,7 +99,7 @@ def main(
     generated = _ensure_org(folder, engineers, months, tickets_per_month)
     tickets = folder / "tickets.csv"
     demo = Path("data/bench-demo")
-    _ensure_org(demo, 40, 36, 30.0)
+    _ensure_org(demo, 150, 36, 30.0)  # the org `make run` builds (the demo defaults)
 
     demo_wall, demo_peak, _ = _measure(BUILD, str(demo), str(demo / "w.duckdb"))
     into_file = folder / "bare.duckdb"

@@ -407,7 +407,7 @@ def demo_cmd(
     ),
     engineers: Annotated[
         int, typer.Option(min=1, help="Engineers in the org (about 12 or more fit every story).")
-    ] = 40,
+    ] = 150,
     months: Annotated[int, typer.Option(min=12, help="Months of history.")] = 36,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 7,
     end_month: Annotated[

@@ -145,7 +145,7 @@ def test_one_manager_has_reports_of_reports(org_name, request):
     summary = request.getfixturevalue(org_name)
     manager_of = {e["engineer_id"]: e["manager_id"] for e in read(summary, "engineers")}
     managers = summary.archetypes["manager"]
-    # The last team's manager reports to the first team's (M006 to M001 in the default org).
+    # The last team's manager reports to the first team's (M015 to M001 in the default org).
     assert manager_of[managers[-1]] == "M001"
     assert [m for m in managers[1:-1] if manager_of[m] != "M000"] == []
     assert manager_of["M000"] == ""

@@ -5,7 +5,7 @@ changes CSVs into a folder, and an access.toml naming demo people for each dashb
 Same arguments, same bytes: numpy and Faker are seeded from `seed`, and nothing reads the clock
 except the default `end_month` (the month before the current one).
 
-Sizes: the default org (40 engineers, 36 months) has ~40k tickets; 1,000 engineers over 60
+Sizes: the default org (150 engineers, 36 months) has ~150k tickets; 1,000 engineers over 60
 months at `tickets_per_month=630` gives ~25 million, generated month by month and streamed to
 disk through DuckDB so memory stays flat.
 """
@@ -57,7 +57,7 @@ class DemoSummary:
 
 def generate_demo(
     out_dir: Path,
-    engineers: int = 40,
+    engineers: int = 150,
     months: int = 36,
     seed: int = 7,
     end_month: str | None = None,

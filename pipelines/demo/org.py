@@ -48,6 +48,8 @@ REGIONS = {
     "EMEA": (1, ("en_GB", "de_DE", "fr_FR", "nl_NL", "pl_PL", "es_ES")),
     "APAC": (9, ("en_AU", "en_IN", "en_NZ", "id_ID")),
 }
+# Distinct names for 36 teams (360 engineers at ENGINEERS_PER_TEAM); a bigger org repeats them
+# with a number ("Harbor 2").
 TEAM_NAMES = (
     "Harbor",
     "Summit",
@@ -61,8 +63,33 @@ TEAM_NAMES = (
     "Keystone",
     "Willow",
     "Atlas",
+    "Aurora",
+    "Basalt",
+    "Cedar",
+    "Delta",
+    "Ember",
+    "Fjord",
+    "Granite",
+    "Horizon",
+    "Indigo",
+    "Jasper",
+    "Kestrel",
+    "Lagoon",
+    "Mistral",
+    "Nimbus",
+    "Onyx",
+    "Prairie",
+    "Quarry",
+    "Redwood",
+    "Sierra",
+    "Thistle",
+    "Upland",
+    "Vantage",
+    "Wharf",
+    "Zephyr",
 )
-ENGINEERS_PER_TEAM = 6.7
+# About ten engineers a team, as in the orgs Rungs is for (150 engineers: 15 teams).
+ENGINEERS_PER_TEAM = 10
 # Months of ramp-up after hire, as a share of full volume.
 RAMP_UP = (0.3, 0.6, 0.85)
 TEAM_LEAD_VOLUME = 0.5
@@ -224,7 +251,7 @@ class OrgBuilder:
             managers.append(
                 Manager(f"M{t:03d}", name, email, team, region, head.engineer_id, hired)
             )
-        # The last team's manager reports to the first's (M006 to M001 in the default org), so
+        # The last team's manager reports to the first's (M015 to M001 in the default org), so
         # one manager has reports of reports. There are always at least three teams.
         managers[-1].manager_id = managers[1].engineer_id
         return managers
@@ -368,7 +395,7 @@ class OrgBuilder:
                 self._settle_at(person, level, end - int(rng.integers(24, 90)))
             self._history(person)
         else:
-            level = self._pick_level((0.2, 0.35, 0.3, 0.12, 0.03), below_top=False)
+            level = self._pick_level((0.15, 0.25, 0.3, 0.2, 0.1), below_top=False)
             self._settle_at(person, level, end - int(rng.integers(self.onboarding + 3, 80)))
             if nth == 0:
                 # An internal transfer: knows the product, so onboarding is cut to a month.
