@@ -844,7 +844,9 @@ def _people_by_category(data: pd.DataFrame, categories: Sequence[str]) -> alt.Ch
             sort=list(categories),
             axis=alt.Axis(orient="top", labelAngle=0),
         ),
-        y=alt.Y("person:N", title=None, sort=None),
+        # Room for a namesake's label, "Catherine Powers (Granite · E0119)", at the
+        # presentation type size (the theme's 260 px cut it).
+        y=alt.Y("person:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
     )
 
 

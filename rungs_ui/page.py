@@ -429,6 +429,10 @@ _PRESENTATION_CSS = (
     "[data-testid='stMetricLabel'] [data-testid='stMarkdownContainer'] p {font-size: 1.35rem;}"
     "[data-testid='stMetricDelta'] div {font-size: 1.2rem;}"
     "[data-testid='stTable'] th, [data-testid='stTable'] td {font-size: 1.35rem;}"
+    # A long unbroken value (a file's SHA-256, a path) wraps inside its cell, not cut off.
+    # (more specific than Streamlit's own rule for a cell's paragraph, which forbids it)
+    "[data-testid='stTable'] td [data-testid='stMarkdownContainer'] p "
+    "{overflow-wrap: anywhere;}"
     "[data-testid='stWidgetLabel'] p, [data-baseweb='select'] div {font-size: 1.2rem;}"
     # A select shows its value in an input: the value the room reads, as large as its label.
     "[data-testid='stSelectbox'] input, [data-testid='stMultiSelect'] input, "

@@ -42,6 +42,7 @@ def own_journal(tmp_path, monkeypatch):
 # The slowest files first: `make test` runs each file on one of two workers (`--dist loadfile`),
 # and handing out the long ones first keeps both workers busy until the end.
 _SLOWEST_FIRST = (
+    "test_layouts_realistic_browser.py",
     "test_layouts_browser.py",
     "test_browser.py",
     "test_ui_hardening.py",

@@ -25,12 +25,18 @@ END_MONTH = "2026-10"
 # and the build brings pandera, which is slow to import.
 
 
-def make_demo_source(folder: Path, seed: int = DEMO_SEED, end_month: str = END_MONTH) -> Path:
+def make_demo_source(
+    folder: Path,
+    seed: int = DEMO_SEED,
+    end_month: str = END_MONTH,
+    engineers: int = DEMO_ENGINEERS,
+    months: int = DEMO_MONTHS,
+) -> Path:
+    """The small org by default; `engineers` and `months` for a realistic one (the layout
+    tests at an org's real size)."""
     from pipelines.demo.generate import generate_demo
 
-    generate_demo(
-        folder, engineers=DEMO_ENGINEERS, months=DEMO_MONTHS, seed=seed, end_month=end_month
-    )
+    generate_demo(folder, engineers=engineers, months=months, seed=seed, end_month=end_month)
     return folder
 
 

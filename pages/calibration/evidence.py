@@ -27,6 +27,12 @@ if coverage.empty:
 thinnest = coverage.loc[coverage["thinnest_order"] <= MAX_PEOPLE, "engineer_id"].unique()
 in_view = int(coverage["thinnest_order"].max())
 people = coverage.drop_duplicates("engineer_id")
+# People left out who are exactly as thin as the last one drawn: the cut between them is only
+# alphabetical, so the page says how many there are.
+thinness = ["categories_never", "longest_gap"]
+last_drawn = people.loc[people["thinnest_order"] == min(in_view, MAX_PEOPLE), thinness]
+left_out = people.loc[people["thinnest_order"] > MAX_PEOPLE, thinness]
+as_thin = int(left_out.fillna(-1).eq(last_drawn.fillna(-1).iloc[0]).all(axis="columns").sum())
 who = identity.current()
 names = pd.Series(page.person_labels(people["engineer_id"]).values, index=people["engineer_id"])
 cells = coverage.loc[coverage["engineer_id"].isin(thinnest)]
@@ -44,8 +50,15 @@ order = [names[e] for e in thinnest]
 long = long.set_index("person").loc[order].reset_index()
 
 st.subheader("Months since the latest example")
+tied = (
+    f" {as_thin} more not drawn are as thin as the last one: pick a team or manager in the "
+    "sidebar to see them."
+    if as_thin
+    else ""
+)
 st.caption(
-    f"Thinnest first ({min(in_view, MAX_PEOPLE)} of {in_view} people). "
+    f"Thinnest first ({min(in_view, MAX_PEOPLE)} of {in_view} people): most categories with "
+    f"no example at their level, then the longest time since one, then by name.{tied} "
     "Darker means older; grey 'never' means no example at that level ever."
 )
 page.chart(

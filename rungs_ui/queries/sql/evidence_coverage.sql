@@ -1,7 +1,8 @@
 -- How thin the evidence is: for each person in view and framework category, the months from
 -- their latest example at or above the level they hold (and at or above the next level) to
 -- the month. NULL when there is none. Levels compare by framework_levels.rank. Rows come
--- thinnest person first: the longest gap at their own level (none ever counts as longest).
+-- thinnest person first: the most categories with no example ever at their own level, then
+-- the longest gap at their own level, then by name.
 
 with
 
@@ -38,7 +39,9 @@ cells as (
 ranked as (
     select
         *,
-        max(coalesce(months_since_current, 9999)) over (partition by engineer_id) as widest_gap
+        count(*) filter (where months_since_current is null)
+            over (partition by engineer_id) as categories_never,
+        max(months_since_current) over (partition by engineer_id) as longest_gap
     from cells
 )
 
@@ -51,6 +54,10 @@ select
     category,
     months_since_current,
     months_since_next,
-    dense_rank() over (order by widest_gap desc, name, engineer_id) as thinnest_order
+    categories_never,
+    longest_gap,
+    dense_rank() over (
+        order by categories_never desc, longest_gap desc nulls first, name, engineer_id
+    ) as thinnest_order
 from ranked
 order by thinnest_order, category_rank
