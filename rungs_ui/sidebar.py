@@ -116,13 +116,8 @@ def render(
         help="For a shared screen: on every page, people and managers become stable letters, "
         "evidence ids neutral items, dates months and tenure a range.",
     )
-    who = identity.Identity.build(
-        queries.roster(wh, Filters(month=month_now)),
-        managers,
-        wh.build_id,
-        hide,
-        identity.view_params(st.query_params),
-    )
+    who = _identity(queries.roster(wh, Filters(month=month_now)), managers, wh.build_id, hide)
+    who.link_params = identity.view_params(st.query_params)
     identity.set_current(who)
     month = bar.selectbox(
         "As-of month",
@@ -173,6 +168,15 @@ def render(
         managers=tuple(picked_managers),
         levels=tuple(picked_levels),
     )
+
+
+# Keyed on the rows it is built from (everyone the viewer may see that month, the managers) and
+# the build: the same people are shown the same way on every run, and each run gets its own copy.
+@st.cache_data(max_entries=64, show_spinner=False)
+def _identity(
+    roster: pd.DataFrame, managers: pd.DataFrame, build_id: str, anonymised: bool
+) -> identity.Identity:
+    return identity.Identity.build(roster, managers, build_id, anonymised)
 
 
 def _managers_from_url(manager_ids: list[str]) -> None:
