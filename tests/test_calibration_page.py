@@ -247,3 +247,40 @@ def test_the_live_count_against_the_guideline_is_the_worksheets(
     at = on_page(open_app(monkeypatch, fixture_warehouse, {state.CALIBRATION_LEVEL: level}), PAGE)
     assert [e.value for e in at.exception] == []
     assert any(m.value.endswith(counted) for m in at.markdown if "Cycle " in m.value)
+
+
+@pytest.mark.parametrize("anonymise", [False, True])
+def test_a_persons_panel_gives_the_reason_and_links_their_page_by_id(
+    monkeypatch, org200, anonymise
+):
+    level, judged = _busiest(org200)
+    person = judged.loc[judged["at_risk"]].sort_values("engineer_id").iloc[0]
+    params = {state.CALIBRATION_LEVEL: level}
+    if anonymise:
+        params[state.ANONYMISE] = "true"
+    at = on_page(open_app(monkeypatch, org200, params), PAGE)
+    rows = _grid_rows(at)
+    picker = at.selectbox(key="calibration_person")
+    assert picker.options == rows["person"].tolist()  # the grid's people, in its order
+    # Anonymised, the at-risk people are the rows flagged "at risk"; by name otherwise.
+    label = (
+        rows.loc[rows["flags"].str.contains("at risk"), "person"].iat[0]
+        if anonymise
+        else next(p for p in picker.options if p.startswith(person["name"]))
+    )
+    picker.set_value(label).run()
+    assert [e.value for e in at.exception] == []
+    # The panel is a dialog: AppTest keeps it beside the page (`get` walks the whole tree).
+    panel = "\n".join(m.value for m in at.get("markdown"))
+    assert "At risk" in panel and "SLA adherence, last 12 months" in panel
+    links = [link.proto for link in at.get("page_link") if "engineer" in link.proto.page]
+    assert len(links) == 1, "the panel links the person's Engineer page"
+    shown = everything_shown(at) + panel + str(links[0])
+    if anonymise:
+        everyone = _sql(org200, "select engineer_id, name from engineers")
+        assert [n for n in everyone["name"] if n in shown] == []
+        assert [e for e in everyone["engineer_id"] if e in shown] == []
+        assert f"engineer={label.removeprefix('Engineer ')}" in links[0].query_string
+    else:
+        assert f"engineer={person['engineer_id']}" in links[0].query_string
+        assert person["name"] not in links[0].query_string

@@ -24,6 +24,10 @@ from rungs_ui import charts, formats, identity, outcomes, page, queries, state, 
 # new grid (no row selected), so the same person can be opened again.
 OPEN_KEY = "_calibration_open"
 GENERATION_KEY = "_calibration_grid"
+# The same panel from a list, without a mouse: the pick is taken as a request and the list
+# cleared, so choosing the same person again opens the panel again.
+PICKER_KEY = "calibration_person"
+REQUEST_KEY = "_calibration_request"
 WORKSHEET = "pages/calibration/decisions.py"
 WORKSHEET_LEVEL = "worksheet_level"  # the worksheet's level, bound to its URL
 
@@ -211,6 +215,21 @@ st.markdown(
     "against the level held then; counters are consistent months out of what the framework "
     "asks. Click a row to open the person's panel."
 )
+
+
+def requested() -> None:
+    st.session_state[REQUEST_KEY] = st.session_state.get(PICKER_KEY)
+    st.session_state[PICKER_KEY] = None
+
+
+st.columns([1, 2])[0].selectbox(
+    "Open a person's panel",
+    view["person"].tolist(),
+    index=None,
+    placeholder="Click a row below, or pick a person",
+    key=PICKER_KEY,
+    on_change=requested,
+)
 figure = grid.calibration_grid(
     people,
     cells.drop(columns=["engineer_id"]),
@@ -286,16 +305,21 @@ def panel(row: pd.Series) -> None:
     )
 
 
+def open_panel(label: str) -> None:
+    row = by_label.loc[label].copy()
+    row["person"] = label
+    st.dialog(page.text(label), width="large", position="right", on_dismiss=closed)(panel)(row)
+
+
 picked = [p.get("person") for p in (event.selection.get(grid.PICK) or [])]
 by_label = view.set_index("person")
-if picked and picked[0] in by_label.index:
+asked = st.session_state.pop(REQUEST_KEY, None)
+if asked in by_label.index:
+    open_panel(asked)
+elif picked and picked[0] in by_label.index:
     if st.session_state.get(OPEN_KEY) != picked[0]:
         st.session_state[OPEN_KEY] = picked[0]
-        row = by_label.loc[picked[0]].copy()
-        row["person"] = picked[0]
-        st.dialog(page.text(picked[0]), width="large", position="right", on_dismiss=closed)(panel)(
-            row
-        )
+        open_panel(picked[0])
 else:
     st.session_state.pop(OPEN_KEY, None)
 
