@@ -912,7 +912,8 @@ def coverage_heatmap(cells: pd.DataFrame, categories: Sequence[str]) -> alt.Laye
 def evidence_per_manager(per_manager: pd.DataFrame) -> alt.LayerChart:
     """Evidence items per engineer for each manager's reports, with a tick at the team's rate."""
     base = alt.Chart(per_manager).encode(
-        y=alt.Y("manager_name:N", title=None, sort=None),
+        # Room for a namesake's label, "Mario Hernandez (Beacon · M006)", in presentation type.
+        y=alt.Y("manager_name:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
     )
     bars = base.mark_bar(color="#0072B2", height=22).encode(
         x=alt.X("items_per_engineer:Q", title="Evidence items per engineer"),
