@@ -102,7 +102,13 @@ def test_a_teams_people_open_below_the_ranking_and_the_team_opens_in_the_same_ta
     picker.set_value(teams[1]).run()
     assert not at.exception
     # The panel's lines set each person against their own bar (the at-risk list's do not).
-    people = [m.value for m in at.markdown if "](/engineer?" in m.value and "own bar" in m.value]
+    # page.reason_lines writes the people as one Markdown block, a paragraph each.
+    people = [
+        line
+        for m in at.markdown
+        for line in m.value.split("\n\n")
+        if "](/engineer?" in line and "own bar" in line
+    ]
     # Everyone on the team, nobody dropped.
     assert len(people) == int(table.loc[table["Team"] == teams[1], "People"].iloc[0])
     # Anonymised: people by letter, and the link names them by letter too; a team of three or
