@@ -434,8 +434,10 @@ def team_trend(
 # One row per team, ranked, that reads on a projector at 30 teams: no colour per team (30
 # teams cannot each have one), team names as the y axis (never cut), and in each row the SLA,
 # the team's own bars, the gap between them as a bar and as a line over the months, the level
-# mix and the counts. It is one layered view, its columns placed in layout units across the
-# plot (0 to 100), so it stretches to the page's width in both modes.
+# mix and the counts. It is one layered view, its columns placed in layout units (0 to 102)
+# that one piecewise-linear scale turns into pixels: a column of text keeps the width its text
+# needs at the type size, and the drawings (gap bars, lines, level mix) share what is left, so
+# it stretches to the page's width in both modes and at 1024 px beside the sidebar.
 
 TEAM_PICK = "team_pick"
 BELOW_OWN_BARS = "#D55E00"  # as an attainment below the level held
@@ -454,14 +456,46 @@ ATTENTION_AT = {
 }
 GAP_CENTRE, GAP_HALF = 33.0, 7.0
 SPARK_WIDTH, MIX_WIDTH = 20.0, 12.0
+# The layout's stretches, in layout units: (end, fixed width in type sizes or None, share of
+# the room left). Texts are fixed; the drawings and the space around them share the rest.
+ATTENTION_STRETCHES = (
+    (8.0, 4.4, 0),  # SLA "100.0%"
+    (16.0, 3.8, 0),  # own bars "94.8%"
+    (26.0, 5.6, 0),  # gap "+0.4 pts"
+    (40.0, 0, 14),  # gap bars
+    (44.0, 0, 4),
+    (64.0, 0, 20),  # gap over the months
+    (68.0, 0, 4),
+    (80.0, 0, 12),  # level mix
+    (84.0, 2.2, 0),
+    (94.0, 5.6, 0),  # below own bar (its header "own bar")
+    (102.0, 2.6, 0),  # at risk
+)
+# The least room the drawings get, in pixels, however narrow the page.
+ATTENTION_MIN_DRAWING_PX = 110
+
+
+def _attention_x(type_size: int) -> alt.Scale:
+    """The layout units' scale: piecewise linear, a breakpoint at each stretch's end, each
+    breakpoint's pixel an expression of the chart's width."""
+    fixed = sum(f for _, f, _ in ATTENTION_STRETCHES) * type_size
+    shares = sum(w for _, _, w in ATTENTION_STRETCHES)
+    room = f"max(width - {fixed:g}, {ATTENTION_MIN_DRAWING_PX})"
+    domain, ranges, f_sum, w_sum = [0.0], [0], 0.0, 0
+    for end, f, w in ATTENTION_STRETCHES:
+        f_sum, w_sum = f_sum + f, w_sum + w
+        domain.append(end)
+        ranges.append(alt.ExprRef(expr=f"{f_sum * type_size:g} + {room} * {w_sum / shares:g}"))
+    return alt.Scale(domain=domain, range=ranges, nice=False, zero=False)
+
+
 # Column headers, a line break where the column is narrow.
 ATTENTION_HEADERS = {
     "sla": "SLA",
     "own": "Own\nbars",
     "gap": "Gap",
-    "gap_bar": "Gap,\nthis month",
-    "spark": "Gap,\nlast 12 months",
-    "mix": "Level mix",
+    "spark": "Trend",
+    "mix": "Levels",
     "below": "Below\nown bar",
     "at_risk": "At\nrisk",
 }
@@ -540,7 +574,7 @@ def team_attention(
     # How far left of the plot the names reach, about: a character is about 0.55 of the size.
     label_px = 8 + round(0.55 * label_size * max((len(t) for t in rows["rank_team"]), default=0))
     pick = alt.selection_point(name=TEAM_PICK, fields=["team"], on="click", clear="dblclick")
-    x = alt.Scale(domain=[0, 102], nice=False, zero=False)
+    x = _attention_x(label_size)
     y_scale = alt.Scale(domain=[-2.0, max(n, 1) - 0.5], reverse=True, nice=False, zero=False)
     names = json.dumps(rows["rank_team"].tolist())
     bold = json.dumps(rows.loc[rows["below"], "row"].tolist())
@@ -593,7 +627,7 @@ def team_attention(
     headers = pd.DataFrame(
         [
             {
-                "x": GAP_CENTRE - GAP_HALF if k == "gap_bar" else ATTENTION_AT[k],
+                "x": ATTENTION_AT[k],
                 "text": line,
                 "row": -0.6 - 0.5 * (len(lines) - 1 - i),
             }

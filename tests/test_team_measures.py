@@ -538,6 +538,19 @@ def test_the_level_mix_uses_the_level_colours_with_one_legend_of_the_levels():
     assert shares[("Floor", "IC1")] == pytest.approx(charts.MIX_WIDTH)
 
 
+def test_text_columns_keep_their_width_and_the_drawings_share_the_rest_of_the_row():
+    scale = _layers(_attention_spec())[1]["encoding"]["x"]["scale"]
+    assert scale["domain"][0] == 0 and scale["domain"][-1] == 102
+    ends = [r["expr"] for r in scale["range"][1:]]
+    # The SLA column is 4.4 type sizes wide (14 px), whatever the width; the last breakpoint
+    # reaches the chart's right edge once the page has room.
+    assert ends[0] == f"61.6 + max(width - {24.2 * 14:g}, 110) * 0"
+    assert ends[-1] == f"{24.2 * 14:g} + max(width - {24.2 * 14:g}, 110) * 1"
+    present = charts.team_attention(RANKED, GAP_TRENDS, MIX, LADDER, present=True).to_dict()
+    assert present["layer"][1]["encoding"]["x"]["scale"]["range"][1]["expr"].startswith("88 + ")
+    assert present["height"] > _attention_spec()["height"]
+
+
 def test_the_ranked_chart_writes_each_teams_figures_in_the_dashboards_formats():
     spec = _attention_spec()
     texts = [

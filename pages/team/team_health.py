@@ -223,9 +223,9 @@ st.caption(
         if below
         else f"None of the {len(measures)} teams is below its own bars; "
     )
-    + "the others are grey. The line is each team's gap over the last 12 months, around its "
-    "own bars (the dotted line), on one scale for every team; an orange dot is a month below. "
-    "Click a team to see its people below."
+    + "the others are grey. Trend: each team's gap over the last 12 months, around its own "
+    "bars (the dotted line), on one scale for every team; an orange dot is a month below. "
+    "Levels: the team's people by the level they hold. Click a team to see its people below."
 )
 page.chart(
     ctx,
