@@ -40,12 +40,14 @@ def served(monkeypatch):
 
 @pytest.fixture(scope="module")
 def small_group_warehouse(tmp_path_factory):
-    """A demo org of 30 with four engineers (and nobody else, ever) in a team of their own,
-    reporting to a manager of their own from their first day."""
+    """A demo org of 40 (four teams of ten) with four engineers (and nobody else, ever) in a
+    team of their own, reporting to a manager of their own from their first day. The page
+    withholds one more team with it (Harbor here), so the small team's size cannot be worked
+    out from the others and the org's total."""
     from pipelines.demo.generate import generate_demo
 
     source = tmp_path_factory.mktemp("small-group") / "source"
-    generate_demo(source, engineers=30, months=14, seed=DEMO_SEED, end_month=END_MONTH)
+    generate_demo(source, engineers=40, months=14, seed=DEMO_SEED, end_month=END_MONTH)
     roster = _read(source / "engineers.csv")
     managers = {r["manager_id"] for r in roster}
     engineers = [r for r in roster if r["engineer_id"] not in managers]
@@ -179,7 +181,7 @@ def test_anonymised_shows_no_real_name(monkeypatch, tmp_path, fixture_warehouse,
 
 @pytest.mark.parametrize(
     ("grouping", "small", "shown"),
-    [("team", SMALL_TEAM, "Harbor"), ("manager", SMALL_MANAGER, "Jonatan Mateos")],
+    [("team", SMALL_TEAM, "Meridian"), ("manager", SMALL_MANAGER, "Jonatan Mateos")],
 )
 def test_a_group_of_four_is_nowhere_in_the_page_or_its_downloads(
     monkeypatch, tmp_path, small_group_warehouse, served, grouping, small, shown
