@@ -12,6 +12,7 @@ longest text needs (no label is cut off) and a click anywhere on a row selects t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -102,6 +103,18 @@ def _width(texts: Sequence[str], size: GridSize, bold: bool = False) -> int:
     return int(longest * size.char * (1.06 if bold else 1.0)) + size.font
 
 
+def _codes(values) -> pd.Series:
+    """Small integers in the smallest type: what the browser decodes per cell."""
+    return pd.to_numeric(pd.Series(values), downcast="integer").to_numpy()
+
+
+def _pick_of(values: Sequence, index: str) -> str:
+    """A Vega expression: the item of `values` (written once into the spec) at `index`; a
+    missing value is null, as it is in a data set."""
+    items = [None if formats.missing(v) else v for v in values]
+    return f"{json.dumps(items)}[{index}]"
+
+
 def calibration_grid(
     people: pd.DataFrame,
     cells: pd.DataFrame,
@@ -118,9 +131,15 @@ def calibration_grid(
     shown), and flag_words (the flags in full, for the tooltip). `cells`: person, category,
     month, current_level, status and shown (the level shown, or why the month was not
     judged). `headers`: the titles of person, team, flags, at_level, at_next and short_in.
-    `flag_colours`: flag column -> hue of its badge."""
+    `flag_colours`: flag column -> hue of its badge.
+
+    What the browser is sent is kept small, since it decodes and draws every value (a level
+    of 300 people is some 7,000 cells): the people once, as the chart's one data set that
+    every layer of the rows shares, with their row number; each cell as three small integers
+    (the person's row, which of the row's cells, which of the few kinds of cell), its texts
+    (person, category, month, levels) looked up from the people and from short lists written
+    once into the spec."""
     size = PRESENTING if present else NORMAL
-    order = people["person"].tolist()
     gap = size.font  # between columns
     columns = ["person", "team", "flags", "at_level", "at_next"]
     x, widths = {}, {}
@@ -141,8 +160,13 @@ def calibration_grid(
     x["short_in"] = at
     width = at + widths["short_in"]
 
-    rows = people.assign(stripe=[i % 2 for i in range(len(people))])
-    y = alt.Y("person:N", sort=order, axis=None, title=None)
+    # The rows, in the page's order: `row` places each one (and is how a cell finds its
+    # person), `stripe` shades every other one.
+    rows = people.reset_index(drop=True)[
+        ["person", "team", "flags", "flag", "flag_words", "at_level", "at_next", "short_in"]
+    ].assign(row=_codes(range(len(people))), stripe=_codes([i % 2 for i in range(len(people))]))
+    y = alt.Y("row:O", sort="ascending", axis=None, title=None)
+    scale = alt.Scale(domain=[0, width], range=[0, width], nice=False, zero=False)
     pick = alt.selection_point(name=PICK, fields=["person"], on="click", empty=False)
     row_tip = [
         alt.Tooltip("person:N", title=headers["person"]),
@@ -152,11 +176,12 @@ def calibration_grid(
         alt.Tooltip("at_next:N", title=headers["at_next"]),
         alt.Tooltip("short_in:N", title=headers["short_in"]),
     ]
-    base = alt.Chart(rows).encode(y=y)
     # The whole row is the click target, and shows which row is open.
     background = (
-        base.mark_rect(cursor="pointer")
+        alt.Chart()
+        .mark_rect(cursor="pointer", aria=False)
         .encode(
+            y=y,
             x=alt.value(-4),
             x2=alt.value(width + 4),
             color=alt.condition(
@@ -172,14 +197,17 @@ def calibration_grid(
         )
         .add_params(pick)
     )
-    flagged = rows.loc[rows["flags"].ne("")]
+    is_flagged = "datum.flags !== ''"
     badge = (
-        alt.Chart(flagged)
-        .mark_rect(cornerRadius=4, cursor="pointer", opacity=0.9)
+        alt.Chart()
+        .transform_filter(is_flagged)
+        .mark_rect(cornerRadius=4, cursor="pointer", opacity=0.9, aria=False)
         .encode(
             y=y,
             x=alt.value(x["flags"]),
-            x2=alt.value(x["flags"] + _width(flagged["flags"], size) - size.font // 2),
+            x2=alt.value(
+                x["flags"] + _width(rows.loc[rows["flags"].ne(""), "flags"], size) - size.font // 2
+            ),
             color=alt.Color(
                 "flag:N",
                 scale=alt.Scale(domain=list(flag_colours), range=list(flag_colours.values())),
@@ -188,39 +216,77 @@ def calibration_grid(
             tooltip=row_tip,
         )
     )
-
-    def column_text(column: str, rows_of: pd.DataFrame | None = None, **style) -> alt.Chart:
-        chart = base if rows_of is None else alt.Chart(rows_of).encode(y=y)
-        return chart.mark_text(
-            align="left", baseline="middle", fontSize=size.font, cursor="pointer", **style
-        ).encode(
-            x=alt.value(x[column] + (4 if column == "flags" else 0)),
-            text=f"{column}:N",
-            tooltip=row_tip,
+    # Every text of a row is one mark: the row's columns folded into (column, text) pairs, each
+    # placed at its column. A flagged person's name in bold: whom the room talks about first.
+    shown_columns = ["person", "team", "flags", "at_level", "at_next", "short_in"]
+    starts = [x[c] + (4 if c == "flags" else 0) for c in shown_columns]
+    bold = f"datum.column === 'person' && {is_flagged}"
+    texts = (
+        alt.Chart()
+        .transform_fold(shown_columns, as_=["column", "text"])
+        .transform_calculate(
+            x=_pick_of(starts, f"indexof({json.dumps(shown_columns)}, datum.column)")
         )
+        .mark_text(
+            align="left",
+            baseline="middle",
+            aria=False,
+            fontSize=size.font,
+            cursor="pointer",
+            fontWeight=alt.ExprRef(f"{bold} ? 'bold' : 'normal'"),
+            color=alt.ExprRef(f"{bold} ? '#000000' : '#222222'"),
+        )
+        .encode(y=y, x=alt.X("x:Q", scale=scale, axis=None), text="text:N", tooltip=row_tip)
+    )
 
-    # A flagged person's name in bold: whom the room talks about first.
-    names = [
-        column_text("person", flagged, fontWeight="bold", color="#000000"),
-        column_text("person", rows.loc[rows["flags"].eq("")], color="#222222"),
-    ]
-    texts = [
-        column_text(c, color="#222222")
-        for c in ("team", "flags", "at_level", "at_next", "short_in")
-    ]
-
-    data = cells.loc[cells["person"].isin(order)].copy()
-    data["month"] = pd.to_datetime(data["month"])
+    # The cells: which row, which of the row's cells (category by month) and which kind (status,
+    # level held, level shown: a few dozen combinations however many people).
     slot = {pd.Timestamp(m): i for i, m in enumerate(months)}
-    data["x"] = [
-        x[c] + slot[pd.Timestamp(m)] * size.cell
-        for c, m in zip(data["category"], data["month"], strict=True)
-    ]
-    data["x2"] = data["x"] + size.cell
-    scale = alt.Scale(domain=[0, width], range=[0, width], nice=False, zero=False)
+    category_at = {c: i for i, c in enumerate(categories)}
+    row_of = dict(zip(rows["person"], rows["row"], strict=True))
+    data = cells.loc[cells["person"].isin(row_of)].reset_index(drop=True)
+    kind, kinds = pd.factorize(
+        pd.Series(
+            list(
+                zip(
+                    data["status"].astype(object),
+                    data["current_level"].astype(object),
+                    data["shown"].astype(object),
+                    strict=True,
+                )
+            ),
+            dtype=object,
+        )
+    )
+    status, held, level_shown = ([k[i] for k in kinds] for i in range(3))
+    marks = pd.DataFrame(
+        {
+            "row": _codes(data["person"].map(row_of)),
+            "cell": _codes(
+                [
+                    category_at[c] * len(months) + slot[pd.Timestamp(m)]
+                    for c, m in zip(data["category"], data["month"], strict=True)
+                ]
+            ),
+            "kind": _codes(kind),
+        }
+    )
+    cell_x = [x[c] + i * size.cell for c in categories for i in range(len(months))]
     cell_marks = (
-        alt.Chart(data)
-        .mark_rect(stroke="#FFFFFF", strokeWidth=2, cursor="pointer")
+        alt.Chart(marks)
+        .transform_lookup(
+            lookup="row", from_=alt.LookupData(data=rows, key="row", fields=["person"])
+        )
+        .transform_calculate(
+            x=_pick_of(cell_x, "datum.cell"),
+            x2=f"{_pick_of(cell_x, 'datum.cell')} + {size.cell}",
+            category=_pick_of(categories, f"floor(datum.cell / {len(months)})"),
+            month=_pick_of([formats.month(m) for m in months], f"datum.cell % {len(months)}"),
+            status=_pick_of(status, "datum.kind"),
+            current_level=_pick_of(held, "datum.kind"),
+            shown=_pick_of(level_shown, "datum.kind"),
+        )
+        .mark_rect(stroke="#FFFFFF", strokeWidth=2, cursor="pointer", aria=False)
         .encode(
             y=y,
             x=alt.X("x:Q", scale=scale, axis=None),
@@ -236,51 +302,54 @@ def calibration_grid(
             tooltip=[
                 alt.Tooltip("person:N", title=headers["person"]),
                 alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("month:T", title="Month", format=formats.MONTH_D3),
+                alt.Tooltip("month:N", title="Month"),
                 alt.Tooltip("current_level:N", title="Level held"),
                 alt.Tooltip("shown:N", title="Level shown"),
             ],
         )
     )
 
-    # Two header lines above the rows: category names, then column titles and month letters.
+    # Two header lines above the rows: category names, then column titles and month letters;
+    # one mark, each text with its own alignment, size and weight.
+    lines = {0: -2.2 * size.row + 4, 1: -0.9 * size.row + 4}
+    title = {"size": size.font, "weight": "bold"}
     top = pd.DataFrame(
-        [{"x": x[c] + widths[c] / 2, "text": c, "line": 0, "align": "center"} for c in categories]
+        [
+            {"x": x[c] + widths[c] / 2, "text": c, "dy": lines[0], "align": "center", **title}
+            for c in categories
+        ]
         + [
-            {"x": x[c], "text": headers[c], "line": 1, "align": "left"}
+            {"x": x[c], "text": headers[c], "dy": lines[1], "align": "left", **title}
             for c in (*columns, "short_in")
         ]
         + [
             {
                 "x": x[c] + (i + 0.5) * size.cell,
                 "text": pd.Timestamp(m).strftime("%b")[0],
-                "line": 1,
+                "dy": lines[1],
                 "align": "center",
+                "size": size.font - 3,
+                "weight": "normal",
             }
             for c in categories
             for i, m in enumerate(months)
         ]
     )
-    heads = []
-    for line, dy in ((0, -2.2 * size.row + 4), (1, -0.9 * size.row + 4)):
-        for align in ("left", "center"):
-            part = top.loc[(top["line"] == line) & (top["align"] == align)]
-            if part.empty:
-                continue
-            heads.append(
-                alt.Chart(part)
-                .mark_text(
-                    align=align,
-                    baseline="bottom",
-                    fontSize=size.font if line == 0 or align == "left" else size.font - 3,
-                    fontWeight="bold" if line == 0 or align == "left" else "normal",
-                    color="#222222",
-                    dy=dy,
-                )
-                .encode(x=alt.X("x:Q", scale=scale, axis=None), y=alt.value(0), text="text:N")
-            )
+    heads = (
+        alt.Chart(top)
+        .mark_text(
+            baseline="bottom",
+            aria=False,
+            color="#222222",
+            align=alt.ExprRef("datum.align"),
+            fontSize=alt.ExprRef("datum.size"),
+            fontWeight=alt.ExprRef("datum.weight"),
+            dy=alt.ExprRef("datum.dy"),
+        )
+        .encode(x=alt.X("x:Q", scale=scale, axis=None), y=alt.value(0), text="text:N")
+    )
 
-    layers = alt.layer(background, badge, *names, *texts, cell_marks, *heads)
+    layers = alt.layer(background, badge, texts, cell_marks, heads, data=rows)
     # Stripes, flag hues and attainment colours are three colour scales, not one.
     return layers.resolve_scale(color="independent").properties(
         width=width,
@@ -288,4 +357,8 @@ def calibration_grid(
         # The header lines above the first row are inside the autosized bounds; the legend, placed
         # by hand, is not: room for it.
         padding={"top": int(1.1 * size.row), "left": 4, "right": 4, "bottom": 4},
+        # Drawn on a canvas: some 10,000 marks at a level of 300 people are one element, not
+        # one SVG node each (Streamlit picks the renderer by counting rows, which it cannot do
+        # through the lookups above). Per-mark ARIA text is not drawn on a canvas: none made.
+        usermeta={"embedOptions": {"renderer": "canvas"}},
     )

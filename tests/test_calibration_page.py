@@ -9,6 +9,7 @@ One 200-engineer demo org (about 60 people at IC2 and IC3), built once for the f
 from __future__ import annotations
 
 import json
+import math
 
 import duckdb
 import pandas as pd
@@ -193,21 +194,70 @@ def test_the_grid_holds_one_row_per_person_in_the_order_given():
         headers,
         dict(zip(FLAGS, ["#009E73", "#56B4E9", "#CC79A7", "#E69F00"], strict=True)),
     ).to_dict()
-    sorts = {
-        json.dumps(layer["encoding"]["y"]["sort"])
-        for layer in spec["layer"]
-        if "y" in layer.get("encoding", {}) and "sort" in layer["encoding"]["y"]
-    }
-    assert sorts == {json.dumps(["Cleo", "Ann", "Bo"])}  # every layer, one order
-    rows = next(d for d in spec["datasets"].values() if d and "stripe" in d[0])
+    # One data set of people, shared by the layers that draw the rows, in the order given.
+    rows = spec["datasets"][spec["data"]["name"]]
     assert [r["person"] for r in rows] == ["Cleo", "Ann", "Bo"]
+    assert [r["row"] for r in rows] == [0, 1, 2]
+    assert [r["flags"] for r in rows] == ["ready", "", "at risk"]
+    # Every layer that draws rows (stripe, badge, texts, cells) places them by row number.
+    ys = [layer["encoding"]["y"] for layer in spec["layer"] if "field" in layer["encoding"]["y"]]
+    assert [(y["field"], y["type"], y["sort"]) for y in ys] == [("row", "ordinal", "ascending")] * 4
     assert [p["name"] for p in spec.get("params", [])] == [grid.PICK]
-    statuses = [
-        layer["encoding"]["color"]["scale"]
+    (cell_layer,) = [
+        layer
         for layer in spec["layer"]
         if layer.get("encoding", {}).get("color", {}).get("field") == "status"
     ]
-    assert statuses and statuses[0]["domain"] == ["below", "at", "above", "not judged"]
+    assert cell_layer["encoding"]["color"]["scale"]["domain"] == [
+        "below",
+        "at",
+        "above",
+        "not judged",
+    ]
+    assert [t["title"] for t in cell_layer["encoding"]["tooltip"]] == [
+        "Person",
+        "Category",
+        "Month",
+        "Level held",
+        "Level shown",
+    ]
+    # Each cell, as the browser works it out, is the person's, category's and month's input.
+    drawn = [
+        (
+            cell["person"],
+            cell["category"],
+            cell["month"],
+            cell["current_level"],
+            cell["status"],
+            cell["shown"],
+        )
+        for cell in _cells_as_drawn(spec, cell_layer)
+    ]
+    assert sorted(drawn) == sorted(
+        (p, c, m.strftime("%b %Y"), held, status, shown)
+        for p, c, m, held, status, shown in cells.itertuples(index=False)
+    )
+
+
+def _cells_as_drawn(spec: dict, layer: dict) -> list[dict]:
+    """The cell layer's data after its transforms (a lookup and calculations whose
+    expressions index lists written into the spec), worked out here as the browser would."""
+    rows = {r["row"]: r for r in spec["datasets"][spec["data"]["name"]]}
+    out = []
+    for cell in spec["datasets"][layer["data"]["name"]]:
+        datum = dict(cell)
+        for step in layer["transform"]:
+            if "lookup" in step:
+                found = rows[datum[step["lookup"]]]
+                datum.update({f: found[f] for f in step["from"]["fields"]})
+            else:
+                expression = step["calculate"].replace("datum.", "datum_")
+                names = {f"datum_{k}": v for k, v in datum.items()}
+                datum[step["as"]] = eval(  # the spec's own expressions
+                    expression, {"null": None, "floor": math.floor, **names}
+                )
+        out.append(datum)
+    return out
 
 
 def test_the_pages_default_order_is_the_pre_reads(monkeypatch, org200):

@@ -147,6 +147,11 @@ else:
 # --- the grid -------------------------------------------------------------------------------
 
 cohort["person"] = cohort["engineer_id"].map(who.person)
+# Each person's raised flags in the dashboard's order (page.flags_of), worked out once: the
+# grid, the reasons and the download all read them.
+flag_rows = [row for _, row in cohort[FLAGS].iterrows()]
+flags_of = pd.Series([page.flags_of(row) for row in flag_rows], index=cohort.index)
+flag_words = pd.Series([page.flag_text(row) for row in flag_rows], index=cohort.index)
 ordered = cohort.loc[grid.in_order(cohort, cohort["person"], FLAGS, sort)]
 view = ordered.loc[grid.shown(ordered, FLAGS, show, team or None)]
 if len(view) < len(cohort):
@@ -165,11 +170,6 @@ need_level = int(fw.setting("promotion_months_at_level"))
 need_next = int(fw.setting("promotion_months_at_next"))
 
 
-def first_flag(row: pd.Series) -> str:
-    raised_here = page.flags_of(row)
-    return raised_here[0] if raised_here else ""
-
-
 def short_words(engineer_id: str) -> str:
     """The categories still short of the next level; "all" when every one is (most people
     far from the next level: a column of four names each would hide the few that differ)."""
@@ -183,11 +183,11 @@ people = pd.DataFrame(
     {
         "person": view["person"],
         "team": view["team"].fillna("no team"),
-        "flags": view.apply(
-            lambda row: ", ".join(page.FLAGS_SHORT[n] for n in page.flags_of(row)), axis=1
-        ),
-        "flag": view.apply(first_flag, axis=1),
-        "flag_words": view.apply(page.flag_text, axis=1),
+        "flags": [
+            ", ".join(page.FLAGS_SHORT[n] for n in raised) for raised in flags_of[view.index]
+        ],
+        "flag": [raised[0] if raised else "" for raised in flags_of[view.index]],
+        "flag_words": flag_words[view.index],
         "at_level": [f"{int(n)}/{need_level}" for n in view["months_at_level"]],
         "at_next": [f"{int(n)}/{need_next}" if nxt else "—" for n in view["months_at_next"]],
         "short_in": [short_words(e) for e in view["engineer_id"]],
@@ -325,7 +325,7 @@ else:
 
 # --- reasons and the download ---------------------------------------------------------------
 
-flagged = view.loc[view.apply(page.flags_of, axis=1).map(len) > 0]
+flagged = view.loc[flags_of[view.index].map(len) > 0]
 if not flagged.empty:
     st.markdown("**Flags and reasons**, in the grid's order")
     page.reason_lines(flagged, "person")
@@ -334,7 +334,7 @@ matrix = queries.attainment_at(wh, at_level)
 wide = matrix.pivot(index="engineer_id", columns="category", values="demonstrated_level")
 wide = wide.reindex(columns=list(fw.categories)).reset_index()
 judged = ordered.assign(
-    flags=ordered.apply(page.flag_text, axis=1),
+    flags=flag_words[ordered.index],
     reason=ordered["reason"].map(who.scrub),
     still_short_in=ordered["engineer_id"].map(short),
 )[
