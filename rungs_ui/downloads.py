@@ -131,6 +131,7 @@ EXPORT_HEADERS = {
     "team": Header("Team"),
     "region": Header("Region"),
     "manager_name": Header("Manager"),
+    "manager": Header("Manager"),  # as the page shows them: a letter when anonymised
     "team_lead": Header("Team lead"),
     "level": Header("Level"),
     "next_level": Header("Next level"),
