@@ -502,50 +502,48 @@ ATTENTION_HEADERS = {
 
 
 def _team_rows(teams: pd.DataFrame) -> pd.DataFrame:
-    rows = teams.reset_index(drop=True).copy()
-    rows["row"] = range(len(rows))
-    rows["top"], rows["bottom"] = rows["row"] - 0.5, rows["row"] + 0.5
-    rows["below"] = rows["sla_gap"].lt(0).fillna(False)
-    rows["tint"] = [
-        theme.FLAGGED_ROW if below else (ZEBRA_ROW if r % 2 else "#FFFFFF")
-        for r, below in zip(rows["row"], rows["below"], strict=True)
-    ]
-    rows["rank_team"] = [
-        f"{r}. {t}" for r, t in zip(rows["attention_rank"], rows["team"], strict=True)
-    ]
-    rows["sla_text"] = rows["sla_adherence"].map(formats.percent)
-    rows["own_text"] = rows["sla_expected"].map(formats.percent)
-    rows["gap_text"] = rows["sla_gap"].map(formats.points)
-    rows["open_gap_text"] = rows["open_time_gap"].map(
-        lambda v: formats.BLANK if formats.missing(v) else f"{v:+.1f} h"
+    """The one team frame every layer of the ranked chart reads: only what a mark or a tooltip
+    reads, each figure's text in the dashboard's formats, no pandas index."""
+    gap_scale = max(float(teams["sla_gap"].abs().max(skipna=True) or 0), 0.01)
+    below = teams["sla_gap"].lt(0).fillna(False).astype(bool).to_numpy()
+    return pd.DataFrame(
+        {
+            "team": teams["team"].to_numpy(),
+            "row": range(len(teams)),
+            "attention_rank": teams["attention_rank"].to_numpy(),
+            "below": below,
+            "headcount": teams["headcount"].to_numpy(),
+            "sla_text": teams["sla_adherence"].map(formats.percent).to_numpy(),
+            "own_text": teams["sla_expected"].map(formats.percent).to_numpy(),
+            "gap_text": teams["sla_gap"].map(formats.points).to_numpy(),
+            "open_gap_text": teams["open_time_gap"]
+            .map(lambda v: formats.BLANK if formats.missing(v) else f"{v:+.1f} h")
+            .to_numpy(),
+            "below_own_bar": teams["below_own_bar"].to_numpy(),
+            "below_text": teams["below_own_bar"].map(formats.count).to_numpy(),
+            "at_risk": teams["at_risk"].to_numpy(),
+            "at_risk_text": teams["at_risk"].map(formats.count).to_numpy(),
+            # Where the team's gap bar ends, on one scale for every team (none without a gap).
+            "gx1": (GAP_CENTRE + teams["sla_gap"] / gap_scale * GAP_HALF).to_numpy(),
+        }
     )
-    return rows
 
 
-def _attention_cells(rows: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell of the ranked chart, long: team, row, x, text, strong (drawn bold)."""
-    cells = [
-        ("sla", rows["sla_text"], rows["below"]),
-        ("own", rows["own_text"], pd.Series(False, index=rows.index)),
-        ("gap", rows["gap_text"], rows["below"]),
-        ("below", rows["below_own_bar"].map(formats.count), rows["below_own_bar"].gt(0)),
-        ("at_risk", rows["at_risk"].map(formats.count), rows["at_risk"].gt(0)),
-    ]
-    return pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "team": rows["team"],
-                    "row": rows["row"],
-                    "x": ATTENTION_AT[name],
-                    "text": text.values,
-                    "strong": strong.astype(bool).values,
-                }
-            )
-            for name, text, strong in cells
-        ],
-        ignore_index=True,
-    )
+# The text columns of a row: the team frame's column, where it is drawn, and the test under
+# which it is bold (a count above zero, the figures of a team below its own bars).
+ATTENTION_TEXTS = {
+    "sla_text": ("sla", "datum.below"),
+    "own_text": ("own", "false"),
+    "gap_text": ("gap", "datum.below"),
+    "below_text": ("below", "datum.below_own_bar > 0"),
+    "at_risk_text": ("at_risk", "datum.at_risk > 0"),
+}
+
+
+def _strong_expr() -> str:
+    """Whether a folded text cell (field cell) is drawn bold, as a Vega expression."""
+    tests = [f"datum.cell == '{k}' ? ({test})" for k, (_, test) in ATTENTION_TEXTS.items()]
+    return " : ".join(tests) + " : false"
 
 
 def team_attention(
@@ -565,18 +563,23 @@ def team_attention(
     backgrounds and, the layers sharing one view, a click on any mark of the row (each carries
     its team) selects it too, and so does a click on its name: the row's background reaches
     under the axis labels, which are drawn over it. `present`: the row height and label size
-    of presentation mode (theme.for_presentation)."""
+    of presentation mode (theme.for_presentation).
+
+    The team frame (`_team_rows`) is the chart's data, once: the row backgrounds, the text
+    columns (folded in the browser), the gap bars and the trends' zero rules read it, and the
+    trend and level-mix layers look their team up in it by row."""
     levels = list(levels)
     rows = _team_rows(teams)
     n = len(rows)
     row_height = 40 if present else 30
     label_size = round(theme.BASE_FONT_SIZE * (theme.PRESENTATION_SCALE if present else 1) * 0.9)
+    rank_team = [f"{r}. {t}" for r, t in zip(rows["attention_rank"], rows["team"], strict=True)]
     # How far left of the plot the names reach, about: a character is about 0.55 of the size.
-    label_px = 8 + round(0.55 * label_size * max((len(t) for t in rows["rank_team"]), default=0))
+    label_px = 8 + round(0.55 * label_size * max((len(t) for t in rank_team), default=0))
     pick = alt.selection_point(name=TEAM_PICK, fields=["team"], on="click", clear="dblclick")
     x = _attention_x(label_size)
     y_scale = alt.Scale(domain=[-2.0, max(n, 1) - 0.5], reverse=True, nice=False, zero=False)
-    names = json.dumps(rows["rank_team"].tolist())
+    names = json.dumps(rank_team)
     bold = json.dumps(rows.loc[rows["below"], "row"].tolist())
     y_axis = alt.Axis(
         values=list(range(n)),
@@ -597,6 +600,9 @@ def team_attention(
     def xs(field: str) -> alt.X:
         return alt.X(f"{field}:Q", scale=x, axis=None)
 
+    def x_at(units: float) -> alt.XDatum:
+        return alt.XDatum(units, scale=x, axis=None)
+
     summary = [
         alt.Tooltip("rank_team:N", title="Team"),
         alt.Tooltip("headcount:Q", title="People"),
@@ -607,9 +613,10 @@ def team_attention(
         alt.Tooltip("below_own_bar:Q", title="People below their own bar"),
         alt.Tooltip("at_risk:Q", title="At risk"),
     ]
-    base_rows = rows
+    with_rank = {"rank_team": "toString(datum.attention_rank) + '. ' + datum.team"}
     background = (
-        alt.Chart(base_rows)
+        alt.Chart()
+        .transform_calculate(top="datum.row - 0.5", bottom="datum.row + 0.5", **with_rank)
         .mark_rect()
         .encode(
             x=alt.value(-label_px),
@@ -618,7 +625,11 @@ def team_attention(
             y2="bottom:Q",
             fill=alt.when(pick, empty=False)
             .then(alt.value(PICKED_ROW))
-            .otherwise(alt.Fill("tint:N", scale=None, legend=None)),
+            .when(alt.datum.below)
+            .then(alt.value(theme.FLAGGED_ROW))
+            .when(alt.datum.row % 2 == 1)
+            .then(alt.value(ZEBRA_ROW))
+            .otherwise(alt.value("#FFFFFF")),
             tooltip=summary,
         )
         .add_params(pick)
@@ -641,10 +652,15 @@ def team_attention(
         .mark_text(align="left", baseline="bottom", fontWeight="bold", color="#444444")
         .encode(x=xs("x"), y=ys("row"), text="text:N")
     )
-    cells = _attention_cells(rows)
-    # A count above zero, and the figures of a team below its own bars, in bold.
+    # The text columns, folded from the team frame: one cell per team and column.
+    x_of_cell = json.dumps({k: ATTENTION_AT[column] for k, (column, _) in ATTENTION_TEXTS.items()})
+    cells = (
+        alt.Chart()
+        .transform_fold(list(ATTENTION_TEXTS), as_=["cell", "text"])
+        .transform_calculate(x=f"{x_of_cell}[datum.cell]", strong=_strong_expr())
+    )
     texts = [
-        alt.Chart(cells.loc[cells["strong"] == strong])
+        cells.transform_filter("datum.strong" if strong else "!datum.strong")
         .mark_text(
             align="left",
             baseline="middle",
@@ -654,100 +670,128 @@ def team_attention(
         .encode(x=xs("x"), y=ys("row"), text="text:N", tooltip=[alt.Tooltip("team:N")])
         for strong in (False, True)
     ]
-    gap_scale = max(float(rows["sla_gap"].abs().max(skipna=True) or 0), 0.01)
-    bars = rows.dropna(subset=["sla_gap"]).assign(
-        gx0=GAP_CENTRE,
-        gx1=lambda d: GAP_CENTRE + d["sla_gap"] / gap_scale * GAP_HALF,
-        gy0=lambda d: d["row"] - 0.28,
-        gy1=lambda d: d["row"] + 0.28,
-        hue=lambda d: [BELOW_OWN_BARS if b else AT_OR_ABOVE_OWN_BARS for b in d["below"]],
+    # The gap bars' zero, one rule from the first row to the last (drawn from the first row).
+    zero = (
+        alt.Chart()
+        .transform_filter("datum.row == 0")
+        .transform_calculate(top="-0.5", bottom=f"{max(n, 1) - 0.5:g}")
+        .mark_rule(color="#444444", strokeWidth=1)
+        .encode(x=x_at(GAP_CENTRE), y=ys("top"), y2="bottom:Q")
     )
     gap_bars = (
-        alt.Chart(bars)
+        alt.Chart()
+        .transform_filter("isValid(datum.gx1)")
+        .transform_calculate(gy0="datum.row - 0.28", gy1="datum.row + 0.28", **with_rank)
         .mark_rect()
         .encode(
-            x=xs("gx0"),
-            x2="gx1:Q",
+            # From its end to the centre: x2 may be a datum only when x is a field.
+            x=xs("gx1"),
+            x2=alt.X2Datum(GAP_CENTRE),
             y=ys("gy0"),
             y2="gy1:Q",
-            fill=alt.Fill("hue:N", scale=None, legend=None),
+            fill=alt.when(alt.datum.below)
+            .then(alt.value(BELOW_OWN_BARS))
+            .otherwise(alt.value(AT_OR_ABOVE_OWN_BARS)),
             tooltip=summary,
         )
     )
-    zero = (
-        alt.Chart(pd.DataFrame({"x": [GAP_CENTRE], "y0": [-0.5], "y1": [max(n, 1) - 0.5]}))
-        .mark_rule(color="#444444", strokeWidth=1)
-        .encode(x=xs("x"), y=ys("y0"), y2="y1:Q")
+    spark_zero = (
+        alt.Chart()
+        .mark_rule(color="#BBBBBB", strokeWidth=1, strokeDash=[3, 2])
+        .encode(
+            x=x_at(ATTENTION_AT["spark"]),
+            x2=alt.X2Datum(ATTENTION_AT["spark"] + SPARK_WIDTH),
+            y=ys("row"),
+        )
     )
-    layers = [background, header, *texts, zero, gap_bars]
+    layers = [background, header, *texts, zero, gap_bars, spark_zero]
     layers += _gap_sparklines(rows, trends, xs, ys)
     layers += _level_mix(rows, mix, levels, xs, ys)
-    return alt.layer(*layers).properties(height=row_height * (n + 2))
+    return alt.layer(*layers, data=rows).properties(height=row_height * (n + 2))
+
+
+def _by_row(rows: pd.DataFrame) -> alt.LookupData:
+    """The team of a row, looked up in the chart's team frame."""
+    return alt.LookupData(data=rows, key="row", fields=["team"])
 
 
 def _gap_sparklines(rows: pd.DataFrame, trends: pd.DataFrame, xs, ys) -> list[alt.Chart]:
-    """Each team's gap to its own bars over the months: a line around its row's zero rule, on
-    one scale for every team; a month below the team's own bars is a vermillion dot."""
+    """Each team's gap to its own bars over the months: a line around its row's zero rule (drawn
+    with the team rows), on one scale for every team; a month below the team's own bars is a
+    vermillion dot. The data is row, month (its place, m), gap and below; the team, the month
+    and the gap as text are made in the browser."""
     months = sorted(pd.to_datetime(trends["month"]).unique())
     if not months or rows.empty:
         return []
     spread = max(len(months) - 1, 1)
-    data = trends.assign(month=pd.to_datetime(trends["month"])).merge(
-        rows[["team", "row"]], on="team"
+    place = {m: i for i, m in enumerate(months)}
+    row_of = dict(zip(rows["team"], rows["row"], strict=True))
+    data = trends.loc[trends["team"].isin(row_of)]
+    gap = data["sla_gap"].astype(float)
+    points = pd.DataFrame(
+        {
+            "row": data["team"].map(row_of).astype("int32").to_numpy(),
+            "m": pd.to_datetime(data["month"]).map(place).astype("int8").to_numpy(),
+            "gap": gap.round(6).to_numpy(),
+            "below": gap.lt(0).to_numpy(),
+        }
     )
-    scale = max(float(data["sla_gap"].abs().max(skipna=True) or 0), 0.01)
-    data["sx"] = ATTENTION_AT["spark"] + data["month"].map(months.index) / spread * SPARK_WIDTH
-    data["sy"] = data["row"] - data["sla_gap"] / scale * 0.42
-    data["gap_text"] = data["sla_gap"].map(formats.points)
-    data["hue"] = [
-        BELOW_OWN_BARS if g < 0 else AT_OR_ABOVE_OWN_BARS if not pd.isna(g) else None
-        for g in data["sla_gap"]
-    ]
-    zero = rows.assign(zx0=ATTENTION_AT["spark"], zx1=ATTENTION_AT["spark"] + SPARK_WIDTH)
-    zero_rule = (
-        alt.Chart(zero)
-        .mark_rule(color="#BBBBBB", strokeWidth=1, strokeDash=[3, 2])
-        .encode(x=xs("zx0"), x2="zx1:Q", y=ys("row"))
+    scale = max(float(gap.abs().max(skipna=True) or 0), 0.01)
+    labels = json.dumps([formats.month(m) for m in months])
+    drawn = (
+        alt.Chart(points)
+        .transform_lookup(lookup="row", from_=_by_row(rows))
+        .transform_calculate(
+            sx=f"{ATTENTION_AT['spark']:g} + datum.m * {SPARK_WIDTH / spread!r}",
+            sy=f"isValid(datum.gap) ? datum.row - datum.gap * {0.42 / scale!r} : null",
+        )
     )
-    tip = [
-        alt.Tooltip("team:N", title="Team"),
-        alt.Tooltip("month:T", title="Month", format=formats.MONTH_D3),
-        alt.Tooltip("gap_text:N", title="Gap to its own bars"),
-    ]
-    line = (
-        alt.Chart(data)
-        .mark_line(strokeWidth=2, color="#444444", invalid="break-paths-show-domains")
-        .encode(x=xs("sx"), y=ys("sy"), detail="team:N", order="sx:Q")
-    )
+    line = drawn.mark_line(
+        strokeWidth=2, color="#444444", invalid="break-paths-show-domains"
+    ).encode(x=xs("sx"), y=ys("sy"), detail="row:N", order="m:Q")
     dots = (
-        alt.Chart(data.dropna(subset=["sla_gap"]))
+        drawn.transform_filter("isValid(datum.gap)")
+        .transform_calculate(month=f"{labels}[datum.m]", gap_text=formats.points_expr("gap"))
         .mark_point(filled=True, size=28, opacity=1)
         .encode(
             x=xs("sx"),
             y=ys("sy"),
-            fill=alt.Fill("hue:N", scale=None, legend=None),
-            color=alt.Color("hue:N", scale=None, legend=None),
-            tooltip=tip,
+            fill=alt.when(alt.datum.below)
+            .then(alt.value(BELOW_OWN_BARS))
+            .otherwise(alt.value(AT_OR_ABOVE_OWN_BARS)),
+            tooltip=[
+                alt.Tooltip("team:N", title="Team"),
+                alt.Tooltip("month:N", title="Month"),
+                alt.Tooltip("gap_text:N", title="Gap to its own bars"),
+            ],
         )
     )
-    return [zero_rule, line, dots]
+    return [line, dots]
 
 
 def _level_mix(rows: pd.DataFrame, mix: pd.DataFrame, levels: list[str], xs, ys) -> list[alt.Chart]:
     """Each team's people by level as one bar of the level colours, as shares of the team."""
     if mix.empty or rows.empty:
         return []
-    data = mix.merge(rows[["team", "row", "headcount"]], on="team")
+    data = mix.merge(rows[["team", "row"]], on="team")
     data["order"] = data["level"].map(levels.index)
     data = data.sort_values(["row", "order"])
-    total = data.groupby("team")["engineers"].transform("sum")
-    share = data["engineers"] / total
+    share = data["engineers"] / data.groupby("team")["engineers"].transform("sum")
     start = share.groupby(data["team"]).cumsum() - share
-    data["mx0"] = ATTENTION_AT["mix"] + start * MIX_WIDTH
-    data["mx1"] = data["mx0"] + share * MIX_WIDTH
-    data["my0"], data["my1"] = data["row"] - 0.28, data["row"] + 0.28
+    mx0 = ATTENTION_AT["mix"] + start * MIX_WIDTH
+    bars = pd.DataFrame(
+        {
+            "row": data["row"].astype("int32").to_numpy(),
+            "level": data["level"].to_numpy(),
+            "engineers": data["engineers"].astype("int32").to_numpy(),
+            "mx0": mx0.round(6).to_numpy(),
+            "mx1": (mx0 + share * MIX_WIDTH).round(6).to_numpy(),
+        }
+    )
     return [
-        alt.Chart(data)
+        alt.Chart(bars)
+        .transform_lookup(lookup="row", from_=_by_row(rows))
+        .transform_calculate(my0="datum.row - 0.28", my1="datum.row + 0.28")
         .mark_rect(stroke="#FFFFFF", strokeWidth=1)
         .encode(
             x=xs("mx0"),

@@ -48,6 +48,12 @@ def points(change) -> str:
     return BLANK if missing(change) else f"{float(change) * 100:+.1f} pts"
 
 
+def points_expr(field: str) -> str:
+    """points() as a Vega expression of `datum[field]` (never missing), for a text the
+    browser makes: '+1.2 pts', '-0.4 pts' (d3's format would write a typographic minus)."""
+    return f"(datum.{field} < 0 ? '-' : '+') + format(abs(datum.{field}) * 100, '.1f') + ' pts'"
+
+
 def hours(value) -> str:
     """'12.5 h'."""
     return BLANK if missing(value) else f"{float(value):.1f} h"

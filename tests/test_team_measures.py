@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
+from types import SimpleNamespace
 
 import duckdb
 import pandas as pd
 import pytest
 
 from pipelines.access import everyone
-from rungs_ui import charts, formats, queries, warehouse
+from rungs_ui import charts, formats, queries, theme, warehouse
 from rungs_ui.queries import Filters
 from tests.pipeline_fixtures import write_csv
 from tests.test_pages import everything_shown, no_errors, on_page, open_app
@@ -156,10 +158,6 @@ def test_engineer_csat_is_refused_for_someone_outside_the_view(wh):
     scope = dataclasses.replace(wh.scope, everyone=False, people=frozenset({"E3"}))
     with pytest.raises(queries.OutOfScope):
         queries.engineer_csat(wh.scoped(scope), "E1", JUNE, months=3)
-
-
-def test_team_names_are_every_team_whatever_the_filters(wh):
-    assert queries.team_names(wh) == ["Core", "Edge"]
 
 
 def test_team_csat_pools_the_ratings_of_everyone_in_view(wh):
@@ -415,6 +413,11 @@ def test_team_health_shows_each_team_and_csat_with_the_warehouse_numbers(
     ).iloc[0]
     at = on_page(open_app(monkeypatch, fixture_warehouse), "pages/team/team_health.py")
     no_errors(at)
+    # The full table is built only once its expander is opened.
+    assert not [df for df in at.dataframe if "csat" in df.value.columns]
+    at.session_state["team-table"] = True
+    at.run()
+    no_errors(at)
 
     shown = next(df.value for df in at.dataframe if "csat" in df.value.columns)
     # Ranked: the team furthest below its own bars first.
@@ -473,7 +476,68 @@ def _layers(spec: dict) -> list[dict]:
 
 
 def _data(spec: dict, layer: dict) -> list[dict]:
-    return spec["datasets"][layer["data"]["name"]]
+    """A layer's rows: its own data, or the chart's team frame."""
+    return spec["datasets"][layer.get("data", spec["data"])["name"]]
+
+
+def _teams(spec: dict) -> list[dict]:
+    """The team frame: the chart's one copy of the team rows."""
+    return spec["datasets"][spec["data"]["name"]]
+
+
+def _js(expr: str) -> str:
+    """The few Vega expressions the chart writes, as Python: ternaries, isValid, ===, ||, !."""
+    expr = expr.replace("===", "==").replace("||", " or ").replace("&&", " and ")
+    expr = re.sub(r"isValid\(([^()]*)\)", r"(\1 is not None)", expr)
+    expr = re.sub(r"!(datum\.\w+)", r"not \1", expr)
+    expr = expr.replace("true", "True").replace("false", "False").replace("null", "None")
+    ternary = re.compile(r"\(([^()?:]*) \? ([^()?:]*) : ([^()?:]*)\)")
+    while ternary.search(expr):
+        expr = ternary.sub(r"((\2) if (\1) else (\3))", expr)
+    # The outermost ternaries, right to left: a ? b : c ? d : e.
+    parts = re.split(r" \? | : ", expr)
+    while len(parts) > 1:
+        *rest, cond, then, other = parts
+        parts = [*rest, f"(({then}) if ({cond}) else ({other}))"]
+    return parts[0]
+
+
+def _evaluate(expr: str, row: dict):
+    functions = {"format": format, "abs": abs, "toString": str}
+    return eval(_js(expr), {"datum": SimpleNamespace(**row), **functions})
+
+
+def _derived(layer: dict, rows: list[dict], lookups: dict[str, list[dict]]) -> list[dict]:
+    """A layer's transforms (lookup, fold, calculate, filter) run over `rows` as Vega would."""
+    for step in layer.get("transform", []):
+        if "lookup" in step:
+            source = {r[step["from"]["key"]]: r for r in lookups[step["from"]["data"]["name"]]}
+            rows = [
+                {**r, **{f: source[r[step["lookup"]]][f] for f in step["from"]["fields"]}}
+                for r in rows
+            ]
+        elif "fold" in step:
+            key, value = step["as"]
+            rows = [{**r, key: f, value: r[f]} for r in rows for f in step["fold"]]
+        elif "calculate" in step:
+            rows = [{**r, step["as"]: _evaluate(step["calculate"], r)} for r in rows]
+        elif "filter" in step:
+            rows = [r for r in rows if _evaluate(step["filter"], r)]
+    return rows
+
+
+def _drawn(spec: dict, layer: dict) -> list[dict]:
+    """What a layer draws: its data after its transforms."""
+    return _derived(layer, _data(spec, layer), spec["datasets"])
+
+
+def _fill(layer: dict, row: dict) -> str:
+    """A fill encoded as conditions on the datum (and the pick, never set here)."""
+    fill = layer["encoding"]["fill"]
+    for condition in fill.get("condition", []):
+        if "test" in condition and _evaluate(condition["test"], row):
+            return condition["value"]
+    return fill["value"]
 
 
 def test_the_ranked_chart_names_each_team_with_its_rank_on_the_axis_in_rank_order():
@@ -485,19 +549,39 @@ def test_the_ranked_chart_names_each_team_with_its_rank_on_the_axis_in_rank_orde
     assert axis["labelFontWeight"]["expr"].startswith("indexof([0], datum.value)")
 
 
+def test_the_team_rows_go_to_the_browser_once_with_only_what_is_drawn():
+    spec = _attention_spec()
+    teams = _teams(spec)
+    assert [t["team"] for t in teams] == ["Senior", "Floor", "Quiet"]
+    assert [t["row"] for t in teams] == [0, 1, 2]
+    # The layers that draw a row read the frame; the others look their team up in it by row.
+    own = [lay["data"]["name"] for lay in _layers(spec) if "data" in lay]
+    assert spec["data"]["name"] not in own
+    assert len(spec["datasets"]) == 4  # the teams, the headers, the trends, the level mix
+    for name in own:
+        assert not {"team", "gap_text", "hue", "headcount"} & set(spec["datasets"][name][0])
+
+
 def test_no_colour_stands_for_a_team_and_only_teams_below_their_own_bars_are_orange():
     spec = _attention_spec()
     for layer in _layers(spec):
         for channel in ("color", "fill"):
             encoding = layer.get("encoding", {}).get(channel, {})
             assert encoding.get("field") != "team"
-    bars = next(lay for lay in _layers(spec) if "gx0" in str(lay["encoding"].get("x")))
-    hues = {r["team"]: r["hue"] for r in _data(spec, bars)}
+    bars = next(lay for lay in _layers(spec) if lay["encoding"]["x"].get("field") == "gx1")
+    drawn = _drawn(spec, bars)
+    hues = {r["team"]: _fill(bars, r) for r in drawn}
     assert hues == {"Senior": charts.BELOW_OWN_BARS, "Floor": charts.AT_OR_ABOVE_OWN_BARS}
-    # The gap bars share one scale: Floor's +1 point is the longest, Senior's -0.4 of it.
-    lengths = {r["team"]: r["gx1"] - r["gx0"] for r in _data(spec, bars)}
+    # The gap bars share one scale from the centre: Floor's +1 point is the longest, Senior's
+    # -0.4 of it.
+    assert bars["encoding"]["x2"]["datum"] == charts.GAP_CENTRE
+    lengths = {r["team"]: r["gx1"] - charts.GAP_CENTRE for r in drawn}
     assert lengths["Floor"] == pytest.approx(charts.GAP_HALF)
     assert lengths["Senior"] == pytest.approx(-0.4 * charts.GAP_HALF)
+    # The rows behind: tinted below their own bars, zebra otherwise.
+    background = _layers(spec)[0]
+    tints = [_fill(background, r) for r in _drawn(spec, background)]
+    assert tints == [theme.FLAGGED_ROW, charts.ZEBRA_ROW, "#FFFFFF"]
 
 
 def test_a_click_on_a_row_selects_its_team():
@@ -509,22 +593,37 @@ def test_a_click_on_a_row_selects_its_team():
     # row's team, so a click on it selects the same team.
     assert params[0]["views"] == [spec["layer"][0]["name"]]
     for layer in spec["layer"][2:]:
-        drawn = spec["datasets"][layer["data"]["name"]]
+        drawn = _drawn(spec, layer)
         assert all("team" in r for r in drawn) or layer["mark"]["type"] == "rule"
+    dots = next(lay for lay in _layers(spec) if lay["mark"]["type"] == "point")
+    assert {(r["team"], r["row"]) for r in _drawn(spec, dots)} == {("Senior", 0), ("Floor", 1)}
 
 
 def test_each_teams_gap_over_the_months_is_drawn_on_one_scale_around_its_row():
     spec = _attention_spec()
     dots = next(lay for lay in _layers(spec) if lay["mark"]["type"] == "point")
-    drawn = {(r["team"], r["month"][:7]): r for r in _data(spec, dots)}
+    drawn = {(r["team"], r["month"]): r for r in _drawn(spec, dots)}
     # The largest gap in the trend (Senior's +2 points in May) reaches 0.42 of a row up.
-    assert drawn[("Senior", "2024-05")]["sy"] == pytest.approx(0 - 0.42)
-    assert drawn[("Senior", "2024-06")]["sy"] == pytest.approx(0 + 0.004 / 0.02 * 0.42)
-    assert drawn[("Floor", "2024-06")]["sy"] == pytest.approx(1 - 0.01 / 0.02 * 0.42)
+    assert drawn[("Senior", "May 2024")]["sy"] == pytest.approx(0 - 0.42)
+    assert drawn[("Senior", "Jun 2024")]["sy"] == pytest.approx(0 + 0.004 / 0.02 * 0.42)
+    assert drawn[("Floor", "Jun 2024")]["sy"] == pytest.approx(1 - 0.01 / 0.02 * 0.42)
+    # Across the trend column, first month to last.
+    assert drawn[("Senior", "May 2024")]["sx"] == charts.ATTENTION_AT["spark"]
+    assert drawn[("Senior", "Jun 2024")]["sx"] == pytest.approx(
+        charts.ATTENTION_AT["spark"] + charts.SPARK_WIDTH
+    )
     # A month below the team's own bars is orange; a month without SLA tickets has no dot.
-    assert drawn[("Senior", "2024-06")]["hue"] == charts.BELOW_OWN_BARS
-    assert drawn[("Senior", "2024-05")]["hue"] == charts.AT_OR_ABOVE_OWN_BARS
-    assert ("Floor", "2024-05") not in drawn
+    assert _fill(dots, drawn[("Senior", "Jun 2024")]) == charts.BELOW_OWN_BARS
+    assert _fill(dots, drawn[("Senior", "May 2024")]) == charts.AT_OR_ABOVE_OWN_BARS
+    assert ("Floor", "May 2024") not in drawn
+    # The tooltip says the gap as the dashboard writes points.
+    assert drawn[("Senior", "Jun 2024")]["gap_text"] == formats.points(-0.004) == "-0.4 pts"
+    assert drawn[("Senior", "May 2024")]["gap_text"] == formats.points(0.02) == "+2.0 pts"
+    # The line breaks at the month without a gap rather than dipping to the row's zero.
+    line = next(lay for lay in _layers(spec) if lay["mark"]["type"] == "line")
+    floor = [r for r in _drawn(spec, line) if r["team"] == "Floor"]
+    assert min(floor, key=lambda r: r["m"])["sy"] is None
+    assert line["mark"]["invalid"] == "break-paths-show-domains"
 
 
 def test_the_level_mix_uses_the_level_colours_with_one_legend_of_the_levels():
@@ -533,7 +632,7 @@ def test_the_level_mix_uses_the_level_colours_with_one_legend_of_the_levels():
         lay for lay in _layers(spec) if lay["encoding"].get("color", {}).get("field") == "level"
     )
     assert mix["encoding"]["color"]["scale"]["domain"] == list(LADDER)
-    shares = {(r["team"], r["level"]): r["mx1"] - r["mx0"] for r in _data(spec, mix)}
+    shares = {(r["team"], r["level"]): r["mx1"] - r["mx0"] for r in _drawn(spec, mix)}
     assert shares[("Senior", "IC3")] == pytest.approx(2 / 3 * charts.MIX_WIDTH)
     assert shares[("Floor", "IC1")] == pytest.approx(charts.MIX_WIDTH)
 
@@ -554,12 +653,20 @@ def test_text_columns_keep_their_width_and_the_drawings_share_the_rest_of_the_ro
 def test_the_ranked_chart_writes_each_teams_figures_in_the_dashboards_formats():
     spec = _attention_spec()
     texts = [
-        r
+        (r, lay["mark"].get("fontWeight"))
         for lay in _layers(spec)
-        if lay["mark"]["type"] == "text" and "team" in str(_data(spec, lay)[:1])
-        for r in _data(spec, lay)
+        if lay["mark"]["type"] == "text" and "data" not in lay
+        for r in _drawn(spec, lay)
     ]
-    senior = sorted(r["text"] for r in texts if r["team"] == "Senior")
-    assert senior == sorted(["95.2%", "95.6%", "-0.4 pts", "2", "1"])
-    quiet = sorted(r["text"] for r in texts if r["team"] == "Quiet")
-    assert quiet == sorted([formats.BLANK] * 3 + ["0", "0"])
+    senior = {(r["x"], r["text"], weight) for r, weight in texts if r["team"] == "Senior"}
+    # A team below its own bars: its SLA and gap in bold, and its counts above zero.
+    at = charts.ATTENTION_AT
+    assert senior == {
+        (at["sla"], "95.2%", "bold"),
+        (at["own"], "95.6%", "normal"),
+        (at["gap"], "-0.4 pts", "bold"),
+        (at["below"], "2", "bold"),
+        (at["at_risk"], "1", "bold"),
+    }
+    quiet = sorted((r["text"], weight) for r, weight in texts if r["team"] == "Quiet")
+    assert quiet == sorted([(formats.BLANK, "normal")] * 3 + [("0", "normal")] * 2)

@@ -120,7 +120,6 @@ ACCESS: dict[str, Access] = {
             "framework_expectations",
             "framework_levels",
             "framework_settings",
-            "team_names",
         ),
         Access.PUBLIC,
     ),
@@ -340,11 +339,6 @@ def team_people(wh: Warehouse, f: Filters) -> pd.DataFrame:
     against their own bar on each (sla_bar, below_sla_bar, open_time_bar,
     below_open_time_bar), those below a bar first."""
     return _run(wh, "team_people", f)
-
-
-def team_names(wh: Warehouse) -> list[str]:
-    """Every team of the warehouse, in name order: what a team's colour is fixed by."""
-    return _run(wh, "team_names")["team"].tolist()
 
 
 def level_distribution(wh: Warehouse, f: Filters) -> pd.DataFrame:
