@@ -209,19 +209,37 @@ _LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:--[^\n]*)?\n)*")
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
+# Shared CTEs (sql/<cte>.sql) put in front of the queries that read them, after the roster:
+# one definition of a person's own bar for the team ranking and the team's people.
+FRAGMENTS: dict[str, tuple[str, ...]] = {
+    "team_measures": ("own_bars",),
+    "team_people": ("own_bars",),
+}
+
+
+def _cte_body(name: str) -> str:
+    """sql/<name>.sql without its leading comments, to sit inside `name as (...)`."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return _LEADING_COMMENTS.sub("", text, count=1).strip()
+
+
 @functools.cache
 def _statement(name: str, through_roster: bool) -> tuple[str, frozenset[str]]:
     """sql/<name>.sql (with the roster CTE in front when `through_roster`) and the names of the
     parameters it binds. Read once per process."""
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    if through_roster:
-        roster = (SQL_DIR / f"{ROSTER}.sql").read_text(encoding="utf-8").strip()
+    fronted = ((ROSTER,) if through_roster else ()) + FRAGMENTS.get(name, ())
+    if fronted:
         header = _LEADING_COMMENTS.match(text).group(0)
         body = text[len(header) :]
-        cte = f"with {ROSTER} as (\n{roster}\n)"
-        # The query's own CTEs follow the roster's in the same WITH.
+        ctes = ",\n".join(f"{cte} as (\n{_cte_body(cte)}\n)" for cte in fronted)
+        # The query's own CTEs follow these in the same WITH.
         own_ctes = re.match(r"with\b", body, flags=re.IGNORECASE)
-        text = f"{header}{cte},{body[own_ctes.end() :]}" if own_ctes else f"{header}{cte}\n{body}"
+        text = (
+            f"{header}with {ctes},{body[own_ctes.end() :]}"
+            if own_ctes
+            else f"{header}with {ctes}\n{body}"
+        )
     without_comments = re.sub(r"--[^\n]*", "", text)
     return text, frozenset(_PARAMETER.findall(without_comments))
 

@@ -25,21 +25,6 @@
 
 with
 
-own_bars as (
-    select
-        bc.engineer_id,
-        bc.metric,
-        case when any_value(bc.op) = '>=' then max(bc.bar_value) else min(bc.bar_value) end
-            as own_bar,
-        coalesce(bool_or(am.judged and bc.judged and not bc.meets), false) as below_own_bar
-    from bar_checks as bc
-    join assessed_months as am on am.engineer_id = bc.engineer_id and am.month = bc.month
-    where bc.month = $month::date
-        and bc.metric in ('sla_adherence', 'median_open_hours')
-        and bc.bar_rank <= am.level_rank
-    group by bc.engineer_id, bc.metric
-),
-
 members as (
     select
         r.team,

@@ -3,28 +3,11 @@
 -- .observed and .sample; the month's own figure when their level carries no bar on it) against
 -- their own bar on each: the bar the rule judged them against at the level they held, the
 -- strictest of the bars at or below it (bar_checks.bar_value, adjustments included), as
--- team_measures.sql sets a team's own bars. below_sla_bar / below_open_time_bar: a judged
+-- own_bars.sql defines it for both. below_sla_bar / below_open_time_bar: a judged
 -- month that missed that bar. People below an own bar first, then by level (highest first)
 -- and name.
 
 with
-
-own_bars as (
-    select
-        bc.engineer_id,
-        bc.metric,
-        case when any_value(bc.op) = '>=' then max(bc.bar_value) else min(bc.bar_value) end
-            as own_bar,
-        coalesce(bool_or(am.judged and bc.judged and not bc.meets), false) as below_own_bar,
-        any_value(bc.observed) as observed,
-        any_value(bc.sample) as sample
-    from bar_checks as bc
-    join assessed_months as am on am.engineer_id = bc.engineer_id and am.month = bc.month
-    where bc.month = $month::date
-        and bc.metric in ('sla_adherence', 'median_open_hours')
-        and bc.bar_rank <= am.level_rank
-    group by bc.engineer_id, bc.metric
-),
 
 final as (
     select
